@@ -1,0 +1,101 @@
+# Recipients: every task goes through here. On a fresh machine each target installs what it needs:
+# uv and the SAM CLI each in their own virtualenv under .tools/ (SAM pins boto3 and pydantic
+# versions that clash with the app's), and the app's locked dependencies in .venv/.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+SAM_VERSION := 1.170.0
+TOOLS := .tools
+UV := $(TOOLS)/uv/bin/uv
+SAM := $(TOOLS)/sam/bin/sam
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTEST := $(PY) -m pytest -p no:cacheprovider
+export SAM_CLI_TELEMETRY := 0
+export UV_PYTHON := $(PYTHON)
+
+.PHONY: help dev deps format lint validate build unit integration contract test drift openapi run invoke bench deploy clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(UV):
+	@echo "installing uv $(UV_VERSION) into $(TOOLS)/uv"
+	@$(PYTHON) -m venv $(TOOLS)/uv
+	@$(TOOLS)/uv/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION) > $(TOOLS)/uv-install.log 2>&1 \
+		|| { cat $(TOOLS)/uv-install.log; exit 1; }
+
+$(SAM):
+	@echo "installing the SAM CLI $(SAM_VERSION) into $(TOOLS)/sam (about a minute, once)"
+	@$(PYTHON) -m venv $(TOOLS)/sam
+	@$(TOOLS)/sam/bin/pip install --quiet --disable-pip-version-check aws-sam-cli==$(SAM_VERSION) \
+		> $(TOOLS)/sam-install.log 2>&1 || { cat $(TOOLS)/sam-install.log; exit 1; }
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	@$(UV) sync --locked --quiet
+	@touch $@
+
+setup: $(VENV)/.synced
+
+dev: $(VENV)/.synced ## set up a development checkout (dependencies and the git pre-commit hook)
+	@$(VENV)/bin/pre-commit install
+
+deps: $(UV) ## refresh uv.lock and the layer's requirements.txt after changing pyproject.toml
+	@$(UV) lock --quiet
+	@$(UV) export --frozen --no-dev --no-emit-project --no-hashes --quiet -o layers/recipients/requirements.txt
+
+format: $(VENV)/.synced ## format and auto-fix the code
+	@$(VENV)/bin/ruff format .
+	@$(VENV)/bin/ruff check --fix .
+
+lint: $(VENV)/.synced ## ruff, formatting and mypy (strict on the layer)
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/mypy
+
+validate: $(SAM) ## sam validate --lint (cfn-lint) on template.yaml
+	@$(SAM) validate --lint --template template.yaml
+
+build: $(SAM) ## sam build (no container): the layer is built for arm64 Lambda
+	@$(SAM) build --template template.yaml --parallel
+
+unit: $(VENV)/.synced ## unit tests (in-process moto, no sockets)
+	@$(PYTEST) tests/unit -q -n 2
+
+integration: $(VENV)/.synced ## HTTP tests against the local API on moto server (or API_URL)
+	@$(PYTEST) tests/integration -q
+
+contract: $(VENV)/.synced ## the official knockapi SDK against the local API
+	@$(PYTEST) tests/contract -q
+
+drift: $(VENV)/.synced ## fail if uv.lock, the layer requirements or openapi.json are stale
+	@$(UV) lock --check --quiet
+	@$(UV) export --frozen --no-dev --no-emit-project --no-hashes --quiet -o - | diff -q - layers/recipients/requirements.txt > /dev/null \
+		|| { echo "layers/recipients/requirements.txt is stale: run make deps"; exit 1; }
+	@$(PY) -m local.openapi --check
+
+test: lint validate drift build ## everything CI runs: lint, template checks, sam build, all tests
+	@$(PYTEST) tests -q -n 2
+
+openapi: $(VENV)/.synced ## regenerate openapi.json from the resolvers
+	@$(PY) -m local.openapi
+
+run: $(VENV)/.synced ## serve the API on http://127.0.0.1:$${PORT:-3000} backed by moto server
+	@$(PY) -m local.server
+
+invoke: $(VENV)/.synced ## run one function with one event: make invoke FN=GetFunction EVENT=events/get.json
+	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<LogicalId> EVENT=events/<file>.json"; exit 2; }
+	@$(PY) -m local.invoke "$(FN)" "$(EVENT)"
+
+bench: $(VENV)/.synced ## measure DynamoDB requests per operation and import cost; writes bench/results.json
+	@$(PY) -m bench
+
+deploy: build ## sam deploy --guided (needs AWS credentials)
+	@$(SAM) deploy --guided
+
+clean: ## remove build output and caches (keeps .venv and .tools)
+	@rm -rf .aws-sam .mypy_cache .ruff_cache
+	@find . -name __pycache__ -type d -prune -not -path "./.venv/*" -not -path "./.tools/*" -exec rm -rf {} +

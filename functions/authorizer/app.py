@@ -1,0 +1,13 @@
+"""HTTP API Lambda REQUEST authorizer: Bearer secret keys checked against hashes in SSM."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from recipients.auth import authorize
+from recipients.observability import logger
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return authorize(event)

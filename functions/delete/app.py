@@ -1,0 +1,24 @@
+"""DELETE /v1/users/{user_id}: hard delete; the id can be identified again later and starts blank."""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from recipients import service
+from recipients.http import ERROR_RESPONSES, http_entrypoint, make_app
+from recipients.models import RecipientIdPath
+
+app = make_app()
+
+
+@app.delete(
+    "/v1/users/<user_id>",
+    summary="Delete a user",
+    responses={204: {"description": "Deleted"}, **ERROR_RESPONSES},
+)
+def delete_user(user_id: RecipientIdPath) -> Response[Any]:
+    service.delete_user(user_id)
+    return Response(status_code=204, body="")
+
+
+lambda_handler = http_entrypoint(app)

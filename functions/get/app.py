@@ -1,0 +1,39 @@
+"""GET /v1/users/{user_id} and GET /v1/users (cursor pagination)."""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from recipients import service
+from recipients.http import ERROR_RESPONSES, JSON, http_entrypoint, json_response, make_app
+from recipients.models import RecipientIdPath, User, UserPage
+
+app = make_app()
+
+
+@app.get(
+    "/v1/users/<user_id>",
+    summary="Get a user",
+    responses={200: {"description": "The user", "content": {JSON: {"model": User}}}, **ERROR_RESPONSES},
+)
+def get_user(user_id: RecipientIdPath) -> Response[Any]:
+    return json_response(200, service.get_user(user_id).to_json())
+
+
+@app.get(
+    "/v1/users",
+    summary="List users",
+    description="Pages in a stable order. Follow `page_info.after` until it is null.",
+    responses={200: {"description": "A page of users", "content": {JSON: {"model": UserPage}}}, **ERROR_RESPONSES},
+)
+def list_users(
+    page_size: Annotated[int, Query(ge=1, le=50, description="Users per page, 1-50")] = 50,
+    after: Annotated[str | None, Query(description="Cursor from page_info.after")] = None,
+    before: Annotated[str | None, Query(description="Cursor from page_info.before")] = None,
+    include: Annotated[list[str] | None, Query(alias="include[]", description="Accepted; not used yet")] = None,
+) -> Response[Any]:
+    return json_response(200, service.list_users(page_size, after, before).to_json())
+
+
+lambda_handler = http_entrypoint(app)

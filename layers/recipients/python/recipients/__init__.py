@@ -1,0 +1,1 @@
+"""Recipients: the shared layer behind every function (models, rules, storage, HTTP glue)."""

@@ -1,0 +1,59 @@
+"""The one error type domain code raises. It knows nothing about HTTP; `http.py` maps kinds to statuses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class ErrorKind(Enum):
+    INVALID = "invalid"  # a well-formed request breaks a rule
+    MALFORMED = "malformed"  # the request cannot be read at all (bad JSON, bad encoding)
+    UNSUPPORTED_MEDIA = "unsupported_media"
+    NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    UNAUTHENTICATED = "unauthenticated"
+    FORBIDDEN = "forbidden"
+    UNAVAILABLE = "unavailable"  # throttled or a dependency is down: a retry may succeed
+    INTERNAL = "internal"
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+
+@dataclass
+class RecipientsError(Exception):
+    kind: ErrorKind
+    code: str
+    message: str
+    errors: list[FieldError] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+    @classmethod
+    def invalid(cls, errors: list[FieldError], code: str = "invalid_params") -> RecipientsError:
+        summary = "; ".join(f"{e.field}: {e.message}" if e.field else e.message for e in errors[:5])
+        if len(errors) > 5:
+            summary += f"; and {len(errors) - 5} more"
+        return cls(ErrorKind.INVALID, code, summary, errors)
+
+    @classmethod
+    def invalid_field(cls, field_name: str, message: str) -> RecipientsError:
+        return cls.invalid([FieldError(field_name, message)])
+
+    @classmethod
+    def malformed(cls, message: str) -> RecipientsError:
+        return cls(ErrorKind.MALFORMED, "invalid_json", message)
+
+    @classmethod
+    def not_found(cls, what: str, identifier: str | None = None) -> RecipientsError:
+        message = f"{what} not found" if identifier is None else f"{what} {identifier!r} not found"
+        return cls(ErrorKind.NOT_FOUND, "resource_missing", message)
+
+    @classmethod
+    def unavailable(cls, message: str) -> RecipientsError:
+        return cls(ErrorKind.UNAVAILABLE, "service_unavailable", message)

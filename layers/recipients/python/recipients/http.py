@@ -1,0 +1,140 @@
+"""HTTP glue shared by every API function: the resolver, the one error body, the entrypoint."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, cast
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from recipients import jsontext
+from recipients.errors import ErrorKind, FieldError, RecipientsError
+from recipients.models import ErrorBody
+from recipients.observability import logger, metrics, tracer
+
+JSON = "application/json"
+
+STATUS_BY_KIND = {
+    ErrorKind.INVALID: 422,
+    ErrorKind.MALFORMED: 400,
+    ErrorKind.UNSUPPORTED_MEDIA: 415,
+    ErrorKind.UNAUTHENTICATED: 401,
+    ErrorKind.FORBIDDEN: 403,
+    ErrorKind.NOT_FOUND: 404,
+    ErrorKind.METHOD_NOT_ALLOWED: 405,
+    ErrorKind.UNAVAILABLE: 503,
+    ErrorKind.INTERNAL: 500,
+}
+
+_ERROR_DESCRIPTIONS = {
+    400: "The body is not valid JSON",
+    404: "No such user",
+    415: "The body is not JSON",
+    422: "A field breaks a rule; `errors` names each field and why",
+    503: "Throttled; retry with backoff",
+}
+ERROR_RESPONSES: dict[int, OpenAPIResponse] = {
+    status: {"description": text, "content": {JSON: {"model": ErrorBody}}}
+    for status, text in _ERROR_DESCRIPTIONS.items()
+}
+"""OpenAPI documentation of the error body, shared by every route."""
+
+_ROOT_TYPE_ERRORS = {"model_type", "model_attributes_type", "dict_type", "missing"}
+
+
+def json_response(status: int, body: str, headers: dict[str, str] | None = None) -> Response[Any]:
+    return Response(status_code=status, content_type=JSON, body=body, headers=headers)
+
+
+def error_response(error: RecipientsError) -> Response[Any]:
+    status = STATUS_BY_KIND[error.kind]
+    error_type = (
+        "authentication_error" if status in (401, 403) else "api_error" if status >= 500 else "invalid_request_error"
+    )
+    body: dict[str, Any] = {"code": error.code, "message": error.message, "status": status, "type": error_type}
+    if error.errors:
+        body["errors"] = [{"field": e.field, "message": e.message} for e in error.errors]
+    return json_response(status, jsontext.dumps(body))
+
+
+def _field_name(location: tuple[Any, ...]) -> str:
+    """('body', 'prefs', 0) -> 'prefs.0'; ('path', 'user_id') -> 'user_id'; ('body',) -> 'body'."""
+    rest = [str(part) for part in location[1:]]
+    return ".".join(rest) if rest else str(location[0]) if location else "body"
+
+
+def _message(error: dict[str, Any]) -> str:
+    if error.get("type") in _ROOT_TYPE_ERRORS and tuple(error.get("loc", ())) == ("body",):
+        return "is required: send a JSON object" if error["type"] == "missing" else "must be a JSON object"
+    message = str(error.get("msg", "is invalid"))
+    return message.removeprefix("Value error, ")
+
+
+def translate_validation_error(errors: list[dict[str, Any]]) -> RecipientsError:
+    for error in errors:
+        if error.get("type") == "json_invalid":
+            reason = error.get("ctx", {}).get("error", "it cannot be parsed")
+            return RecipientsError.malformed(f"the body is not valid JSON: {reason}")
+    return RecipientsError.invalid([FieldError(_field_name(tuple(e.get("loc", ()))), _message(e)) for e in errors])
+
+
+def make_app() -> APIGatewayHttpResolver:
+    app = APIGatewayHttpResolver(
+        enable_validation=True, serializer=jsontext.dumps, json_body_deserializer=jsontext.loads
+    )
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(ex: RequestValidationError) -> Response[Any]:
+        return error_response(translate_validation_error(list(ex.errors())))
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _unsupported(ex: RequestUnsupportedContentType) -> Response[Any]:
+        return error_response(
+            RecipientsError(ErrorKind.UNSUPPORTED_MEDIA, "unsupported_media_type", "send the body as application/json")
+        )
+
+    @app.exception_handler(UnicodeDecodeError)
+    def _not_utf8(ex: UnicodeDecodeError) -> Response[Any]:
+        return error_response(RecipientsError.malformed("the body is not valid UTF-8"))
+
+    @app.exception_handler(RecipientsError)
+    def _domain(ex: RecipientsError) -> Response[Any]:
+        return error_response(ex)
+
+    @app.not_found  # without it the catch-all below would turn a missing route into a 500
+    def _no_route(ex: NotFoundError) -> Response[Any]:
+        return error_response(RecipientsError.not_found("route"))
+
+    @app.exception_handler(Exception)
+    def _unexpected(ex: Exception) -> Response[Any]:
+        logger.exception("unhandled error")
+        return error_response(RecipientsError(ErrorKind.INTERNAL, "internal_error", "something went wrong on our side"))
+
+    return app
+
+
+Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+
+def http_entrypoint(app: APIGatewayHttpResolver) -> Handler:
+    """The Lambda handler for an API function: logging, tracing and metrics around `app.resolve`."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+    @tracer.capture_lambda_handler(capture_response=False)
+    @metrics.log_metrics(capture_cold_start_metric=True)
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        result = app.resolve(event, context)
+        request_id = event.get("requestContext", {}).get("requestId")
+        if request_id:
+            result.setdefault("headers", {})["x-request-id"] = request_id
+        return result
+
+    return cast(Handler, handler)  # the Powertools decorators are untyped

@@ -1,0 +1,73 @@
+"""The shallow-merge rule, as an update plan: which stored attributes one identify sets.
+
+Each key sent replaces that key's whole value; keys not sent are untouched; nested objects are
+not deep-merged; null is stored as null. The plan is rendered by `store.py` as one UpdateItem.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from recipients import jsontext
+from recipients.errors import FieldError, RecipientsError
+from recipients.models import IdentifyUserRequest
+from recipients.validation import MAX_NESTING_DEPTH, MAX_PROPERTIES_BYTES, nesting_depth
+
+PROPERTY_PREFIX = "prop:"
+CHANNEL_DATA_PREFIX = "chan:"
+PREFERENCES_PREFIX = "pref:"
+
+
+@dataclass(frozen=True)
+class UpdatePlan:
+    """Attribute name -> JSON text to SET. Nothing else on the item is touched."""
+
+    attributes: dict[str, str]
+
+
+def plan_identify(request: IdentifyUserRequest) -> UpdatePlan:
+    custom = _serialize_custom_properties(request.custom_properties())
+    attributes = {PROPERTY_PREFIX + key: jsontext.dumps(value) for key, value in request.reserved_sent().items()}
+    attributes.update({PROPERTY_PREFIX + key: text for key, text in custom.items()})
+    for field_name, prefix, group in (
+        ("channel_data", CHANNEL_DATA_PREFIX, request.channel_data),
+        ("preferences", PREFERENCES_PREFIX, request.preferences),
+    ):
+        for key, value in (group or {}).items():
+            if not _encodes(key):
+                raise RecipientsError.invalid_field(field_name, "a key contains an unpaired surrogate")
+            if nesting_depth(value) > MAX_NESTING_DEPTH:
+                raise RecipientsError.invalid_field(field_name, f"is nested more than {MAX_NESTING_DEPTH} levels deep")
+            attributes[prefix + key] = jsontext.dumps(value)
+    return UpdatePlan(attributes)
+
+
+def _serialize_custom_properties(values: dict[str, Any]) -> dict[str, str]:
+    """Check names, depth and total size (256 KiB), then return each property's JSON text."""
+    errors = []
+    for key, value in values.items():
+        if not _encodes(key):
+            errors.append(FieldError("properties", "a property name contains an unpaired surrogate"))
+        elif nesting_depth(value) > MAX_NESTING_DEPTH:
+            errors.append(FieldError(key, f"is nested more than {MAX_NESTING_DEPTH} levels deep"))
+    if errors:
+        raise RecipientsError.invalid(errors)
+    texts = {key: jsontext.dumps(value) for key, value in values.items()}
+    # The size of the properties as one JSON object: {"key":value,...}
+    size = 2 + sum(len(jsontext.dumps(key).encode()) + 1 + len(text.encode()) for key, text in texts.items())
+    size += max(len(texts) - 1, 0)
+    if size > MAX_PROPERTIES_BYTES:
+        raise RecipientsError.invalid(
+            [FieldError("properties", f"custom properties are {size:,} bytes of JSON; the limit is 256 KiB")],
+            code="properties_too_large",
+        )
+    return texts
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -1,0 +1,134 @@
+"""pydantic models of what crosses the wire: identify requests, users, pages."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from recipients import jsontext
+from recipients.validation import (
+    check_avatar,
+    check_email,
+    check_id,
+    check_locale,
+    check_phone_number,
+    check_timezone,
+    decode_path_segment,
+    normalize_created_at,
+)
+
+RecipientId = Annotated[str, AfterValidator(check_id)]
+"""An id from a JSON body: validated as sent."""
+
+RecipientIdPath = Annotated[str, BeforeValidator(decode_path_segment), AfterValidator(check_id)]
+"""An id from a URL path segment: percent-decoded once, then validated."""
+
+RESERVED_PROPERTIES = ("name", "email", "avatar", "phone_number", "timezone", "locale", "created_at")
+READ_ONLY_FIELDS = ("__typename", "updated_at")
+"""Sent back by clients that PUT what they GET; ignored rather than stored as custom properties."""
+
+
+class IdentifyUserRequest(BaseModel):
+    """Body of `PUT /v1/users/{user_id}`: reserved properties, channel data, preferences, custom keys."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        strict=True,
+        json_schema_extra={"example": {"name": "Ada Lovelace", "email": "ada@example.com", "plan": "pro"}},
+    )
+
+    id: RecipientId | None = Field(None, description="Optional; must equal the id in the path")
+    name: str | None = None
+    email: Annotated[str, AfterValidator(check_email)] | None = None
+    avatar: Annotated[str, AfterValidator(check_avatar)] | None = None
+    phone_number: Annotated[str, AfterValidator(check_phone_number)] | None = None
+    timezone: Annotated[str, AfterValidator(check_timezone)] | None = None
+    locale: Annotated[str, AfterValidator(check_locale)] | None = None
+    created_at: Annotated[str, AfterValidator(normalize_created_at)] | None = Field(
+        None, description="ISO-8601 date-time, stored in UTC"
+    )
+    channel_data: dict[str, dict[str, Any]] | None = Field(None, description="Keyed by channel id; kept apart")
+    preferences: dict[str, dict[str, Any]] | None = Field(None, description="Keyed by preference set; kept apart")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_read_only_fields(cls, data: Any) -> Any:
+        if isinstance(data, dict) and any(key in data for key in READ_ONLY_FIELDS):
+            return {key: value for key, value in data.items() if key not in READ_ONLY_FIELDS}
+        return data
+
+    def reserved_sent(self) -> dict[str, str | None]:
+        """The reserved properties present in the body (an explicit null included)."""
+        return {key: getattr(self, key) for key in RESERVED_PROPERTIES if key in self.model_fields_set}
+
+    def custom_properties(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class User(BaseModel):
+    """A user as returned by the API: reserved fields, then custom properties at the top level."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    typename: Literal["User"] = Field("User", alias="__typename")
+    id: str
+    name: str | None = None
+    email: str | None = None
+    avatar: str | None = None
+    phone_number: str | None = None
+    timezone: str | None = None
+    locale: str | None = None
+    created_at: str | None = Field(None, description="Caller-supplied ISO-8601 date-time, or null")
+    updated_at: str = Field(description="Set by the service on every write")
+
+    def to_wire(self) -> dict[str, Any]:
+        wire: dict[str, Any] = {"__typename": "User", "id": self.id}
+        wire.update({key: getattr(self, key) for key in RESERVED_PROPERTIES})
+        wire["updated_at"] = self.updated_at
+        wire.update(self.model_extra or {})
+        return wire
+
+    def to_json(self) -> str:
+        return jsontext.dumps(self.to_wire())
+
+
+class PageInfo(BaseModel):
+    typename: Literal["PageInfo"] = Field("PageInfo", alias="__typename")
+    after: str | None = None
+    before: str | None = None
+    page_size: int
+
+
+class UserPage(BaseModel):
+    entries: list[User]
+    page_info: PageInfo
+
+    def to_json(self) -> str:
+        info = self.page_info
+        return jsontext.dumps(
+            {
+                "entries": [user.to_wire() for user in self.entries],
+                "page_info": {
+                    "__typename": "PageInfo",
+                    "after": info.after,
+                    "before": info.before,
+                    "page_size": info.page_size,
+                },
+            }
+        )
+
+
+class ErrorItem(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Knock's error shape; `errors` is added on validation failures."""
+
+    code: str
+    message: str
+    status: int
+    type: str
+    errors: list[ErrorItem] | None = None

@@ -1,0 +1,44 @@
+"""The API's routes, for answering requests no route matches: 405 on a known path, else 404.
+
+A test checks this table against the HttpApi events in template.yaml, so it cannot drift.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+
+from recipients.errors import ErrorKind, RecipientsError
+from recipients.http import error_response
+
+API_ROUTES: dict[str, frozenset[str]] = {
+    "/v1/users": frozenset({"GET"}),
+    "/v1/users/{user_id}": frozenset({"GET", "PUT", "DELETE"}),
+}
+
+_PATTERNS = [
+    (re.compile("^" + re.sub(r"\{[^}/]+\}", "[^/]+", path) + "$"), methods) for path, methods in API_ROUTES.items()
+]
+
+
+def allowed_methods(path: str) -> frozenset[str]:
+    for pattern, methods in _PATTERNS:
+        if pattern.match(path):
+            return methods
+    return frozenset()
+
+
+def unrouted_response(method: str, path: str) -> Response[Any]:
+    methods = allowed_methods(path)
+    if not methods:
+        return error_response(RecipientsError.not_found("route", f"{method} {path}"))
+    error = RecipientsError(
+        ErrorKind.METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        f"{method} is not allowed here; use {', '.join(sorted(methods))}",
+    )
+    response = error_response(error)
+    response.headers["Allow"] = ", ".join(sorted(methods))
+    return response

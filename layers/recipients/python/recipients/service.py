@@ -1,0 +1,42 @@
+"""The use cases the handlers call. Validation is done by the models; storage by the Store."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from recipients.errors import RecipientsError
+from recipients.merge import plan_identify
+from recipients.models import IdentifyUserRequest, PageInfo, User, UserPage
+from recipients.observability import logger, metrics
+from recipients.store import get_store
+
+
+def identify_user(user_id: str, request: IdentifyUserRequest) -> User:
+    if request.id is not None and request.id != user_id:
+        raise RecipientsError.invalid_field("id", "must equal the user id in the path (ids never change)")
+    plan = plan_identify(request)
+    user = get_store().identify_user(user_id, plan)
+    logger.info("user identified", extra={"user_id": user_id, "properties": sorted(plan.attributes)})
+    metrics.add_metric(name="UsersIdentified", unit=MetricUnit.Count, value=1)
+    return user
+
+
+def get_user(user_id: str) -> User:
+    user = get_store().get_user(user_id)
+    if user is None:
+        raise RecipientsError.not_found("user", user_id)
+    return user
+
+
+def delete_user(user_id: str) -> None:
+    if not get_store().delete_user(user_id):
+        raise RecipientsError.not_found("user", user_id)
+    logger.info("user deleted", extra={"user_id": user_id})
+    metrics.add_metric(name="UsersDeleted", unit=MetricUnit.Count, value=1)
+
+
+def list_users(page_size: int, after: str | None, before: str | None) -> UserPage:
+    if after is not None and before is not None:
+        raise RecipientsError.invalid_field("before", "cannot be combined with after; page one way at a time")
+    page = get_store().list_users(page_size, after=after, before=before)
+    return UserPage(entries=page.users, page_info=PageInfo(after=page.after, before=page.before, page_size=page_size))

@@ -1,0 +1,30 @@
+"""Environment variables as models, split by need and read lazily on first use.
+
+Tests change the environment and call `<getter>.cache_clear()`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings
+
+
+class TableSettings(BaseSettings):
+    recipients_table_name: str = Field(min_length=3, description="DynamoDB table holding the recipients")
+
+
+class AuthSettings(BaseSettings):
+    api_key_hashes_parameter: str = Field(min_length=1, description="SSM parameter with SHA-256 key hashes")
+    api_key_cache_seconds: int = Field(60, ge=0, le=3600)
+
+
+@lru_cache(maxsize=1)
+def table_settings() -> TableSettings:
+    return TableSettings()  # fields are filled from the environment
+
+
+@lru_cache(maxsize=1)
+def auth_settings() -> AuthSettings:
+    return AuthSettings()

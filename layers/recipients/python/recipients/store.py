@@ -1,0 +1,218 @@
+"""The one data-access class: DynamoDB behind methods that take and return models.
+
+Key design (see README "Storage"):
+- base table, partition key `pk` only: a user is the item `user#<id>`. Get, identify and delete
+  each address exactly one item, so each is exactly one request.
+- every property is its own attribute (`prop:<name>`, `chan:<channel>`, `pref:<set>`) holding
+  JSON text, so identify SETs only the keys sent and values round-trip exactly at any depth.
+- the sparse index `by_list` (`list_pk` = `user#<shard>`, `list_sk` = id) spreads users over
+  LIST_SHARDS partitions by a stable hash of the id; pages walk the shards in order, so listing
+  never scans the table and no single partition takes every write.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from recipients import jsontext
+from recipients.errors import FieldError, RecipientsError
+from recipients.merge import PROPERTY_PREFIX, UpdatePlan
+from recipients.models import User
+from recipients.validation import now_timestamp
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+USER_PREFIX = "user#"
+LIST_INDEX = "by_list"
+LIST_SHARDS = 16
+_RETRYABLE = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
+
+
+@dataclass(frozen=True)
+class ListPosition:
+    """Where a page starts: a shard and the id to continue after (or before)."""
+
+    shard: int
+    id: str
+
+    def to_cursor(self) -> str:
+        raw = json.dumps([self.shard, self.id], ensure_ascii=False).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def from_cursor(cls, cursor: str, parameter: str) -> ListPosition:
+        try:
+            shard, user_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+            if isinstance(shard, int) and 0 <= shard < LIST_SHARDS and isinstance(user_id, str):
+                return cls(shard, user_id)
+        except (binascii.Error, ValueError, TypeError):
+            pass
+        raise RecipientsError.invalid_field(parameter, "is not a cursor returned by this API")
+
+
+@dataclass(frozen=True)
+class Page:
+    users: list[User]
+    after: str | None
+    before: str | None
+
+
+def list_shard(user_id: str) -> int:
+    return zlib.crc32(user_id.encode("utf-8")) % LIST_SHARDS
+
+
+class Store:
+    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def identify_user(self, user_id: str, plan: UpdatePlan) -> User:
+        """One UpdateItem: SET the planned attributes plus id, list keys and updated_at. No read."""
+        attributes = dict(plan.attributes)
+        attributes.update(
+            {"id": user_id, "updated_at": now_timestamp(), "list_pk": _list_pk(user_id), "list_sk": user_id}
+        )
+        names = {f"#a{i}": name for i, name in enumerate(attributes)}
+        values = {f":v{i}": {"S": value} for i, value in enumerate(attributes.values())}
+        expression = "SET " + ", ".join(f"#a{i} = :v{i}" for i in range(len(attributes)))
+        try:
+            response = self._client.update_item(
+                TableName=self._table,
+                Key={"pk": {"S": USER_PREFIX + user_id}},
+                UpdateExpression=expression,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if _error_code(exc) == "ValidationException" and "size" in str(exc).lower():
+                raise RecipientsError.invalid(
+                    [FieldError("properties", "the user would exceed the 400 KB item limit; nothing was written")],
+                    code="properties_too_large",
+                ) from exc
+            raise _translate(exc) from exc
+        return _user_from_item(response["Attributes"])
+
+    def get_user(self, user_id: str) -> User | None:
+        try:
+            response = self._client.get_item(TableName=self._table, Key={"pk": {"S": USER_PREFIX + user_id}})
+        except ClientError as exc:
+            raise _translate(exc) from exc
+        item = response.get("Item")
+        return _user_from_item(item) if item else None
+
+    def delete_user(self, user_id: str) -> bool:
+        """Hard delete in one DeleteItem; False when there was nothing to delete."""
+        try:
+            response = self._client.delete_item(
+                TableName=self._table, Key={"pk": {"S": USER_PREFIX + user_id}}, ReturnValues="ALL_OLD"
+            )
+        except ClientError as exc:
+            raise _translate(exc) from exc
+        return bool(response.get("Attributes"))
+
+    def list_users(self, page_size: int, after: str | None = None, before: str | None = None) -> Page:
+        """A page in (shard, id) order. Reads page_size + 1 items to know whether more follow."""
+        if before is not None:
+            start = ListPosition.from_cursor(before, "before")
+            found = list(self._walk(start, page_size + 1, forward=False))
+            has_more = len(found) > page_size
+            users = list(reversed(found[:page_size]))
+            return Page(
+                users=users,
+                after=_cursor_of(users[-1]) if users else None,
+                before=_cursor_of(users[0]) if has_more and users else None,
+            )
+        after_position = ListPosition.from_cursor(after, "after") if after is not None else None
+        found = list(self._walk(after_position, page_size + 1, forward=True))
+        users = found[:page_size]
+        return Page(
+            users=users,
+            after=_cursor_of(users[-1]) if len(found) > page_size else None,
+            before=_cursor_of(users[0]) if after is not None and users else None,
+        )
+
+    def _walk(self, start: ListPosition | None, limit: int, *, forward: bool) -> Iterator[User]:
+        """Yield up to `limit` users from `start` (exclusive), crossing shards in order."""
+        if start is None:
+            shards = range(LIST_SHARDS)
+        else:
+            shards = range(start.shard, LIST_SHARDS) if forward else range(start.shard, -1, -1)
+        remaining = limit
+        for shard in shards:
+            boundary = start.id if start is not None and shard == start.shard else None
+            for user in self._query_shard(shard, boundary, remaining, forward=forward):
+                yield user
+                remaining -= 1
+            if remaining == 0:
+                return
+
+    def _query_shard(self, shard: int, boundary: str | None, limit: int, *, forward: bool) -> Iterator[User]:
+        condition = "list_pk = :pk"
+        values: dict[str, Any] = {":pk": {"S": f"{USER_PREFIX}{shard:02d}"}}
+        if boundary is not None:
+            condition += " AND list_sk > :sk" if forward else " AND list_sk < :sk"
+            values[":sk"] = {"S": boundary}
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": LIST_INDEX,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+            "ScanIndexForward": forward,
+        }
+        while limit > 0:
+            try:
+                response = self._client.query(**request, Limit=limit)
+            except ClientError as exc:
+                raise _translate(exc) from exc
+            for item in response.get("Items", []):
+                yield _user_from_item(item)
+                limit -= 1
+            if "LastEvaluatedKey" not in response:
+                return
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def _list_pk(user_id: str) -> str:
+    return f"{USER_PREFIX}{list_shard(user_id):02d}"
+
+
+def _cursor_of(user: User) -> str:
+    return ListPosition(list_shard(user.id), user.id).to_cursor()
+
+
+def _user_from_item(item: dict[str, Any]) -> User:
+    fields: dict[str, Any] = {"id": item["id"]["S"], "updated_at": item["updated_at"]["S"]}
+    for name, value in item.items():
+        if name.startswith(PROPERTY_PREFIX):
+            fields[name[len(PROPERTY_PREFIX) :]] = jsontext.loads(value["S"])
+    return User.model_validate(fields)
+
+
+def _error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _translate(exc: ClientError) -> Exception:
+    """Throttling becomes a retryable 503; anything else stays an unexpected error (500)."""
+    if _error_code(exc) in _RETRYABLE:
+        return RecipientsError.unavailable("the recipients table is busy; retry with backoff")
+    return exc
+
+
+@lru_cache(maxsize=1)
+def get_store() -> Store:
+    from recipients.aws import dynamodb
+    from recipients.settings import table_settings
+
+    return Store(dynamodb, table_settings().recipients_table_name)

@@ -1,0 +1,122 @@
+"""The data rules of the product spec, as plain functions that raise ValueError with the reason.
+
+pydantic turns those ValueErrors into field errors, so every rejection names the field and why.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import UTC, datetime
+from functools import lru_cache
+from urllib.parse import unquote, urlsplit
+
+MAX_ID_LENGTH = 256
+MAX_PROPERTIES_BYTES = 256 * 1024
+MAX_NESTING_DEPTH = 100
+MAX_EMAIL_LENGTH = 254
+
+_DOMAIN_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_EMAIL = re.compile(rf"^[^@\s\"(),:;<>\[\\\]]+@{_DOMAIN_LABEL}(?:\.{_DOMAIN_LABEL})+$")
+_E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
+_LOCALE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
+
+
+def check_id(value: str) -> str:
+    """An id: 1-256 characters, no '/' or '#', not blank, no control characters, valid Unicode."""
+    if not value:
+        raise ValueError("must not be empty")
+    if len(value) > MAX_ID_LENGTH:
+        raise ValueError(f"must be at most {MAX_ID_LENGTH} characters (got {len(value)})")
+    if "/" in value:
+        raise ValueError("must not contain '/'")
+    if "#" in value:
+        raise ValueError("must not contain '#'")
+    if value.isspace():
+        raise ValueError("must not be blank")
+    if any(unicodedata.category(char) in ("Cc", "Cs") for char in value):
+        raise ValueError("must not contain control characters or unpaired surrogates")
+    return value
+
+
+def decode_path_segment(value: str) -> str:
+    """Percent-decode one path segment exactly once (API Gateway hands the raw segment over)."""
+    try:
+        return unquote(value, errors="strict")
+    except UnicodeDecodeError as exc:
+        raise ValueError("is not valid percent-encoded UTF-8") from exc
+
+
+def check_email(value: str) -> str:
+    if len(value) > MAX_EMAIL_LENGTH or not _EMAIL.match(value) or ".." in value:
+        raise ValueError("must be a valid email address, like ada@example.com")
+    return value
+
+
+def check_phone_number(value: str) -> str:
+    if not _E164.match(value):
+        raise ValueError("must be an E.164 phone number: '+' then 2 to 15 digits, like +14155550123")
+    return value
+
+
+def check_avatar(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in value):
+        raise ValueError("must be an absolute http or https URL")
+    return value
+
+
+@lru_cache(maxsize=1)
+def _timezones() -> frozenset[str]:
+    import zoneinfo  # only identifies that send a timezone pay for the tz database scan
+
+    return frozenset(zoneinfo.available_timezones())
+
+
+def check_timezone(value: str) -> str:
+    if value not in _timezones():
+        raise ValueError("must be a tz database time zone name, like America/New_York")
+    return value
+
+
+def check_locale(value: str) -> str:
+    if len(value) > 35 or not _LOCALE.match(value):
+        raise ValueError("must be a locale code, like en or pt-BR")
+    return value
+
+
+def normalize_created_at(value: str) -> str:
+    """ISO-8601 date-time; returned in UTC as `YYYY-MM-DDTHH:MM:SS[.ffffff]Z` (naive times are UTC)."""
+    if len(value) < 16 or value[10] not in "Tt ":
+        raise ValueError("must be an ISO-8601 date-time, like 2024-05-22T12:00:00Z")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError("must be an ISO-8601 date-time, like 2024-05-22T12:00:00Z") from exc
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return format_timestamp(moment)
+
+
+def format_timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def now_timestamp() -> str:
+    return format_timestamp(datetime.now(UTC))
+
+
+def nesting_depth(value: object) -> int:
+    """Depth of nested objects/lists, computed without recursion (values may be arbitrarily deep)."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            stack.extend((child, depth + 1) for child in item.values())
+        elif isinstance(item, list):
+            stack.extend((child, depth + 1) for child in item)
+        else:
+            deepest = max(deepest, depth)
+            continue
+        deepest = max(deepest, depth + 1)
+    return deepest

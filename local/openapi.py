@@ -1,0 +1,64 @@
+"""Builds openapi.json from the resolvers of the functions template.yaml routes to.
+
+`python -m local.openapi` writes it; `--check` fails when the committed file is stale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from pathlib import Path
+
+from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
+from aws_lambda_powertools.event_handler.openapi.models import Server
+
+from local.template import http_api, load_template
+
+OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi.json"
+
+
+def handler_module(function: str) -> str:
+    """`functions/identify/` + `app.lambda_handler` -> `functions.identify.app`."""
+    properties = load_template()["Resources"][function]["Properties"]
+    package = str(properties["CodeUri"]).strip("/").replace("/", ".")
+    return f"{package}.{str(properties['Handler']).rsplit('.', 1)[0]}"
+
+
+def build_openapi() -> str:
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")  # boto3 clients are created at import
+    merged = OpenAPIMerge(
+        title="Recipients API",
+        version="1.0.0",
+        description="Knock-compatible recipients API (users). Authenticate with `Authorization: Bearer sk_...`.",
+        servers=[Server(url="http://127.0.0.1:3000", description="make run")],
+        security_schemes={"bearer": {"type": "http", "scheme": "bearer"}},  # type: ignore[dict-item]
+        security=[{"bearer": []}],
+        on_conflict="error",
+    )
+    functions = sorted({route.function for route in http_api().routes if route.path is not None})
+    for function in functions:
+        app = importlib.import_module(handler_module(function)).app
+        merged.add_schema(app.get_openapi_schema())
+    return merged.get_openapi_json_schema() + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--check", action="store_true", help="fail if openapi.json is not up to date")
+    args = parser.parse_args()
+    document = build_openapi()
+    if args.check:
+        if not OPENAPI_PATH.exists() or OPENAPI_PATH.read_text(encoding="utf-8") != document:
+            print("openapi.json is stale: run `make openapi` and commit it", file=sys.stderr)
+            return 1
+        print("openapi.json is up to date")
+        return 0
+    OPENAPI_PATH.write_text(document, encoding="utf-8")
+    print(f"wrote {OPENAPI_PATH.name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

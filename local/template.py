@@ -1,0 +1,123 @@
+"""Reads template.yaml: the resources to create locally and the HTTP routes to serve.
+
+Everything the local server and the tests know about the infrastructure comes from here, so a
+function or resource added to the template is picked up without editing them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+TEMPLATE_PATH = Path(__file__).resolve().parent.parent / "template.yaml"
+
+
+class _CloudFormationLoader(yaml.SafeLoader):
+    """SafeLoader that reads short-form intrinsics (!Ref, !GetAtt, !Sub...) as their long forms."""
+
+
+def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+        if suffix == "GetAtt":
+            value = str(value).split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    elif isinstance(node, yaml.MappingNode):
+        value = loader.construct_mapping(node, deep=True)
+    else:
+        raise yaml.constructor.ConstructorError(None, None, f"unexpected node for !{suffix}", node.start_mark)
+    return {name: value}
+
+
+_CloudFormationLoader.add_multi_constructor("!", _intrinsic)
+
+
+@lru_cache(maxsize=4)
+def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as handle:
+        document = yaml.load(handle, Loader=_CloudFormationLoader)  # noqa: S506 - SafeLoader subclass
+    if not isinstance(document, dict):
+        raise ValueError(f"{path} is not a CloudFormation template")
+    return document
+
+
+def resources_of_type(resource_type: str, template: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+    resources = (template or load_template())["Resources"]
+    return {name: spec for name, spec in resources.items() if spec["Type"] == resource_type}
+
+
+def parameter_defaults(template: dict[str, Any] | None = None) -> dict[str, Any]:
+    parameters = (template or load_template()).get("Parameters", {})
+    return {name: spec.get("Default") for name, spec in parameters.items()}
+
+
+@dataclass(frozen=True)
+class Route:
+    """One HttpApi route: `method` is upper-case or ANY; `path` is None for the $default route."""
+
+    method: str
+    path: str | None
+    function: str
+
+    @property
+    def route_key(self) -> str:
+        return "$default" if self.path is None else f"{self.method} {self.path}"
+
+    @property
+    def pattern(self) -> re.Pattern[str] | None:
+        if self.path is None:
+            return None
+        regex = re.sub(r"\\\{[^}]+\\\+\\\}", "(?P<proxy>.+)", re.escape(self.path))
+        regex = re.sub(r"\\\{([A-Za-z0-9_]+)\\\}", r"(?P<\1>[^/]+)", regex)
+        return re.compile(f"^{regex}$")
+
+
+@dataclass(frozen=True)
+class Authorizer:
+    function: str
+    identity_headers: tuple[str, ...]
+    ttl_seconds: int
+
+
+@dataclass(frozen=True)
+class Api:
+    routes: list[Route] = field(default_factory=list)
+    authorizer: Authorizer | None = None
+
+
+def http_api(template: dict[str, Any] | None = None) -> Api:
+    """The routes of the template's HttpApi events and the API's default Lambda authorizer."""
+    template = template or load_template()
+    routes = []
+    for name, spec in resources_of_type("AWS::Serverless::Function", template).items():
+        for event in (spec.get("Properties", {}).get("Events") or {}).values():
+            if event.get("Type") != "HttpApi":
+                continue
+            props = event.get("Properties") or {}
+            path = props.get("Path")
+            method = str(props.get("Method", "ANY")).upper()
+            routes.append(Route(method="ANY" if path is None else method, path=path, function=name))
+    authorizer = None
+    for api in resources_of_type("AWS::Serverless::HttpApi", template).values():
+        auth = api.get("Properties", {}).get("Auth") or {}
+        default = auth.get("DefaultAuthorizer")
+        if default:
+            spec = auth["Authorizers"][default]
+            function = spec["FunctionArn"]["Fn::GetAtt"][0]
+            identity = spec.get("Identity") or {}
+            ttl = _resolve_number(identity.get("ReauthorizeEvery", 300), template)
+            authorizer = Authorizer(function, tuple(h.lower() for h in identity.get("Headers", [])), ttl)
+    return Api(routes=routes, authorizer=authorizer)
+
+
+def _resolve_number(value: Any, template: dict[str, Any]) -> int:
+    if isinstance(value, dict) and "Ref" in value:
+        value = parameter_defaults(template)[value["Ref"]]
+    return int(value)
