@@ -69,7 +69,7 @@ class IdentifyUserRequest(BaseModel):
 class User(BaseModel):
     """A user as returned by the API: reserved fields, then custom properties at the top level."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    model_config = ConfigDict(extra="allow")
 
     typename: Literal["User"] = Field("User", alias="__typename")
     id: str

@@ -9,9 +9,11 @@ import re
 from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.metrics import MetricUnit
 
 from recipients.errors import ErrorKind, RecipientsError
 from recipients.http import error_response
+from recipients.observability import metrics
 
 API_ROUTES: dict[str, frozenset[str]] = {
     "/v1/users": frozenset({"GET"}),
@@ -32,6 +34,7 @@ def allowed_methods(path: str) -> frozenset[str]:
 
 def unrouted_response(method: str, path: str) -> Response[Any]:
     methods = allowed_methods(path)
+    metrics.add_metric(name="UnroutedRequests", unit=MetricUnit.Count, value=1)
     if not methods:
         return error_response(RecipientsError.not_found("route", f"{method} {path}"))
     error = RecipientsError(

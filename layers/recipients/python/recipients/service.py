@@ -25,6 +25,7 @@ def get_user(user_id: str) -> User:
     user = get_store().get_user(user_id)
     if user is None:
         raise RecipientsError.not_found("user", user_id)
+    metrics.add_metric(name="UsersFetched", unit=MetricUnit.Count, value=1)
     return user
 
 
@@ -39,4 +40,5 @@ def list_users(page_size: int, after: str | None, before: str | None) -> UserPag
     if after is not None and before is not None:
         raise RecipientsError.invalid_field("before", "cannot be combined with after; page one way at a time")
     page = get_store().list_users(page_size, after=after, before=before)
+    metrics.add_metric(name="UserPagesListed", unit=MetricUnit.Count, value=1)
     return UserPage(entries=page.users, page_info=PageInfo(after=page.after, before=page.before, page_size=page_size))

@@ -1,0 +1,156 @@
+"""`make bench`: what each operation costs, as counts and as ratios to a baseline from the same run.
+
+- DynamoDB requests per identify, get, delete and list page, counted with botocore's event hooks
+  on the layer's own client against in-process moto (counts do not depend on the machine).
+- Import time of each handler module in a fresh interpreter, divided by a bare `import boto3`
+  timed the same way in the same run (this machine is shared and noisy: compare ratios).
+
+Results go to bench/results.json and are printed as a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results.json"
+HANDLERS = {
+    "identify": "functions.identify.app",
+    "get": "functions.get.app",
+    "delete": "functions.delete.app",
+    "authorizer": "functions.authorizer.app",
+    "fallback": "functions.fallback.app",
+}
+_FAKE_AWS = {
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "RECIPIENTS_TABLE_NAME": "recipients-bench",
+    "POWERTOOLS_SERVICE_NAME": "recipients",
+    "POWERTOOLS_METRICS_NAMESPACE": "Recipients",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+}
+
+
+def count_requests() -> dict[str, dict[str, int]]:
+    """DynamoDB operations issued by one call of each store operation, by operation name."""
+    os.environ.update(_FAKE_AWS)
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        from local.template import resources_of_type
+        from recipients import service
+        from recipients.aws import dynamodb
+        from recipients.models import IdentifyUserRequest
+
+        properties = resources_of_type("AWS::DynamoDB::Table")["RecipientsTable"]["Properties"]
+        keys = ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode")
+        boto3.client("dynamodb").create_table(
+            TableName=_FAKE_AWS["RECIPIENTS_TABLE_NAME"], **{key: properties[key] for key in keys}
+        )
+        for index in range(30):
+            service.identify_user(f"seed-{index}", IdentifyUserRequest.model_validate({"name": "seed"}))
+
+        calls: Counter[str] = Counter()
+
+        def record(event_name: str, **_: Any) -> None:
+            calls[event_name.rsplit(".", 1)[-1]] += 1
+
+        dynamodb.meta.events.register("before-call.dynamodb.*", record)
+        user_id = f"bench-{uuid.uuid4().hex[:8]}"
+        body = IdentifyUserRequest.model_validate({"email": "ada@example.com", "plan": "pro", "prefs": {"a": 1}})
+        operations: dict[str, Callable[[], object]] = {
+            "identify": lambda: service.identify_user(user_id, body),
+            "get": lambda: service.get_user(user_id),
+            "list_page": lambda: service.list_users(10, None, None),
+            "delete": lambda: service.delete_user(user_id),
+        }
+        counts = {}
+        for name, operation in operations.items():
+            calls.clear()
+            operation()
+            counts[name] = dict(calls)
+        dynamodb.meta.events.unregister("before-call.dynamodb.*", record)
+    return counts
+
+
+def import_seconds(module: str) -> float:
+    code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+    env = {**os.environ, **_FAKE_AWS, "PYTHONDONTWRITEBYTECODE": "0"}
+    output = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    return float(output.stdout.strip().splitlines()[-1])
+
+
+def measure_imports(repeats: int) -> dict[str, Any]:
+    """Median import time per module, interleaved with the boto3 baseline so noise hits both alike."""
+    samples: dict[str, list[float]] = {"boto3": [], **{name: [] for name in HANDLERS}}
+    import_seconds("boto3")  # warm the OS file cache and write bytecode before timing
+    for module in HANDLERS.values():
+        import_seconds(module)
+    for _ in range(repeats):
+        samples["boto3"].append(import_seconds("boto3"))
+        for name, module in HANDLERS.items():
+            samples[name].append(import_seconds(module))
+    medians = {name: statistics.median(values) for name, values in samples.items()}
+    baseline = medians["boto3"]
+    return {
+        "repeats": repeats,
+        "boto3_ms": round(baseline * 1000, 1),
+        "handlers": {
+            name: {"ms": round(medians[name] * 1000, 1), "ratio_to_boto3": round(medians[name] / baseline, 2)}
+            for name in HANDLERS
+        },
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--repeats", type=int, default=9, help="fresh interpreters per module (median is kept)")
+    args = parser.parse_args()
+
+    print("counting DynamoDB requests per operation (in-process moto)...", flush=True)
+    requests = count_requests()
+    print(f"timing imports in fresh interpreters, {args.repeats} repeats each...", flush=True)
+    imports = measure_imports(args.repeats)
+
+    worst = max(imports["handlers"].items(), key=lambda item: item[1]["ratio_to_boto3"])
+    results = {
+        "identify_dynamodb_requests": sum(requests["identify"].values()),
+        "identify_dynamodb_reads": sum(n for op, n in requests["identify"].items() if op != "UpdateItem"),
+        "get_dynamodb_requests": sum(requests["get"].values()),
+        "delete_dynamodb_requests": sum(requests["delete"].values()),
+        "list_page_dynamodb_requests": sum(requests["list_page"].values()),
+        "dynamodb_operations": requests,
+        "identify_import_ratio": imports["handlers"]["identify"]["ratio_to_boto3"],
+        "cold_import_ratio": worst[1]["ratio_to_boto3"],
+        "cold_import_worst_handler": worst[0],
+        "imports": imports,
+        "python": sys.version.split()[0],
+    }
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+
+    print()
+    print(f"{'operation':<12} {'DynamoDB requests':<18} operations")
+    for name, ops in requests.items():
+        print(f"{name:<12} {sum(ops.values()):<18} {ops}")
+    print()
+    print(f"import time, median of {args.repeats} fresh interpreters (bare `import boto3` = {imports['boto3_ms']} ms)")
+    for name, figures in imports["handlers"].items():
+        print(f"  {name:<11} {figures['ms']:>7} ms   {figures['ratio_to_boto3']:.2f} x boto3")
+    print(f"\nwrote {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
