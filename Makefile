@@ -73,7 +73,8 @@ contract: $(VENV)/.synced ## the official knockapi SDK against the local API
 
 drift: $(VENV)/.synced ## fail if uv.lock, the layer requirements or openapi.json are stale
 	@$(UV) lock --check --quiet
-	@$(UV) export --frozen --no-dev --no-emit-project --no-hashes --quiet -o - | diff -q - layers/recipients/requirements.txt > /dev/null \
+	@exported=$$(mktemp) && $(UV) export --frozen --no-dev --no-emit-project --no-hashes --quiet -o "$$exported" \
+		&& diff -q -I '^#' "$$exported" layers/recipients/requirements.txt > /dev/null && rm -f "$$exported" \
 		|| { echo "layers/recipients/requirements.txt is stale: run make deps"; exit 1; }
 	@$(PY) -m local.openapi --check
 

@@ -74,7 +74,7 @@ class Route:
     def pattern(self) -> re.Pattern[str] | None:
         if self.path is None:
             return None
-        regex = re.sub(r"\\\{[^}]+\\\+\\\}", "(?P<proxy>.+)", re.escape(self.path))
+        regex = re.sub(r"\\\{([A-Za-z0-9_]+)\\\+\\\}", r"(?P<\1>.+)", re.escape(self.path))
         regex = re.sub(r"\\\{([A-Za-z0-9_]+)\\\}", r"(?P<\1>[^/]+)", regex)
         return re.compile(f"^{regex}$")
 

@@ -8,6 +8,6 @@ from recipients.auth import authorize
 from recipients.observability import logger
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(log_event=False)  # the event holds the Bearer key
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return authorize(event)

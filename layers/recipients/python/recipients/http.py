@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, cast
+from urllib.parse import quote
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
@@ -54,7 +56,8 @@ def json_response(status: int, body: str, headers: dict[str, str] | None = None)
     return Response(status_code=status, content_type=JSON, body=body, headers=headers)
 
 
-def error_response(error: RecipientsError) -> Response[Any]:
+def error_body(error: RecipientsError) -> tuple[int, str]:
+    """The status and Knock-shaped JSON body for an error."""
     status = STATUS_BY_KIND[error.kind]
     error_type = (
         "authentication_error" if status in (401, 403) else "api_error" if status >= 500 else "invalid_request_error"
@@ -62,7 +65,32 @@ def error_response(error: RecipientsError) -> Response[Any]:
     body: dict[str, Any] = {"code": error.code, "message": error.message, "status": status, "type": error_type}
     if error.errors:
         body["errors"] = [{"field": e.field, "message": e.message} for e in error.errors]
-    return json_response(status, jsontext.dumps(body))
+    return status, jsontext.dumps(body)
+
+
+def error_response(error: RecipientsError) -> Response[Any]:
+    return json_response(*error_body(error))
+
+
+def json_object_body(text: str) -> dict[str, Any]:
+    """Every body this API takes is a JSON object (Powertools would quietly take a list's first item)."""
+    value = jsontext.loads(text)
+    if not isinstance(value, dict):
+        raise RecipientsError.invalid_field("body", "must be a JSON object")
+    return value
+
+
+def _unsupported_body(event: dict[str, Any]) -> RecipientsError | None:
+    """A body sent as anything but JSON (Powertools would parse form and multipart bodies)."""
+    content_type = str((event.get("headers") or {}).get("content-type", "")).strip().lower()
+    if event.get("body") and content_type and not content_type.startswith(JSON):
+        return _UNSUPPORTED_MEDIA
+    return None
+
+
+_UNSUPPORTED_MEDIA = RecipientsError(
+    ErrorKind.UNSUPPORTED_MEDIA, "unsupported_media_type", "send the body as application/json"
+)
 
 
 def _field_name(location: tuple[Any, ...]) -> str:
@@ -88,7 +116,7 @@ def translate_validation_error(errors: list[dict[str, Any]]) -> RecipientsError:
 
 def make_app() -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver(
-        enable_validation=True, serializer=jsontext.dumps, json_body_deserializer=jsontext.loads
+        enable_validation=True, serializer=jsontext.dumps, json_body_deserializer=json_object_body
     )
 
     @app.exception_handler(RequestValidationError)
@@ -97,9 +125,7 @@ def make_app() -> APIGatewayHttpResolver:
 
     @app.exception_handler(RequestUnsupportedContentType)
     def _unsupported(ex: RequestUnsupportedContentType) -> Response[Any]:
-        return error_response(
-            RecipientsError(ErrorKind.UNSUPPORTED_MEDIA, "unsupported_media_type", "send the body as application/json")
-        )
+        return error_response(_UNSUPPORTED_MEDIA)
 
     @app.exception_handler(UnicodeDecodeError)
     def _not_utf8(ex: UnicodeDecodeError) -> Response[Any]:
@@ -123,15 +149,39 @@ def make_app() -> APIGatewayHttpResolver:
 
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
+_ROUTE_PARAMETER = re.compile(r"\{([^}/+]+)\}")
+
+
+def canonical_raw_path(event: dict[str, Any]) -> str:
+    """The request path with each path parameter percent-encoded exactly once.
+
+    HTTP APIs hand `rawPath` over already percent-decoded, so `/v1/users/a%2Fb` arrives as
+    `/v1/users/a/b` and would match no route, and `%25` would be decoded twice. The route key and
+    the decoded `pathParameters` give one canonical form; route parameters decode it once.
+    """
+    raw_path = str(event.get("rawPath", "/"))
+    route = str(event.get("routeKey", "")).partition(" ")[2]
+    parameters = event.get("pathParameters") or {}
+    if not route or not parameters or any(name not in parameters for name in _ROUTE_PARAMETER.findall(route)):
+        return raw_path
+    return _ROUTE_PARAMETER.sub(
+        lambda match: quote(str(parameters[match.group(1)]), safe="", errors="surrogateescape"), route
+    )
+
 
 def http_entrypoint(app: APIGatewayHttpResolver) -> Handler:
     """The Lambda handler for an API function: logging, tracing and metrics around `app.resolve`."""
 
-    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
     @tracer.capture_lambda_handler(capture_response=False)
     @metrics.log_metrics(capture_cold_start_metric=True)
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        result = app.resolve(event, context)
+        unsupported = _unsupported_body(event)
+        if unsupported is not None:
+            status, body = error_body(unsupported)
+            result: dict[str, Any] = {"statusCode": status, "headers": {"Content-Type": JSON}, "body": body}
+        else:
+            result = app.resolve({**event, "rawPath": canonical_raw_path(event)}, context)
         request_id = event.get("requestContext", {}).get("requestId")
         if request_id:
             result.setdefault("headers", {})["x-request-id"] = request_id

@@ -17,6 +17,9 @@ from recipients.validation import MAX_NESTING_DEPTH, MAX_PROPERTIES_BYTES, nesti
 PROPERTY_PREFIX = "prop:"
 CHANNEL_DATA_PREFIX = "chan:"
 PREFERENCES_PREFIX = "pref:"
+MAX_KEYS_PER_WRITE = 250
+"""Properties, channels and preference sets one identify may set: keeps the UpdateItem expression
+well under DynamoDB's 4 KB expression limit."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,11 @@ def plan_identify(request: IdentifyUserRequest) -> UpdatePlan:
             if nesting_depth(value) > MAX_NESTING_DEPTH:
                 raise RecipientsError.invalid_field(field_name, f"is nested more than {MAX_NESTING_DEPTH} levels deep")
             attributes[prefix + key] = jsontext.dumps(value)
+    if len(attributes) > MAX_KEYS_PER_WRITE:
+        raise RecipientsError.invalid_field(
+            "properties",
+            f"{len(attributes)} keys in one request; send at most {MAX_KEYS_PER_WRITE} and split larger updates",
+        )
     return UpdatePlan(attributes)
 
 

@@ -27,7 +27,7 @@ from recipients import jsontext
 from recipients.errors import FieldError, RecipientsError
 from recipients.merge import PROPERTY_PREFIX, UpdatePlan
 from recipients.models import User
-from recipients.validation import now_timestamp
+from recipients.validation import check_id, now_timestamp
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 USER_PREFIX = "user#"
 LIST_INDEX = "by_list"
 LIST_SHARDS = 16
+_MAX_CURSOR_LENGTH = 2048  # a cursor holds a shard and an id of at most 256 characters
 _RETRYABLE = {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"}
 
 
@@ -52,10 +53,12 @@ class ListPosition:
     @classmethod
     def from_cursor(cls, cursor: str, parameter: str) -> ListPosition:
         try:
+            if len(cursor) > _MAX_CURSOR_LENGTH:
+                raise ValueError("too long")
             shard, user_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
             if isinstance(shard, int) and 0 <= shard < LIST_SHARDS and isinstance(user_id, str):
-                return cls(shard, user_id)
-        except (binascii.Error, ValueError, TypeError):
+                return cls(shard, check_id(user_id))
+        except (binascii.Error, ValueError, TypeError, RecursionError):
             pass
         raise RecipientsError.invalid_field(parameter, "is not a cursor returned by this API")
 
@@ -84,7 +87,7 @@ class Store:
         )
         names = {f"#a{i}": name for i, name in enumerate(attributes)}
         values = {f":v{i}": {"S": value} for i, value in enumerate(attributes.values())}
-        expression = "SET " + ", ".join(f"#a{i} = :v{i}" for i in range(len(attributes)))
+        expression = "SET " + ",".join(f"#a{i}=:v{i}" for i in range(len(attributes)))
         try:
             response = self._client.update_item(
                 TableName=self._table,

@@ -91,9 +91,9 @@ def normalize_created_at(value: str) -> str:
         raise ValueError("must be an ISO-8601 date-time, like 2024-05-22T12:00:00Z")
     try:
         moment = datetime.fromisoformat(value)
-    except ValueError as exc:
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:  # OverflowError: an offset pushes it past year 1 or 9999
         raise ValueError("must be an ISO-8601 date-time, like 2024-05-22T12:00:00Z") from exc
-    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     return format_timestamp(moment)
 
 
