@@ -1,0 +1,369 @@
+"""The AWS side of local development: moto server, the template's resources, and the functions.
+
+`Emulator.start()` starts moto in server mode, points this process's boto3 at it, creates every
+resource `template.yaml` declares and can then invoke any function of the template the way Lambda
+would: the function's own environment, its real handler, a Lambda-like context.
+
+Nothing here imports `recipients` or a function module before the AWS environment is set, because
+`recipients.aws` creates its boto3 clients at import time.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import os
+import socket
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from local.template import load_template, parameter_defaults, resources_of_type
+
+STACK_NAME = "recipients-local"
+ACCOUNT_ID = "123456789012"  # moto's default account
+DEFAULT_REGION = "us-east-1"
+DEFAULT_API_KEY = "sk_test_local"
+FUNCTION_TYPE = "AWS::Serverless::Function"
+KEY_HASHES_PARAMETER = "ApiKeyHashesParameterName"
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+def dev_api_key() -> str:
+    return os.environ.get("RECIPIENTS_API_KEY") or DEFAULT_API_KEY
+
+
+def region() -> str:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+
+
+def configure_aws_environment(endpoint_url: str) -> None:
+    """Point every boto3 client this process creates from now on at the emulator."""
+    os.environ["AWS_ENDPOINT_URL"] = endpoint_url
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    chosen = region()
+    os.environ.setdefault("AWS_DEFAULT_REGION", chosen)
+    os.environ.setdefault("AWS_REGION", chosen)
+
+
+def start_moto(port: int) -> tuple[ThreadedMotoServer, str]:
+    """moto in server mode on 127.0.0.1 (port 0: any free port); returns the server and its URL."""
+    if port:
+        _ensure_port_free(port)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request access log
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    host, actual_port = server.get_host_and_port()
+    return server, f"http://{host}:{actual_port}"
+
+
+def _ensure_port_free(port: int) -> None:
+    # ThreadedMotoServer.start() waits forever when its thread cannot bind: fail clearly instead.
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise RuntimeError(f"cannot start moto server on 127.0.0.1:{port}: {exc.strerror}") from exc
+
+
+@dataclass
+class LocalResources:
+    """The template's resources as created locally: physical names, ARNs and intrinsic resolution."""
+
+    template: dict[str, Any]
+    queue_urls: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def types(self) -> dict[str, str]:
+        return {name: spec["Type"] for name, spec in self.template["Resources"].items()}
+
+    def physical_name(self, logical_id: str) -> str:
+        if self.types.get(logical_id) == FUNCTION_TYPE:
+            return logical_id
+        spec = self.template["Resources"][logical_id]
+        fifo = spec["Type"] == "AWS::SQS::Queue" and _is_true(spec.get("Properties", {}).get("FifoQueue"))
+        return f"{STACK_NAME}-{logical_id}" + (".fifo" if fifo else "")
+
+    def arn(self, logical_id: str) -> str:
+        name, kind, where = self.physical_name(logical_id), self.types[logical_id], f"{region()}:{ACCOUNT_ID}"
+        if kind == "AWS::DynamoDB::Table":
+            return f"arn:aws:dynamodb:{where}:table/{name}"
+        if kind == "AWS::SQS::Queue":
+            return f"arn:aws:sqs:{where}:{name}"
+        if kind == "AWS::Events::EventBus":
+            return f"arn:aws:events:{where}:event-bus/{name}"
+        if kind == FUNCTION_TYPE:
+            return f"arn:aws:lambda:{where}:function:{name}"
+        service = kind.split("::")[1].lower()
+        return f"arn:aws:{service}:{where}:{name}"
+
+    def ref(self, name: str) -> str:
+        pseudo = {
+            "AWS::Region": region(),
+            "AWS::AccountId": ACCOUNT_ID,
+            "AWS::Partition": "aws",
+            "AWS::StackName": STACK_NAME,
+            "AWS::URLSuffix": "amazonaws.com",
+        }
+        if name in pseudo:
+            return pseudo[name]
+        parameters = parameter_defaults(self.template)
+        if name in parameters:
+            return _to_text(parameters[name])
+        if name in self.queue_urls:  # CloudFormation's Ref of a queue is its URL
+            return self.queue_urls[name]
+        if name in self.types:
+            return self.physical_name(name)
+        raise ValueError(f"!Ref {name}: no such parameter or resource in template.yaml")
+
+    def get_att(self, logical_id: str, attribute: str) -> str:
+        if attribute == "Arn":
+            return self.arn(logical_id)
+        if attribute in ("Name", "QueueName", "TableName"):
+            return self.physical_name(logical_id)
+        if attribute == "QueueUrl":
+            return self.queue_urls[logical_id]
+        raise ValueError(f"!GetAtt {logical_id}.{attribute} is not supported locally")
+
+    def resolve(self, value: Any) -> Any:
+        """Resolve Ref, Fn::GetAtt, Fn::Sub and Fn::Join anywhere inside `value`."""
+        if isinstance(value, list):
+            return [self.resolve(item) for item in value]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            ((key, argument),) = value.items()
+            if key == "Ref":
+                return self.ref(argument)
+            if key == "Fn::GetAtt":
+                return self.get_att(argument[0], argument[1])
+            if key == "Fn::Sub":
+                return self._sub(argument)
+            if key == "Fn::Join":
+                return str(argument[0]).join(_to_text(self.resolve(part)) for part in argument[1])
+            if key.startswith("Fn::"):
+                raise ValueError(f"{key} is not supported locally")
+        return {key: self.resolve(item) for key, item in value.items()}
+
+    def _sub(self, argument: str | list[Any]) -> str:
+        text, variables = (argument, {}) if isinstance(argument, str) else (argument[0], argument[1])
+
+        def replace(name: str) -> str:
+            if name in variables:
+                return _to_text(self.resolve(variables[name]))
+            if "." in name and not name.startswith("AWS::"):
+                logical_id, attribute = name.split(".", 1)
+                return self.get_att(logical_id, attribute)
+            return self.ref(name)
+
+        parts = text.split("${")
+        rendered = parts[0]
+        for part in parts[1:]:
+            name, _, rest = part.partition("}")
+            rendered += replace(name) + rest
+        return rendered
+
+
+def _is_true(value: Any) -> bool:
+    return str(value).lower() == "true"
+
+
+def _to_text(value: Any) -> str:
+    """A value as CloudFormation hands it to an environment variable or attribute."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return str(value)
+
+
+def create_resources(resources: LocalResources, api_key: str) -> None:
+    """Create every table, queue and event bus of the template, and the SSM key-hash parameter."""
+    template = resources.template
+    for logical_id, spec in resources_of_type("AWS::DynamoDB::Table", template).items():
+        _create_table(resources, logical_id, resources.resolve(spec.get("Properties", {})))
+    queues = resources_of_type("AWS::SQS::Queue", template)
+    # dead-letter queues first: moto checks that a redrive target exists
+    for logical_id in sorted(queues, key=lambda name: "RedrivePolicy" in queues[name].get("Properties", {})):
+        _create_queue(resources, logical_id, resources.resolve(queues[logical_id].get("Properties", {})))
+    for logical_id in resources_of_type("AWS::Events::EventBus", template):
+        boto3.client("events").create_event_bus(Name=resources.physical_name(logical_id))
+    _put_key_hashes(template, api_key)
+
+
+def _create_table(resources: LocalResources, logical_id: str, properties: dict[str, Any]) -> None:
+    passed_through = (
+        "AttributeDefinitions",
+        "KeySchema",
+        "GlobalSecondaryIndexes",
+        "LocalSecondaryIndexes",
+        "ProvisionedThroughput",
+    )
+    request = {key: properties[key] for key in passed_through if key in properties}
+    boto3.client("dynamodb").create_table(
+        TableName=resources.physical_name(logical_id),
+        BillingMode=properties.get("BillingMode", "PROVISIONED"),
+        **request,
+    )
+
+
+def _create_queue(resources: LocalResources, logical_id: str, properties: dict[str, Any]) -> None:
+    # CloudFormation's queue properties are SQS attribute names
+    attributes: dict[Any, str] = {
+        key: _to_text(value) for key, value in properties.items() if key not in ("QueueName", "Tags")
+    }
+    response = boto3.client("sqs").create_queue(QueueName=resources.physical_name(logical_id), Attributes=attributes)
+    resources.queue_urls[logical_id] = response["QueueUrl"]
+
+
+def _put_key_hashes(template: dict[str, Any], api_key: str) -> None:
+    from recipients.auth import hash_key  # only after configure_aws_environment()
+
+    name = parameter_defaults(template).get(KEY_HASHES_PARAMETER)
+    if name:
+        boto3.client("ssm").put_parameter(Name=name, Type="SecureString", Value=hash_key(api_key), Overwrite=True)
+
+
+@dataclass(frozen=True)
+class Function:
+    """One AWS::Serverless::Function: where its handler lives and the environment it runs with."""
+
+    name: str
+    module: str
+    attribute: str
+    environment: dict[str, str]
+    memory_mb: int
+    timeout_seconds: int
+    arn: str
+
+
+def functions_of(resources: LocalResources) -> dict[str, Function]:
+    template = resources.template
+    defaults = template.get("Globals", {}).get("Function", {})
+    found = {}
+    for name, spec in resources_of_type(FUNCTION_TYPE, template).items():
+        properties = {**defaults, **spec.get("Properties", {})}
+        variables = {
+            **(defaults.get("Environment") or {}).get("Variables", {}),
+            **(spec.get("Properties", {}).get("Environment") or {}).get("Variables", {}),
+        }
+        environment = {key: _to_text(resources.resolve(value)) for key, value in variables.items()}
+        environment.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Recipients")
+        environment["POWERTOOLS_TRACE_DISABLED"] = "true"
+        environment["AWS_LAMBDA_FUNCTION_NAME"] = name
+        environment["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = str(properties.get("MemorySize", 128))
+        module_name, _, attribute = str(properties["Handler"]).rpartition(".")
+        package = str(properties["CodeUri"]).strip("/").replace("/", ".")
+        found[name] = Function(
+            name=name,
+            module=f"{package}.{module_name}",
+            attribute=attribute,
+            environment=environment,
+            memory_mb=int(properties.get("MemorySize", 128)),
+            timeout_seconds=int(properties.get("Timeout", 3)),
+            arn=resources.arn(name),
+        )
+    return found
+
+
+@dataclass
+class LambdaContext:
+    """The parts of Lambda's context object that handlers and Powertools read."""
+
+    function_name: str
+    memory_limit_in_mb: int
+    invoked_function_arn: str
+    aws_request_id: str
+    deadline: float
+    function_version: str = "$LATEST"
+    log_group_name: str = ""
+    log_stream_name: str = "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.deadline - time.monotonic()) * 1000))
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+class Emulator:
+    """moto server plus the template's resources and functions. One invocation runs at a time."""
+
+    def __init__(self, moto: ThreadedMotoServer, endpoint_url: str, resources: LocalResources, api_key: str) -> None:
+        self.moto = moto
+        self.endpoint_url = endpoint_url
+        self.resources = resources
+        self.api_key = api_key
+        self.functions = functions_of(resources)
+        self._handlers: dict[str, Handler] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def start(cls, moto_port: int | None = None, api_key: str | None = None) -> Emulator:
+        port = int(os.environ.get("MOTO_PORT") or 0) if moto_port is None else moto_port
+        moto, endpoint_url = start_moto(port)
+        try:
+            _check_not_configured_elsewhere(endpoint_url)
+        except RuntimeError:
+            moto.stop()
+            raise
+        configure_aws_environment(endpoint_url)
+        resources = LocalResources(load_template())
+        key = api_key or dev_api_key()
+        create_resources(resources, key)
+        return cls(moto, endpoint_url, resources, key)
+
+    def stop(self) -> None:
+        self.moto.stop()
+
+    def invoke(self, function_name: str, event: dict[str, Any], request_id: str | None = None) -> Any:
+        """Run the function's handler with `event`, in its environment. Handler exceptions propagate."""
+        function = self.functions[function_name]
+        context = LambdaContext(
+            function_name=function.name,
+            memory_limit_in_mb=function.memory_mb,
+            invoked_function_arn=function.arn,
+            aws_request_id=request_id or str(uuid.uuid4()),
+            deadline=time.monotonic() + function.timeout_seconds,
+            log_group_name=f"/aws/lambda/{function.name}",
+        )
+        with self._lock, _environment(function.environment):
+            return self._handler(function)(event, context)
+
+    def _handler(self, function: Function) -> Handler:
+        if function.name not in self._handlers:
+            module = importlib.import_module(function.module)
+            self._handlers[function.name] = getattr(module, function.attribute)
+        return self._handlers[function.name]
+
+
+def _check_not_configured_elsewhere(endpoint_url: str) -> None:
+    """boto3 clients made at import time keep their endpoint: a second emulator in one process can't work."""
+    aws = sys.modules.get("recipients.aws")
+    if aws is not None and getattr(aws.dynamodb.meta, "endpoint_url", None) != endpoint_url:
+        raise RuntimeError(
+            "recipients.aws was imported before this emulator configured AWS_ENDPOINT_URL, so its clients "
+            "point elsewhere; start the emulator first, once per process (or run `python -m local.server`)"
+        )

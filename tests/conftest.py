@@ -1,0 +1,207 @@
+"""Shared test set-up: a fake AWS environment, moto, sample events and a Lambda context.
+
+The environment is set and moto imported at module top, before anything imports `recipients`:
+`recipients.aws` creates its boto3 client at import, and moto must have registered its hooks first.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote, urlencode
+
+from local.template import parameter_defaults, resources_of_type  # reads template.yaml only; no AWS
+
+# When API_URL is set the integration tests talk to a deployed stage, which needs the real environment.
+if not os.environ.get("API_URL"):
+    for _name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SECURITY_TOKEN", "AWS_SESSION_TOKEN"):
+        os.environ[_name] = "testing"
+    os.environ.pop("AWS_PROFILE", None)
+    # A custom endpoint would bypass moto's in-process mock and reach the network.
+    for _name in [name for name in os.environ if name.startswith("AWS_ENDPOINT_URL")]:
+        del os.environ[_name]
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "recipients")
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Recipients")
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+os.environ.setdefault("RECIPIENTS_TABLE_NAME", "recipients-test")
+os.environ.setdefault("API_KEY_HASHES_PARAMETER", parameter_defaults()["ApiKeyHashesParameterName"])
+
+import boto3  # noqa: E402
+import pytest  # noqa: E402
+from aws_lambda_powertools.utilities import parameters  # noqa: E402
+from moto import mock_aws  # noqa: E402  # registers moto's botocore hooks before any client exists
+
+from recipients.auth import hash_key  # noqa: E402
+from recipients.settings import auth_settings, table_settings  # noqa: E402
+from recipients.store import get_store  # noqa: E402
+
+EVENTS_DIR = Path(__file__).resolve().parent.parent / "events"
+UNIT_API_KEY = "sk_test_unit"
+PATH_SAFE = "!$&'()*+,;=:@"
+"""Characters the knockapi SDK leaves literal in a path segment (RFC 3986); everything else is %XX."""
+
+_KEEP = object()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings() -> Iterator[None]:
+    """Each test sees its own environment: settings, the Store and cached SSM values are rebuilt."""
+    _clear_caches()
+    yield
+    _clear_caches()
+
+
+def _clear_caches() -> None:
+    table_settings.cache_clear()
+    auth_settings.cache_clear()
+    get_store.cache_clear()
+    parameters.clear_caches()
+
+
+@cache
+def _client(service: str) -> Any:
+    """One boto3 client per service for the whole run: building one costs ~50 ms, and moto's hooks
+    answer every client's requests whenever a mock is active."""
+    return boto3.client(service)
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    """moto's in-process AWS for the duration of one test."""
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def recipients_table(aws: None) -> str:
+    """The recipients table, created from RecipientsTable's Properties in template.yaml."""
+    properties = resources_of_type("AWS::DynamoDB::Table")["RecipientsTable"]["Properties"]
+    schema = {
+        key: copy.deepcopy(properties[key])
+        for key in ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "LocalSecondaryIndexes")
+        if key in properties
+    }
+    name = os.environ["RECIPIENTS_TABLE_NAME"]
+    _client("dynamodb").create_table(
+        TableName=name, BillingMode=properties.get("BillingMode", "PAY_PER_REQUEST"), **schema
+    )
+    return name
+
+
+@pytest.fixture
+def api_key_parameter(aws: None) -> str:
+    """The SSM SecureString of key hashes, holding the hash of one secret key; returns that key."""
+    _client("ssm").put_parameter(
+        Name=os.environ["API_KEY_HASHES_PARAMETER"], Type="SecureString", Value=hash_key(UNIT_API_KEY)
+    )
+    return UNIT_API_KEY
+
+
+@dataclass
+class FakeLambdaContext:
+    function_name: str = "recipients-test"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:recipients-test"
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 10_000
+
+
+@pytest.fixture
+def lambda_context() -> FakeLambdaContext:
+    return FakeLambdaContext()
+
+
+EventLoader = Callable[..., dict[str, Any]]
+
+
+def _load_event(
+    name: str,
+    *,
+    body: Any = _KEEP,
+    path: dict[str, str] | str | None = None,
+    query: dict[str, Any] | None = None,
+    headers: dict[str, str | None] | None = None,
+    method: str | None = None,
+) -> dict[str, Any]:
+    """events/<name>.json, with variants derived the way API Gateway would build them.
+
+    body: a dict or list is sent as JSON, a str as is (so '[', 'null' and '"x"' are possible).
+    path: {"user_id": "x#y"} fills the route's template, percent-encoding each value like the SDK;
+          a str replaces the raw path as given (already encoded).
+    query: {"page_size": "5", "include[]": ["a", "b"]} rewrites the query string and its parameters.
+    headers: merged in (lower-case names); a None value removes that header.
+    """
+    event: dict[str, Any] = json.loads((EVENTS_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    if body is not _KEEP:
+        event["body"] = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
+        event["isBase64Encoded"] = False
+        if "content-length" in event.get("headers", {}):
+            event["headers"]["content-length"] = str(len(event["body"].encode("utf-8", "surrogatepass")))
+    if method is not None:
+        event["requestContext"]["http"]["method"] = method.upper()
+    if isinstance(path, str):
+        _set_raw_path(event, path)
+        _set_path_parameters_from_raw_path(event)
+    elif path is not None:
+        template = event["routeKey"].split(" ", 1)[1]
+        raw_path = template
+        for key, value in path.items():
+            raw_path = raw_path.replace("{" + key + "}", quote(value, safe=PATH_SAFE))
+        _set_raw_path(event, raw_path)
+        event["pathParameters"] = {**event.get("pathParameters", {}), **path}
+    if query is not None:
+        pairs = [
+            (key, item) for key, value in query.items() for item in (value if isinstance(value, list) else [value])
+        ]
+        event["rawQueryString"] = urlencode(pairs)
+        event.pop("queryStringParameters", None)
+        if query:
+            event["queryStringParameters"] = {
+                key: ",".join(value) if isinstance(value, list) else value for key, value in query.items()
+            }
+    for key, value in (headers or {}).items():
+        if value is None:
+            event["headers"].pop(key.lower(), None)
+        else:
+            event["headers"][key.lower()] = value
+    return event
+
+
+def _set_path_parameters_from_raw_path(event: dict[str, Any]) -> None:
+    """pathParameters as API Gateway fills them: matched on the route, percent-decoded (invalid UTF-8
+    bytes kept as surrogate escapes)."""
+    template = event["routeKey"].partition(" ")[2]
+    names = re.findall(r"\{([^}/]+)\}", template)
+    event.pop("pathParameters", None)
+    if not names:
+        return
+    pattern = re.sub(r"\\\{[^}/]+\\\}", "([^/]+)", re.escape(template))
+    match = re.fullmatch(pattern, event["rawPath"])
+    if match:
+        event["pathParameters"] = {
+            name: unquote(value, errors="surrogateescape") for name, value in zip(names, match.groups(), strict=True)
+        }
+
+
+def _set_raw_path(event: dict[str, Any], raw_path: str) -> None:
+    event["rawPath"] = raw_path
+    event["requestContext"]["http"]["path"] = raw_path
+    if "routeArn" in event:
+        api_and_stage = event["routeArn"].split("/", 2)[:2]
+        event["routeArn"] = "/".join([*api_and_stage, event["requestContext"]["http"]["method"] + raw_path])
+
+
+@pytest.fixture
+def load_event() -> EventLoader:
+    return _load_event

@@ -1,0 +1,163 @@
+"""The official knockapi SDK, pointed at the API with base_url, works unchanged."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import knockapi
+import pytest
+from knockapi import Knock
+
+from tests.local_api import ApiTarget
+
+pytestmark = pytest.mark.contract
+
+NewUserId = Callable[[str], str]
+
+
+def test_update_with_custom_properties_returns_merged_user(knock: Knock, new_user_id: NewUserId) -> None:
+    # Given a user identified with a reserved field and custom properties
+    user_id = new_user_id("sdk-update")
+    knock.users.update(user_id, name="Ada", extra_body={"plan": "pro", "prefs": {"theme": "dark"}})
+
+    # When it is updated again through the SDK
+    user = knock.users.update(user_id, email="ada@example.com", extra_body={"seats": 3})
+
+    # Then the SDK returns the merged user, custom keys reachable as attributes and in model_extra
+    assert user.id == user_id
+    assert user.name == "Ada"
+    assert user.email == "ada@example.com"
+    assert user.api_typename == "User"
+    assert user.model_extra is not None
+    assert user.model_extra["plan"] == "pro"
+    assert user.prefs == {"theme": "dark"}
+    assert user.seats == 3
+    assert user.updated_at.tzinfo is not None
+
+
+def test_update_created_at_datetime_round_trips(knock: Knock, new_user_id: NewUserId) -> None:
+    # Given a created_at datetime, which the SDK sends through isoformat()
+    user_id = new_user_id("sdk-created-at")
+    created_at = datetime(2024, 5, 22, 12, 0, tzinfo=UTC)
+
+    # When a user is identified with it
+    user = knock.users.update(user_id, created_at=created_at)
+
+    # Then the same instant comes back
+    assert user.created_at == created_at
+
+
+def test_get_identified_user_returns_user_model(knock: Knock, new_user_id: NewUserId) -> None:
+    # Given an identified user
+    user_id = new_user_id("sdk-get")
+    knock.users.update(user_id, name="Grace", phone_number="+14155550123", extra_body={"team": "compilers"})
+
+    # When it is read through the SDK
+    user = knock.users.get(user_id)
+
+    # Then every field parses into the SDK's User
+    assert (user.id, user.name, user.phone_number) == (user_id, "Grace", "+14155550123")
+    assert user.model_extra is not None
+    assert user.model_extra["team"] == "compilers"
+
+
+def test_update_id_with_reserved_characters_round_trips(knock: Knock) -> None:
+    # Given an id with characters the SDK percent-encodes (and some it leaves literal)
+    user_id = f"sdk \u00fcser:{datetime.now(UTC).timestamp()}@+!%"
+
+    # When it is identified and read back through the SDK
+    try:
+        knock.users.update(user_id, name="Encoded")
+        user = knock.users.get(user_id)
+    finally:
+        knock.users.delete(user_id)
+
+    # Then the id is stored exactly as given
+    assert user.id == user_id
+
+
+def test_list_with_small_pages_iterates_every_created_user(knock: Knock, new_user_id: NewUserId) -> None:
+    # Given five identified users
+    created = {new_user_id("sdk-list") for _ in range(5)}
+    for user_id in created:
+        knock.users.update(user_id, extra_body={"plan": "list"})
+
+    # When the SDK auto-paginates through pages of two (it follows page_info.after)
+    listed = [user.id for user in knock.users.list(page_size=2)]
+
+    # Then every created user is there, and none twice
+    assert created <= set(listed)
+    assert len(listed) == len(set(listed))
+
+
+def test_list_first_page_returns_page_info(knock: Knock, new_user_id: NewUserId) -> None:
+    # Given at least two users
+    for user_id in (new_user_id("sdk-page") for _ in range(2)):
+        knock.users.update(user_id)
+
+    # When one page of one is read
+    page = knock.users.list(page_size=1)
+
+    # Then it holds one entry and a cursor to the next page (page_size is echoed, outside the SDK's model)
+    assert len(page.entries) == 1
+    assert page.page_info is not None
+    assert page.page_info.after
+    assert page.page_info.model_extra is not None
+    assert page.page_info.model_extra["page_size"] == 1
+    assert page.has_next_page()
+
+
+def test_delete_user_then_get_raises_not_found(knock: Knock, new_user_id: NewUserId) -> None:
+    # Given an identified user
+    user_id = new_user_id("sdk-delete")
+    knock.users.update(user_id, name="Temp")
+
+    # When it is deleted through the SDK (a 204, which the SDK returns as None)
+    knock.users.delete(user_id)
+
+    # Then reading it raises NotFoundError with a Knock body
+    with pytest.raises(knockapi.NotFoundError) as raised:
+        knock.users.get(user_id)
+    assert raised.value.status_code == 404
+    assert isinstance(raised.value.body, dict)
+    assert raised.value.body["code"] == "resource_missing"
+
+
+def test_update_invalid_email_raises_unprocessable_entity(knock: Knock, new_user_id: NewUserId) -> None:
+    # Given a new user id
+    user_id = new_user_id("sdk-invalid")
+
+    # When an invalid email is sent
+    with pytest.raises(knockapi.UnprocessableEntityError) as raised:
+        knock.users.update(user_id, email="not-an-email")
+
+    # Then the error body names the field, and nothing was written
+    assert isinstance(raised.value.body, dict)
+    assert [error["field"] for error in raised.value.body["errors"]] == ["email"]
+    with pytest.raises(knockapi.NotFoundError):
+        knock.users.get(user_id)
+
+
+def test_client_with_unknown_key_raises_authentication_error(api: ApiTarget) -> None:
+    # Given a client with a secret key the API does not know
+    client = Knock(api_key="sk_unknown_contract_key", base_url=api.url, max_retries=0)
+
+    # When it makes a call
+    with pytest.raises(knockapi.AuthenticationError) as raised:
+        client.users.list(page_size=1)
+
+    # Then it gets a 401
+    assert raised.value.status_code == 401
+
+
+def test_client_with_public_key_raises_permission_denied(api: ApiTarget) -> None:
+    # Given a client with a public key
+    client = Knock(api_key="pk_test_contract_key", base_url=api.url, max_retries=0)
+
+    # When it calls a server route
+    with pytest.raises(knockapi.PermissionDeniedError) as raised:
+        client.users.get("anyone")
+
+    # Then it gets a 403
+    assert raised.value.status_code == 403

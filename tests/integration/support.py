@@ -1,0 +1,50 @@
+"""Assertions shared by the integration tests."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+RESERVED_FIELDS = ("name", "email", "avatar", "phone_number", "timezone", "locale", "created_at")
+KNOCK_ERROR_TYPES = {401: "authentication_error", 403: "authentication_error", 500: "api_error"}
+
+
+def assert_knock_error(response: httpx.Response, status: int, code: str, fields: set[str] | None = None) -> None:
+    """A Knock-shaped error `{code, message, status, type}`; `fields` are the names `errors` must list."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert body["code"] == code
+    assert body["status"] == status
+    assert body["type"] == KNOCK_ERROR_TYPES.get(status, "invalid_request_error")
+    assert isinstance(body["message"], str)
+    assert body["message"]
+    if fields is not None:
+        assert {error["field"] for error in body["errors"]} == fields, body
+        assert all(error["message"] for error in body["errors"]), body
+        for name in fields:
+            assert name in body["message"], body
+
+
+def assert_gateway_denial(response: httpx.Response, status: int) -> None:
+    """API Gateway's own answer, sent without invoking any function."""
+    message = {401: "Unauthorized", 403: "Forbidden"}[status]
+    assert response.status_code == status, response.text
+    assert response.json() == {"message": message}
+
+
+def exact_json(text: str) -> Any:
+    """JSON with every number kept exactly as written: ints tagged, non-integers as (sign, digits, exponent)."""
+    return json.loads(
+        text,
+        parse_int=lambda digits: ("int", int(digits)),
+        parse_float=lambda literal: ("number", tuple(Decimal(literal).as_tuple())),
+    )
+
+
+def blank_user(user_id: str) -> dict[str, Any]:
+    """The reserved part of a user that was identified with no reserved property."""
+    return {"__typename": "User", "id": user_id, **dict.fromkeys(RESERVED_FIELDS)}

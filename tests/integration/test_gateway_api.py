@@ -1,0 +1,169 @@
+"""What API Gateway and the template decide: authorization on every route, unrouted requests, headers."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from urllib.parse import quote
+
+import httpx
+import pytest
+
+from local.template import Route, http_api
+from tests.integration.support import assert_gateway_denial, assert_knock_error
+
+pytestmark = pytest.mark.integration
+
+NewUserId = Callable[[str], str]
+ROUTES = http_api().routes
+SDK_SAFE_CHARACTERS = "!$&'()*+,;=:@"
+"""What the knockapi SDK leaves literal in a path segment (RFC 3986); everything else is %XX."""
+
+
+def _request_for(route: Route, user_id: str) -> tuple[str, str]:
+    """A concrete method and path for a template route; the $default route gets an unknown path."""
+    if route.path is None:
+        return "GET", f"/v1/no-such-route-{user_id}"
+    path = route.path.replace("{user_id}", user_id)
+    return ("GET" if route.method == "ANY" else route.method), path
+
+
+def _send(client: httpx.Client, method: str, path: str, authorization: str | None) -> httpx.Response:
+    headers = {} if authorization is None else {"Authorization": authorization}
+    body = {"json": {"name": "Auth probe"}} if method in ("PUT", "POST") else {}
+    return client.request(method, path, headers=headers, **body)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.route_key)
+@pytest.mark.parametrize(
+    ("authorization", "status"),
+    [
+        pytest.param(None, 401, id="no-header"),
+        pytest.param("", 401, id="empty-header"),
+        pytest.param("Basic x", 401, id="basic"),
+        pytest.param("Bearer", 401, id="bearer-without-key"),
+        pytest.param(f"Bearer sk_unknown_{uuid.uuid4().hex}", 401, id="unknown-secret-key"),
+        pytest.param("Bearer pk_test_local", 403, id="public-key"),
+    ],
+)
+def test_request_without_valid_secret_key_is_denied_and_invokes_nothing(
+    anonymous_http: httpx.Client,
+    http: httpx.Client,
+    new_user_id: NewUserId,
+    route: Route,
+    authorization: str | None,
+    status: int,
+) -> None:
+    # Given a route of the template and a request to it
+    user_id = new_user_id("auth")
+    method, path = _request_for(route, user_id)
+
+    # When it is sent without a valid secret key
+    response = _send(anonymous_http, method, path, authorization)
+
+    # Then API Gateway answers itself, and the function never ran (a PUT wrote nothing)
+    assert_gateway_denial(response, status)
+    assert http.get(f"/v1/users/{user_id}").status_code == 404
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.route_key)
+def test_request_with_valid_secret_key_reaches_the_function(
+    anonymous_http: httpx.Client, api_key_header: str, new_user_id: NewUserId, route: Route
+) -> None:
+    # Given a route of the template and a request to it
+    method, path = _request_for(route, new_user_id("auth-ok"))
+
+    # When it is sent with the secret key
+    response = _send(anonymous_http, method, path, api_key_header)
+
+    # Then the function answered (its answers always carry x-request-id; API Gateway's never do)
+    assert response.status_code not in (401, 403), response.text
+    assert "x-request-id" in response.headers
+
+
+@pytest.fixture
+def api_key_header(http: httpx.Client) -> str:
+    return str(http.headers["Authorization"])
+
+
+@pytest.mark.parametrize("path", ["/v2/users", "/v1/objects/projects/p1", "/v1/users/a/b", "/v1/users/", "/"])
+def test_request_unknown_route_returns_404_knock_error(http: httpx.Client, path: str) -> None:
+    # When a path no route serves is requested
+    response = http.get(path)
+
+    # Then the $default route answers with a Knock-shaped 404
+    assert_knock_error(response, 404, "resource_missing")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("PATCH", "/v1/users/{id}", "DELETE, GET, PUT"),
+        ("POST", "/v1/users/{id}", "DELETE, GET, PUT"),
+        ("POST", "/v1/users", "GET"),
+        ("DELETE", "/v1/users", "GET"),
+    ],
+)
+def test_request_wrong_method_on_known_path_returns_405_with_allow(
+    http: httpx.Client, new_user_id: NewUserId, method: str, path: str, allowed: str
+) -> None:
+    # When a known path is requested with a method it does not serve
+    response = http.request(method, path.replace("{id}", new_user_id("method")), json={})
+
+    # Then the answer is a Knock-shaped 405 listing the allowed methods
+    assert_knock_error(response, 405, "method_not_allowed")
+    assert response.headers["allow"] == allowed
+
+
+def test_identify_with_idempotency_key_returns_200(http: httpx.Client, new_user_id: NewUserId) -> None:
+    # Given the header the SDK sends on every PUT
+    user_id = new_user_id("idempotent-put")
+    headers = {"Idempotency-Key": f"stainless-python-retry-{uuid.uuid4()}"}
+
+    # When an identify carries it
+    response = http.put(f"/v1/users/{user_id}", json={"name": "Ada"}, headers=headers)
+
+    # Then it is accepted like any identify
+    assert response.status_code == 200, response.text
+    assert response.json()["name"] == "Ada"
+
+
+def test_delete_with_idempotency_key_returns_204(http: httpx.Client, new_user_id: NewUserId) -> None:
+    # Given an identified user and the header the SDK sends on every DELETE
+    user_id = new_user_id("idempotent-delete")
+    assert http.put(f"/v1/users/{user_id}", json={}).status_code == 200
+    headers = {"Idempotency-Key": f"stainless-python-retry-{uuid.uuid4()}", "Content-Type": "application/json"}
+
+    # When the delete carries it
+    response = http.delete(f"/v1/users/{user_id}", headers=headers)
+
+    # Then the user is deleted
+    assert response.status_code == 204
+    assert http.get(f"/v1/users/{user_id}").status_code == 404
+
+
+def test_request_to_a_function_returns_matching_request_id_headers(http: httpx.Client, new_user_id: NewUserId) -> None:
+    # When any routed request is answered
+    response = http.get(f"/v1/users/{new_user_id('request-id')}")
+
+    # Then x-request-id is API Gateway's request id
+    assert response.headers["x-request-id"]
+    assert response.headers["x-request-id"] == response.headers["apigw-requestid"]
+
+
+@pytest.mark.parametrize("user_id", ["\u00fc ser:@+!$&'()*,;=", "%25", "caf\u00e9 \U0001f600"])
+def test_identify_percent_encoded_id_decodes_exactly_once(http: httpx.Client, user_id: str) -> None:
+    # Given an id sent percent-encoded the way the SDK encodes path segments
+    path = "/v1/users/" + quote(user_id, safe=SDK_SAFE_CHARACTERS)
+
+    # When it is identified and read back
+    try:
+        identified = http.put(path, json={"name": "Encoded"})
+        read = http.get(path)
+    finally:
+        http.delete(path)
+
+    # Then the stored id is the decoded segment, decoded once
+    assert identified.status_code == 200, identified.text
+    assert identified.json()["id"] == user_id
+    assert read.json()["id"] == user_id

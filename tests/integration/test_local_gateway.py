@@ -1,0 +1,276 @@
+"""The local server's API Gateway rules, with a scripted stand-in for Lambda (no moto, no sockets).
+
+The HTTP tests show the whole chain works; these pin down the rules the local server copies from
+API Gateway where the real functions can't provoke them: authorizer failures, verdict caching,
+route precedence, event and response mapping.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from local.server import Gateway, GatewayResponse, IncomingRequest
+from local.template import Authorizer, Route
+
+pytestmark = pytest.mark.integration
+
+EVENTS_DIR = Path(__file__).resolve().parents[2] / "events"
+ROUTES = [
+    Route("GET", "/v1/users/{user_id}", "GetFunction"),
+    Route("GET", "/v1/users/me", "MeFunction"),
+    Route("ANY", "/v1/users/{user_id}", "AnyFunction"),
+    Route("ANY", None, "FallbackFunction"),
+]
+AUTHORIZER = Authorizer("AuthorizerFunction", ("authorization",), ttl_seconds=60)
+ALLOW = {"isAuthorized": True, "context": {"key_id": "3f1c7e0b2a9d"}}
+OK = {"statusCode": 200, "headers": {"content-type": "application/json"}, "body": "{}"}
+Behaviour = Callable[[dict[str, Any]], Any] | dict[str, Any]
+
+
+class ScriptedLambda:
+    """Answers each function with a scripted result (or raises it) and records every invocation."""
+
+    def __init__(self, authorizer: Behaviour = ALLOW, function: Behaviour = OK) -> None:
+        self.behaviour = {"AuthorizerFunction": authorizer}
+        self.default = function
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def invoke(self, function_name: str, event: dict[str, Any], request_id: str | None = None) -> Any:
+        self.calls.append((function_name, event))
+        behaviour = self.behaviour.get(function_name, self.default)
+        return behaviour(event) if callable(behaviour) else behaviour
+
+    def invoked(self, function_name: str) -> list[dict[str, Any]]:
+        return [event for name, event in self.calls if name == function_name]
+
+
+def request(
+    method: str = "GET",
+    target: str = "/v1/users/user_123",
+    headers: dict[str, str] | None = None,
+    body: bytes = b"",
+) -> IncomingRequest:
+    raw_path, _, raw_query = target.partition("?")
+    sent = {"host": "127.0.0.1:3000", "authorization": "Bearer sk_test_local", **(headers or {})}
+    return IncomingRequest(method, raw_path, raw_query, list(sent.items()), body, "127.0.0.1")
+
+
+def raise_(exception: Exception) -> Callable[[dict[str, Any]], Any]:
+    def behaviour(event: dict[str, Any]) -> Any:
+        raise exception
+
+    return behaviour
+
+
+def test_gateway_event_has_the_shape_of_the_sample_events() -> None:
+    # Given the request events/get.json was captured from
+    sample = json.loads((EVENTS_DIR / "get.json").read_text(encoding="utf-8"))
+    functions = ScriptedLambda()
+    headers = {name: value for name, value in sample["headers"].items() if name != "host"}
+
+    # When the gateway handles it
+    Gateway(ROUTES, AUTHORIZER, functions).handle(request(headers={**headers, "host": sample["headers"]["host"]}))
+
+    # Then the function's event is the sample's, apart from the per-request values
+    (event,) = functions.invoked("GetFunction")
+    context = event["requestContext"]
+    assert event["headers"].pop("x-forwarded-for") == "127.0.0.1"
+    assert event["headers"].pop("x-forwarded-port") == "3000"
+    for name in ("requestId", "time", "timeEpoch"):
+        assert context[name]
+        context[name] = sample["requestContext"][name]
+    assert event == sample
+
+
+@pytest.mark.parametrize(
+    ("method", "target", "function"),
+    [
+        ("GET", "/v1/users/me", "MeFunction"),  # a literal segment beats a {variable}
+        ("GET", "/v1/users/ada", "GetFunction"),  # the method's own route beats ANY
+        ("PUT", "/v1/users/ada", "AnyFunction"),  # ANY beats $default
+        ("GET", "/v1/users/ada/extra", "FallbackFunction"),  # a variable is one segment
+        ("GET", "/nowhere", "FallbackFunction"),
+    ],
+)
+def test_gateway_route_precedence_matches_api_gateway(method: str, target: str, function: str) -> None:
+    # Given routes that overlap
+    functions = ScriptedLambda()
+
+    # When a request is routed
+    Gateway(ROUTES, AUTHORIZER, functions).handle(request(method, target))
+
+    # Then the most specific route wins
+    assert [name for name, _ in functions.calls] == ["AuthorizerFunction", function]
+
+
+def test_gateway_without_default_route_returns_gateway_404() -> None:
+    # Given no $default route
+    functions = ScriptedLambda()
+
+    # When nothing matches
+    response = Gateway(ROUTES[:1], AUTHORIZER, functions).handle(request(target="/nowhere"))
+
+    # Then API Gateway answers itself
+    assert (response.status, json.loads(response.body)) == (404, {"message": "Not Found"})
+    assert functions.calls == []
+
+
+def test_gateway_event_decodes_path_and_parameters_like_http_api() -> None:
+    # Given a percent-encoded path and a query with a repeated parameter
+    functions = ScriptedLambda()
+    target = "/v1/users/caf%C3%A9%2Fx?include%5B%5D=a&include%5B%5D=b&empty="
+
+    # When the gateway builds the event
+    Gateway(ROUTES, AUTHORIZER, functions).handle(request(target=target, headers={"Cookie": "a=1; b=2"}))
+
+    # Then the route matched the path as sent, but rawPath and parameters arrive decoded (as HTTP
+    # APIs deliver them), repeated query parameters are joined and cookies split out
+    (event,) = functions.invoked("GetFunction")
+    assert event["rawPath"] == "/v1/users/caf\u00e9/x"
+    assert event["requestContext"]["http"]["path"] == "/v1/users/caf\u00e9/x"
+    assert event["pathParameters"] == {"user_id": "caf\u00e9/x"}
+    assert event["rawQueryString"] == "include%5B%5D=a&include%5B%5D=b&empty="
+    assert event["queryStringParameters"] == {"include[]": "a,b", "empty": ""}
+    assert event["cookies"] == ["a=1", "b=2"]
+    assert "cookie" not in event["headers"]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected_body", "base64_encoded"),
+    [(b'{"name":"\xc3\xa9"}', '{"name":"\u00e9"}', False), (b"\xff\xfe", "//4=", True)],
+)
+def test_gateway_event_body_is_text_or_base64(body: bytes, expected_body: str, base64_encoded: bool) -> None:
+    # Given a request with a body
+    functions = ScriptedLambda()
+
+    # When the gateway builds the event
+    Gateway(ROUTES, AUTHORIZER, functions).handle(request("PUT", body=body))
+
+    # Then UTF-8 stays text and anything else is base64
+    (event,) = functions.invoked("AnyFunction")
+    assert (event["body"], event["isBase64Encoded"]) == (expected_body, base64_encoded)
+
+
+@pytest.mark.parametrize("headers", [{"authorization": ""}, {"authorization": "   "}])
+def test_gateway_missing_identity_returns_401_without_invoking(headers: dict[str, str]) -> None:
+    # Given a request whose identity source is empty
+    functions = ScriptedLambda()
+
+    # When it arrives
+    response = Gateway(ROUTES, AUTHORIZER, functions).handle(request(headers=headers))
+
+    # Then API Gateway answers 401 itself
+    assert (response.status, json.loads(response.body)) == (401, {"message": "Unauthorized"})
+    assert functions.calls == []
+
+
+@pytest.mark.parametrize(
+    ("authorizer", "status", "message"),
+    [
+        (raise_(Exception("Unauthorized")), 401, "Unauthorized"),
+        ({"isAuthorized": False}, 403, "Forbidden"),
+        (raise_(ValueError("boom")), 500, "Internal Server Error"),
+        ({"allow": True}, 500, "Internal Server Error"),
+        ({"isAuthorized": "yes"}, 500, "Internal Server Error"),
+        ({"isAuthorized": True, "context": ["not", "an", "object"]}, 500, "Internal Server Error"),
+    ],
+)
+def test_gateway_authorizer_denial_returns_gateway_error(authorizer: Behaviour, status: int, message: str) -> None:
+    # Given an authorizer that denies, fails or answers nonsense
+    functions = ScriptedLambda(authorizer=authorizer)
+
+    # When a request arrives
+    response = Gateway(ROUTES, AUTHORIZER, functions).handle(request())
+
+    # Then API Gateway answers itself and the route's function never runs
+    assert (response.status, json.loads(response.body)) == (status, {"message": message})
+    assert [name for name, _ in functions.calls] == ["AuthorizerFunction"]
+
+
+def test_gateway_authorizer_event_is_a_v2_request_event() -> None:
+    # Given an authorizer
+    functions = ScriptedLambda()
+
+    # When a request arrives
+    Gateway(ROUTES, AUTHORIZER, functions).handle(request("GET", "/v1/users/ada?x=1", body=b""))
+
+    # Then it gets a payload 2.0 REQUEST event with the identity source, and the function gets its context
+    (event,) = functions.invoked("AuthorizerFunction")
+    assert event["version"] == "2.0"
+    assert event["type"] == "REQUEST"
+    assert event["identitySource"] == ["Bearer sk_test_local"]
+    assert event["routeKey"] == "GET /v1/users/{user_id}"
+    assert event["routeArn"].endswith(":local/$default/GET/v1/users/ada")
+    assert event["queryStringParameters"] == {"x": "1"}
+    assert "authorizer" not in event["requestContext"]
+    (function_event,) = functions.invoked("GetFunction")
+    assert function_event["requestContext"]["authorizer"] == {"lambda": ALLOW["context"]}
+
+
+@pytest.mark.parametrize(
+    ("authorizer", "invocations"),
+    [(ALLOW, 1), ({"isAuthorized": False}, 1), (raise_(Exception("Unauthorized")), 1), (raise_(ValueError()), 2)],
+)
+def test_gateway_caches_verdicts_but_not_failures(authorizer: Behaviour, invocations: int) -> None:
+    # Given a gateway whose authorizer answers the same way every time
+    functions = ScriptedLambda(authorizer=authorizer)
+    gateway = Gateway(ROUTES, AUTHORIZER, functions)
+
+    # When the same key is used twice
+    first, second = gateway.handle(request()), gateway.handle(request())
+
+    # Then allow and deny verdicts are reused for the TTL; a failed authorizer runs again
+    assert first.status == second.status
+    assert len(functions.invoked("AuthorizerFunction")) == invocations
+
+
+def test_gateway_function_exception_returns_500() -> None:
+    # Given a function that raises
+    functions = ScriptedLambda(function=raise_(RuntimeError("bug")))
+
+    # When it is invoked
+    response = Gateway(ROUTES, AUTHORIZER, functions).handle(request())
+
+    # Then API Gateway answers 500 with its own body
+    assert (response.status, json.loads(response.body)) == (500, {"message": "Internal Server Error"})
+
+
+@pytest.mark.parametrize(
+    ("result", "expected"),
+    [
+        (
+            {
+                "statusCode": 201,
+                "headers": {"x-one": "1", "content-length": "999"},
+                "multiValueHeaders": {"x-many": ["a", "b"]},
+                "cookies": ["c=1; Path=/"],
+                "body": base64.b64encode(b"\x00\x01").decode(),
+                "isBase64Encoded": True,
+            },
+            GatewayResponse(
+                201, [("x-one", "1"), ("x-many", "a"), ("x-many", "b"), ("set-cookie", "c=1; Path=/")], b"\x00\x01"
+            ),
+        ),
+        ({"statusCode": 204}, GatewayResponse(204, [], b"")),
+        ({"id": "ada"}, GatewayResponse(200, [("content-type", "application/json")], b'{"id": "ada"}')),
+        ("plain", GatewayResponse(200, [("content-type", "application/json")], b"plain")),
+    ],
+)
+def test_gateway_maps_function_result_to_http_response(result: Any, expected: GatewayResponse) -> None:
+    # Given a function returning a payload 2.0 result (or a bare value, which API Gateway infers)
+    functions = ScriptedLambda(function=result)
+
+    # When its answer is turned into the HTTP response
+    response = Gateway(ROUTES, AUTHORIZER, functions).handle(request())
+
+    # Then status, headers and body are API Gateway's, plus its request id
+    name, request_id = response.headers.pop()
+    assert name == "apigw-requestid"
+    assert request_id == functions.invoked("GetFunction")[0]["requestContext"]["requestId"]
+    assert response == expected

@@ -1,0 +1,126 @@
+"""The API the integration and contract tests talk to: the local server, or a deployed stage.
+
+With `API_URL` (and `RECIPIENTS_API_KEY`) set, tests run against that stage. Otherwise one local
+server per test session is started with `python -m local.server` in a child process, exactly as
+`make run` starts it. A child process rather than threads in this one, because the pytest process
+is not a clean host for it: tests/conftest.py imports `recipients` (whose boto3 clients are made at
+import and must point at moto server) and unit tests' `mock_aws` resets moto's in-process state,
+which an in-process moto server shares.
+
+Conftests import the fixtures from here: `from tests.local_api import ...  # noqa: F401`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+LOCAL_API_KEY = "sk_test_local"
+STARTUP_SECONDS = 60
+_URL_LINE = re.compile(r"Recipients local API: (http://\S+)")
+_TARGET_KEY = pytest.StashKey["ApiTarget"]()
+
+
+@dataclass(frozen=True)
+class ApiTarget:
+    url: str
+    api_key: str
+    is_local: bool
+
+
+def _wait_for_url(process: subprocess.Popen[bytes], log: Path) -> str:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        found = _URL_LINE.search(log.read_text(encoding="utf-8", errors="replace"))
+        if found:
+            return found.group(1)
+        if process.poll() is not None:
+            break
+        time.sleep(0.05)
+    process.kill()
+    raise RuntimeError(f"the local API did not start; its output:\n{log.read_text(errors='replace')[-4000:]}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _start_local_server(config: pytest.Config, key: str, log: Path) -> ApiTarget:
+    """`python -m local.server` on a free port, its output in `log`; stopped when the session ends."""
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("AWS_ENDPOINT_URL")}
+    environment.update({"PORT": "0", "RECIPIENTS_API_KEY": key, "PYTHONUNBUFFERED": "1"})
+    environment.pop("MOTO_PORT", None)
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "local.server"], cwd=REPO_ROOT, env=environment, stdout=sink, stderr=sink
+        )
+    config.add_cleanup(lambda: _stop(process))
+    return ApiTarget(_wait_for_url(process, log), key, is_local=True)
+
+
+@pytest.fixture(scope="session")
+def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> ApiTarget:
+    """Where the API is, and a secret key it accepts.
+
+    Each conftest that imports this fixture gets its own definition of it, so the target lives in the
+    session's stash: the integration and contract suites share one server.
+    """
+    config = request.config
+    if _TARGET_KEY not in config.stash:
+        deployed = os.environ.get("API_URL")
+        if deployed:
+            key = os.environ.get("RECIPIENTS_API_KEY")
+            if not key:
+                pytest.fail("API_URL is set: set RECIPIENTS_API_KEY to a secret key of that stage too")
+            config.stash[_TARGET_KEY] = ApiTarget(deployed.rstrip("/"), key, is_local=False)
+        else:
+            key = os.environ.get("RECIPIENTS_API_KEY") or LOCAL_API_KEY
+            log = tmp_path_factory.mktemp("local-api") / "server.log"
+            config.stash[_TARGET_KEY] = _start_local_server(config, key, log)
+    return config.stash[_TARGET_KEY]
+
+
+@pytest.fixture(scope="session")
+def http(api: ApiTarget) -> Iterator[httpx.Client]:
+    """An httpx client for the API that sends the secret key."""
+    with httpx.Client(base_url=api.url, headers={"Authorization": f"Bearer {api.api_key}"}, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def anonymous_http(api: ApiTarget) -> Iterator[httpx.Client]:
+    """An httpx client for the API that sends no Authorization header unless told to."""
+    with httpx.Client(base_url=api.url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+def new_user_id(http: httpx.Client) -> Iterator[Callable[[str], str]]:
+    """Makes uuid-suffixed user ids; every id it made is deleted after the test (if it exists)."""
+    made: list[str] = []
+
+    def make(prefix: str = "user") -> str:
+        made.append(f"{prefix}-{uuid.uuid4().hex[:12]}")
+        return made[-1]
+
+    yield make
+    for user_id in made:
+        response = http.delete(f"/v1/users/{user_id}")
+        assert response.status_code in (204, 404), f"cleanup of {user_id}: {response.status_code} {response.text}"

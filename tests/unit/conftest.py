@@ -1,0 +1,108 @@
+"""Unit tests run in-process with the network cut off (Unix sockets stay allowed)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+import pytest_socket
+
+from recipients.observability import logger, metrics
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # Only for tests/unit: integration tests in the same run need real sockets.
+    if item.get_closest_marker("enable_socket") or item.config.getoption("force_enable_socket", False):
+        return
+    pytest_socket.disable_socket(allow_unix_socket=True)
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_metrics() -> None:
+    """Metrics added by a use case called outside a handler are flushed by no one: drop them."""
+    metrics.clear_metrics()
+
+
+@pytest.fixture(scope="session")
+def dynamodb_client() -> Any:
+    """A plain boto3 client, separate from the layer's, for reading the table back."""
+    return boto3.client("dynamodb")
+
+
+@pytest.fixture
+def stored_items(recipients_table: str, dynamodb_client: Any) -> Callable[[], list[dict[str, Any]]]:
+    """Every raw item in the recipients table."""
+    client = dynamodb_client
+
+    def scan() -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        request: dict[str, Any] = {"TableName": recipients_table}
+        while True:
+            response = client.scan(**request)
+            items.extend(response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                return items
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    return scan
+
+
+@pytest.fixture
+def stored_user(recipients_table: str, dynamodb_client: Any) -> Callable[[str], dict[str, Any] | None]:
+    """The raw item of one user (GetItem on `user#<id>`), or None."""
+    client = dynamodb_client
+
+    def get(user_id: str) -> dict[str, Any] | None:
+        return client.get_item(TableName=recipients_table, Key={"pk": {"S": f"user#{user_id}"}}).get("Item")
+
+    return get
+
+
+@pytest.fixture
+def dynamodb_requests() -> Iterator[list[str]]:
+    """The operation names of every request the layer's DynamoDB client sends, retries included."""
+    from recipients.aws import dynamodb
+
+    sent: list[str] = []
+
+    def record(request: Any, **_: Any) -> None:
+        target = request.headers.get("X-Amz-Target", b"")
+        sent.append((target.decode() if isinstance(target, bytes) else target).rpartition(".")[2])
+
+    # First, so it runs before moto answers the request (the first handler to answer stops the chain).
+    dynamodb.meta.events.register_first("before-send.dynamodb", record, unique_id="tests.dynamodb_requests")
+    yield sent
+    dynamodb.meta.events.unregister("before-send.dynamodb", unique_id="tests.dynamodb_requests")
+
+
+class _CurrentStdout:
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
+@pytest.fixture
+def log_output(capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[[], str]]:
+    """Everything the service wrote to stdout so far in this test: JSON logs and EMF metrics.
+
+    The Powertools handler keeps the stream it was given at import; for this test it writes to
+    whatever `sys.stdout` is at the time of the call, which is capsys's stream.
+    """
+    handler: logging.StreamHandler[Any] = logger.registered_handler  # type: ignore[assignment]
+    previous = handler.stream
+    handler.stream = _CurrentStdout()
+    captured: list[str] = []
+
+    def output() -> str:
+        captured.append(capsys.readouterr().out)
+        return "".join(captured)
+
+    yield output
+    handler.stream = previous
