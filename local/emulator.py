@@ -27,7 +27,7 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
-from local.template import load_template, parameter_defaults, resources_of_type
+from local.template import handler_location, load_template, parameter_defaults, resources_of_type
 
 STACK_NAME = "recipients-local"
 ACCOUNT_ID = "123456789012"  # moto's default account
@@ -263,11 +263,10 @@ def functions_of(resources: LocalResources) -> dict[str, Function]:
         environment["POWERTOOLS_TRACE_DISABLED"] = "true"
         environment["AWS_LAMBDA_FUNCTION_NAME"] = name
         environment["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = str(properties.get("MemorySize", 128))
-        module_name, _, attribute = str(properties["Handler"]).rpartition(".")
-        package = str(properties["CodeUri"]).strip("/").replace("/", ".")
+        module, attribute = handler_location(properties)
         found[name] = Function(
             name=name,
-            module=f"{package}.{module_name}",
+            module=module,
             attribute=attribute,
             environment=environment,
             memory_mb=int(properties.get("MemorySize", 128)),

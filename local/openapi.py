@@ -14,16 +14,9 @@ from pathlib import Path
 from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 from aws_lambda_powertools.event_handler.openapi.models import Server
 
-from local.template import http_api, load_template
+from local.template import handler_location, http_api, load_template
 
 OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi.json"
-
-
-def handler_module(function: str) -> str:
-    """`functions/identify/` + `app.lambda_handler` -> `functions.identify.app`."""
-    properties = load_template()["Resources"][function]["Properties"]
-    package = str(properties["CodeUri"]).strip("/").replace("/", ".")
-    return f"{package}.{str(properties['Handler']).rsplit('.', 1)[0]}"
 
 
 def build_openapi() -> str:
@@ -39,7 +32,8 @@ def build_openapi() -> str:
     )
     functions = sorted({route.function for route in http_api().routes if route.path is not None})
     for function in functions:
-        app = importlib.import_module(handler_module(function)).app
+        module, _ = handler_location(load_template()["Resources"][function]["Properties"])
+        app = importlib.import_module(module).app
         merged.add_schema(app.get_openapi_schema())
     return merged.get_openapi_json_schema() + "\n"
 

@@ -58,6 +58,13 @@ def parameter_defaults(template: dict[str, Any] | None = None) -> dict[str, Any]
     return {name: spec.get("Default") for name, spec in parameters.items()}
 
 
+def handler_location(properties: dict[str, Any]) -> tuple[str, str]:
+    """`functions/identify/` + `app.lambda_handler` -> ("functions.identify.app", "lambda_handler")."""
+    module, _, attribute = str(properties["Handler"]).rpartition(".")
+    package = str(properties["CodeUri"]).strip("/").replace("/", ".")
+    return f"{package}.{module}", attribute
+
+
 @dataclass(frozen=True)
 class Route:
     """One HttpApi route: `method` is upper-case or ANY; `path` is None for the $default route."""

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from aws_lambda_powertools.utilities.parser.models import ApiGatewayAuthorizerRequestV2, APIGatewayProxyEventV2Model
 
-from local.template import http_api, resources_of_type
+from local.template import handler_location, http_api, resources_of_type
+from recipients.auth import hash_key
+from recipients.settings import auth_settings
 from tests.conftest import EVENTS_DIR, EventLoader
 
 EVENT_FILES = sorted(EVENTS_DIR.glob("*.json"))
@@ -81,3 +85,35 @@ def test_load_event_query_variant_rewrites_string_and_parameters(load_event: Eve
 def test_load_event_body_variant_dumps_objects_and_keeps_strings(load_event: EventLoader) -> None:
     assert load_event("identify", body={"a": "é"})["body"] == '{"a": "é"}'
     assert load_event("identify", body="[")["body"] == "["
+
+
+def _function_for(event: dict[str, Any]) -> str:
+    """The template function a sample event is for: its route's function, or the API's authorizer."""
+    api = http_api()
+    if event.get("type") == "REQUEST":
+        assert api.authorizer is not None
+        return api.authorizer.function
+    return next(route.function for route in api.routes if route.route_key == event["routeKey"])
+
+
+@pytest.mark.parametrize("path", EVENT_FILES, ids=[path.stem for path in EVENT_FILES])
+def test_event_file_runs_with_its_function_and_gets_no_server_error(
+    path: Path, recipients_table: str, lambda_context: Any
+) -> None:
+    # Given the sample's function, as template.yaml wires it, and the key the samples carry
+    boto3.client("ssm").put_parameter(
+        Name=auth_settings().api_key_hashes_parameter, Type="SecureString", Value=hash_key("sk_test_local")
+    )
+    event = read(path)
+    properties = resources_of_type("AWS::Serverless::Function")[_function_for(event)]["Properties"]
+    module, attribute = handler_location(properties)
+    handler = getattr(importlib.import_module(module), attribute)
+
+    # When the function runs with the sample
+    result = handler(event, lambda_context)
+
+    # Then it answers as it should: an authorizer verdict, or an HTTP answer below 500
+    if event.get("type") == "REQUEST":
+        assert result == {"isAuthorized": True, "context": {"key_id": hash_key("sk_test_local")[:12]}}
+    else:
+        assert 200 <= result["statusCode"] < 500
