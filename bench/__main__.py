@@ -39,6 +39,7 @@ _FAKE_AWS = {
     "POWERTOOLS_SERVICE_NAME": "recipients",
     "POWERTOOLS_METRICS_NAMESPACE": "Recipients",
     "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_LOG_LEVEL": "WARNING",
 }
 
 

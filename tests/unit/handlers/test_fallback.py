@@ -8,8 +8,6 @@ from functions.fallback.app import lambda_handler
 from tests.conftest import EventLoader, FakeLambdaContext
 from tests.unit.knock import assert_knock_error
 
-pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning")
-
 
 def test_fallback_sample_wrong_method_on_user_returns_405_with_allow(
     load_event: EventLoader, lambda_context: FakeLambdaContext

@@ -17,8 +17,6 @@ from recipients.models import User
 from tests.conftest import EventLoader, FakeLambdaContext
 from tests.unit.knock import assert_knock_error, error_fields, json_body, json_lines
 
-pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish:UserWarning")
-
 Items = Callable[[], list[dict[str, Any]]]
 StoredUser = Callable[[str], dict[str, Any] | None]
 

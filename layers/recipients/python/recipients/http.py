@@ -15,6 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from recipients import jsontext
@@ -57,8 +58,9 @@ def json_response(status: int, body: str, headers: dict[str, str] | None = None)
 
 
 def error_body(error: RecipientsError) -> tuple[int, str]:
-    """The status and Knock-shaped JSON body for an error."""
+    """The status and Knock-shaped JSON body for an error (counted as ClientErrors or ServerErrors)."""
     status = STATUS_BY_KIND[error.kind]
+    metrics.add_metric(name="ClientErrors" if status < 500 else "ServerErrors", unit=MetricUnit.Count, value=1)
     error_type = (
         "authentication_error" if status in (401, 403) else "api_error" if status >= 500 else "invalid_request_error"
     )
