@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import boto3
 from moto.server import ThreadedMotoServer
@@ -37,6 +37,12 @@ FUNCTION_TYPE = "AWS::Serverless::Function"
 KEY_HASHES_PARAMETER = "ApiKeyHashesParameterName"
 
 Handler = Callable[[dict[str, Any], Any], Any]
+
+
+class Invoker(Protocol):
+    """Runs a function of the template (the emulator; anything that behaves like Lambda's Invoke)."""
+
+    def invoke(self, function_name: str, event: dict[str, Any], request_id: str | None = None) -> Any: ...
 
 
 def dev_api_key() -> str:
@@ -193,10 +199,7 @@ def create_resources(resources: LocalResources, api_key: str) -> None:
     template = resources.template
     for logical_id, spec in resources_of_type("AWS::DynamoDB::Table", template).items():
         _create_table(resources, logical_id, resources.resolve(spec.get("Properties", {})))
-    queues = resources_of_type("AWS::SQS::Queue", template)
-    # dead-letter queues first: moto checks that a redrive target exists
-    for logical_id in sorted(queues, key=lambda name: "RedrivePolicy" in queues[name].get("Properties", {})):
-        _create_queue(resources, logical_id, resources.resolve(queues[logical_id].get("Properties", {})))
+    create_queues(resources)
     for logical_id in resources_of_type("AWS::Events::EventBus", template):
         boto3.client("events").create_event_bus(Name=resources.physical_name(logical_id))
     _put_key_hashes(template, api_key)
@@ -216,6 +219,13 @@ def _create_table(resources: LocalResources, logical_id: str, properties: dict[s
         BillingMode=properties.get("BillingMode", "PROVISIONED"),
         **request,
     )
+
+
+def create_queues(resources: LocalResources) -> None:
+    """Create every queue of the template, dead-letter queues first (moto checks a redrive target exists)."""
+    queues = resources_of_type("AWS::SQS::Queue", resources.template)
+    for logical_id in sorted(queues, key=lambda name: "RedrivePolicy" in queues[name].get("Properties", {})):
+        _create_queue(resources, logical_id, resources.resolve(queues[logical_id].get("Properties", {})))
 
 
 def _create_queue(resources: LocalResources, logical_id: str, properties: dict[str, Any]) -> None:

@@ -4,6 +4,9 @@ Each request is matched to a route of template.yaml, checked by the Lambda autho
 cached per identity header, as API Gateway does), turned into an HTTP API payload 2.0 event and
 handed to the function's real handler, running against moto server (see `local/emulator.py`).
 
+Like Lambda's event source mappings, it also polls the template's SQS queues and feeds each one's
+function (see `local/queues.py`).
+
 Tests start it with `start_local_api()`; run it with `python -m local.server`.
 """
 
@@ -21,10 +24,11 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from local.emulator import ACCOUNT_ID, Emulator, region
+from local.emulator import ACCOUNT_ID, Emulator, Invoker, region
+from local.queues import QueuePollers, start_queue_pollers
 from local.template import Authorizer, Route, http_api
 
 DEFAULT_PORT = 3000
@@ -199,12 +203,6 @@ def http_response(result: Any) -> GatewayResponse:
 # --- the gateway -----------------------------------------------------------------------------------
 
 
-class Invoker(Protocol):
-    """Runs a function of the template (the emulator; anything that behaves like Lambda's Invoke)."""
-
-    def invoke(self, function_name: str, event: dict[str, Any], request_id: str | None = None) -> Any: ...
-
-
 @dataclass(frozen=True)
 class Verdict:
     """An authorizer's answer: allowed with a context, or denied with API Gateway's status."""
@@ -362,15 +360,17 @@ def _handler_class(gateway: Gateway) -> type[_RequestHandler]:
 
 @dataclass
 class LocalApi:
-    """A running local API. Background workers (e.g. an SQS poller) get added to `stop()` later."""
+    """A running local API: the HTTP server, the SQS pollers and the emulator behind them."""
 
     url: str
     api_key: str
     emulator: Emulator
     httpd: ThreadingHTTPServer
     thread: threading.Thread
+    pollers: QueuePollers
 
     def stop(self) -> None:
+        self.pollers.stop()  # first: a batch in flight may still need moto server
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(timeout=10)
@@ -378,7 +378,7 @@ class LocalApi:
 
 
 def start_local_api(port: int = 0, api_key: str | None = None) -> LocalApi:
-    """Start moto server, the template's resources and the API in background threads.
+    """Start moto server, the template's resources, the API and the SQS pollers in background threads.
 
     Once per process, and before anything imports `recipients`: its boto3 clients are created at
     import time and must see the emulator's endpoint.
@@ -391,26 +391,34 @@ def start_local_api(port: int = 0, api_key: str | None = None) -> LocalApi:
         emulator.stop()
         raise
     httpd.daemon_threads = True
+    try:
+        pollers = start_queue_pollers(emulator)
+    except Exception:
+        httpd.server_close()
+        emulator.stop()
+        raise
     thread = threading.Thread(target=httpd.serve_forever, name="local-api", daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{httpd.server_port}"
-    return LocalApi(url=url, api_key=emulator.api_key, emulator=emulator, httpd=httpd, thread=thread)
+    return LocalApi(url=url, api_key=emulator.api_key, emulator=emulator, httpd=httpd, thread=thread, pollers=pollers)
 
 
 def main() -> int:
     port = int(os.environ.get("PORT") or DEFAULT_PORT)
     try:
         api = start_local_api(port)
-    except (OSError, RuntimeError) as exc:
+    except (OSError, RuntimeError, ValueError) as exc:
         print(f"local API: cannot start: {exc}", file=sys.stderr)
         return 1
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    queues = ", ".join(f"{p.source.queue} -> {p.source.function}" for p in api.pollers.pollers)
     print(
         f"Recipients local API: {api.url}\n"
         f"  secret key:  {api.api_key}  (Authorization: Bearer {api.api_key})\n"
         f"  moto server: {api.emulator.endpoint_url}\n"
+        f"  queues:      {queues or 'none'}\n"
         f"  try:         curl -H 'Authorization: Bearer {api.api_key}' {api.url}/v1/users\n"
         "Ctrl-C to stop.",
         flush=True,

@@ -124,7 +124,64 @@ def http_api(template: dict[str, Any] | None = None) -> Api:
     return Api(routes=routes, authorizer=authorizer)
 
 
-def _resolve_number(value: Any, template: dict[str, Any]) -> int:
+@dataclass(frozen=True)
+class SqsEventSource:
+    """One `Type: SQS` event of a function: Lambda's event source mapping from a queue of the template.
+
+    `queue` is the queue's logical id; `maximum_concurrency` (ScalingConfig) is informational locally.
+    """
+
+    function: str
+    queue: str
+    batch_size: int = 10
+    batching_window_seconds: int = 0
+    report_batch_item_failures: bool = False
+    maximum_concurrency: int | None = None
+    enabled: bool = True
+
+
+def sqs_event_sources(template: dict[str, Any] | None = None) -> list[SqsEventSource]:
+    """Every function's SQS events, with parameter Refs resolved to their defaults."""
+    template = template or load_template()
+    sources = []
+    for name, spec in resources_of_type("AWS::Serverless::Function", template).items():
+        for event_name, event in (spec.get("Properties", {}).get("Events") or {}).items():
+            if event.get("Type") != "SQS":
+                continue
+            props = event.get("Properties") or {}
+            scaling = props.get("ScalingConfig") or {}
+            concurrency = scaling.get("MaximumConcurrency")
+            sources.append(
+                SqsEventSource(
+                    function=name,
+                    queue=_queue_logical_id(props.get("Queue"), f"{name}.Events.{event_name}", template),
+                    batch_size=_resolve_number(props.get("BatchSize", 10), template),
+                    batching_window_seconds=_resolve_number(props.get("MaximumBatchingWindowInSeconds", 0), template),
+                    report_batch_item_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
+                    maximum_concurrency=None if concurrency is None else _resolve_number(concurrency, template),
+                    enabled=str(_resolve(props.get("Enabled", True), template)).lower() != "false",
+                )
+            )
+    return sources
+
+
+def _queue_logical_id(queue: Any, where: str, template: dict[str, Any]) -> str:
+    """The logical id in `Queue: !GetAtt <QueueId>.Arn`, the only form that names a queue of the template."""
+    get_att = queue.get("Fn::GetAtt") if isinstance(queue, dict) and len(queue) == 1 else None
+    if isinstance(get_att, str):
+        get_att = get_att.split(".", 1)
+    if isinstance(get_att, list) and len(get_att) == 2 and get_att[1] == "Arn":
+        logical_id = str(get_att[0])
+        if template["Resources"].get(logical_id, {}).get("Type") == "AWS::SQS::Queue":
+            return logical_id
+    raise ValueError(f"{where}: Queue must be !GetAtt <queue>.Arn of an AWS::SQS::Queue in the template, not {queue!r}")
+
+
+def _resolve(value: Any, template: dict[str, Any]) -> Any:
     if isinstance(value, dict) and "Ref" in value:
-        value = parameter_defaults(template)[value["Ref"]]
-    return int(value)
+        return parameter_defaults(template)[value["Ref"]]
+    return value
+
+
+def _resolve_number(value: Any, template: dict[str, Any]) -> int:
+    return int(_resolve(value, template))

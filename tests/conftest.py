@@ -41,7 +41,8 @@ from aws_lambda_powertools.utilities import parameters  # noqa: E402
 from moto import mock_aws  # noqa: E402  # registers moto's botocore hooks before any client exists
 
 from recipients.auth import hash_key  # noqa: E402
-from recipients.settings import auth_settings, table_settings  # noqa: E402
+from recipients.aws import sqs  # noqa: E402
+from recipients.settings import auth_settings, bulk_settings, queue_settings, table_settings  # noqa: E402
 from recipients.store import get_store  # noqa: E402
 
 EVENTS_DIR = Path(__file__).resolve().parent.parent / "events"
@@ -63,6 +64,9 @@ def _fresh_settings() -> Iterator[None]:
 def _clear_caches() -> None:
     table_settings.cache_clear()
     auth_settings.cache_clear()
+    queue_settings.cache_clear()
+    bulk_settings.cache_clear()
+    sqs.cache_clear()
     get_store.cache_clear()
     parameters.clear_caches()
 
@@ -95,6 +99,29 @@ def recipients_table(aws: None) -> str:
         TableName=name, BillingMode=properties.get("BillingMode", "PAY_PER_REQUEST"), **schema
     )
     return name
+
+
+@dataclass(frozen=True)
+class BulkQueues:
+    url: str
+    dead_letter_url: str
+
+
+@pytest.fixture
+def bulk_queues(aws: None, monkeypatch: pytest.MonkeyPatch) -> BulkQueues:
+    """BulkQueue and its dead-letter queue, from template.yaml (redrive after BulkMaxReceiveCount)."""
+    queues = resources_of_type("AWS::SQS::Queue")
+    client = _client("sqs")
+    dead = client.create_queue(QueueName="bulk-dead-letter-test")["QueueUrl"]
+    dead_arn = client.get_queue_attributes(QueueUrl=dead, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    redrive = {"deadLetterTargetArn": dead_arn, "maxReceiveCount": parameter_defaults()["BulkMaxReceiveCount"]}
+    properties = queues["BulkQueue"]["Properties"]
+    url = client.create_queue(
+        QueueName="bulk-test",
+        Attributes={"VisibilityTimeout": str(properties["VisibilityTimeout"]), "RedrivePolicy": json.dumps(redrive)},
+    )["QueueUrl"]
+    monkeypatch.setenv("BULK_QUEUE_URL", url)
+    return BulkQueues(url=url, dead_letter_url=dead)
 
 
 @pytest.fixture

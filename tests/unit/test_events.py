@@ -9,15 +9,21 @@ from typing import Any
 
 import boto3
 import pytest
-from aws_lambda_powertools.utilities.parser.models import ApiGatewayAuthorizerRequestV2, APIGatewayProxyEventV2Model
+from aws_lambda_powertools.utilities.parser.models import (
+    ApiGatewayAuthorizerRequestV2,
+    APIGatewayProxyEventV2Model,
+    SqsModel,
+)
 
 from local.template import handler_location, http_api, resources_of_type
 from recipients.auth import hash_key
 from recipients.settings import auth_settings
-from tests.conftest import EVENTS_DIR, EventLoader
+from tests.conftest import EVENTS_DIR, BulkQueues, EventLoader
 
 EVENT_FILES = sorted(EVENTS_DIR.glob("*.json"))
 AUTHORIZER_EVENTS = {"authorizer"}
+SQS_EVENTS = {path.stem for path in EVENT_FILES if "Records" in json.loads(path.read_text(encoding="utf-8"))}
+HTTP_EVENT_FILES = [path for path in EVENT_FILES if path.stem not in AUTHORIZER_EVENTS | SQS_EVENTS]
 
 
 def read(path: Path) -> dict[str, Any]:
@@ -38,6 +44,9 @@ def test_events_directory_has_a_sample_for_every_function_of_the_template() -> N
 @pytest.mark.parametrize("path", EVENT_FILES, ids=[path.stem for path in EVENT_FILES])
 def test_event_file_parses_as_http_api_v2_payload(path: Path) -> None:
     event = read(path)
+    if path.stem in SQS_EVENTS:
+        assert all(record.eventSource == "aws:sqs" for record in SqsModel.model_validate(event).Records)
+        return
     if path.stem in AUTHORIZER_EVENTS:
         parsed = ApiGatewayAuthorizerRequestV2.model_validate(event)
         assert parsed.type == "REQUEST"
@@ -46,7 +55,7 @@ def test_event_file_parses_as_http_api_v2_payload(path: Path) -> None:
     assert parsed.version == "2.0"
 
 
-@pytest.mark.parametrize("path", [p for p in EVENT_FILES if p.stem not in AUTHORIZER_EVENTS], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", HTTP_EVENT_FILES, ids=lambda p: p.stem)
 def test_event_file_route_key_is_a_template_route_and_matches_its_path(path: Path) -> None:
     event = read(path)
     routes = {route.route_key: route for route in http_api().routes}
@@ -87,33 +96,40 @@ def test_load_event_body_variant_dumps_objects_and_keeps_strings(load_event: Eve
     assert load_event("identify", body="[")["body"] == "["
 
 
-def _function_for(event: dict[str, Any]) -> str:
-    """The template function a sample event is for: its route's function, or the API's authorizer."""
+def _function_for(path: Path, event: dict[str, Any]) -> str:
+    """An HTTP sample is for its route's function, the authorizer sample for the API's authorizer, and
+    any other events/<folder>[_<variant>].json for the function whose CodeUri is functions/<folder>/."""
     api = http_api()
-    if event.get("type") == "REQUEST":
-        assert api.authorizer is not None
+    if path.stem in AUTHORIZER_EVENTS and api.authorizer is not None:
         return api.authorizer.function
-    return next(route.function for route in api.routes if route.route_key == event["routeKey"])
+    if "routeKey" in event:
+        return next(route.function for route in api.routes if route.route_key == event["routeKey"])
+    functions = resources_of_type("AWS::Serverless::Function")
+    folders = {Path(spec["Properties"]["CodeUri"]).name: name for name, spec in functions.items()}
+    matching = [folder for folder in folders if path.stem == folder or path.stem.startswith(f"{folder}_")]
+    return folders[max(matching, key=len)]
 
 
 @pytest.mark.parametrize("path", EVENT_FILES, ids=[path.stem for path in EVENT_FILES])
 def test_event_file_runs_with_its_function_and_gets_no_server_error(
-    path: Path, recipients_table: str, lambda_context: Any
+    path: Path, recipients_table: str, bulk_queues: BulkQueues, lambda_context: Any
 ) -> None:
     # Given the sample's function, as template.yaml wires it, and the key the samples carry
     boto3.client("ssm").put_parameter(
         Name=auth_settings().api_key_hashes_parameter, Type="SecureString", Value=hash_key("sk_test_local")
     )
     event = read(path)
-    properties = resources_of_type("AWS::Serverless::Function")[_function_for(event)]["Properties"]
+    properties = resources_of_type("AWS::Serverless::Function")[_function_for(path, event)]["Properties"]
     module, attribute = handler_location(properties)
     handler = getattr(importlib.import_module(module), attribute)
 
     # When the function runs with the sample
     result = handler(event, lambda_context)
 
-    # Then it answers as it should: an authorizer verdict, or an HTTP answer below 500
-    if event.get("type") == "REQUEST":
+    # Then it answers as it should: an authorizer verdict, every message handled, or an HTTP answer below 500
+    if path.stem in AUTHORIZER_EVENTS:
         assert result == {"isAuthorized": True, "context": {"key_id": hash_key("sk_test_local")[:12]}}
+    elif path.stem in SQS_EVENTS:
+        assert result == {"batchItemFailures": []}
     else:
         assert 200 <= result["statusCode"] < 500

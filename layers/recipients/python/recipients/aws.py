@@ -1,13 +1,28 @@
-"""boto3 clients, created once per container. Only store.py (and later queue.py, bus.py) use them.
+"""boto3 clients, created once per container. Only store.py and queue.py use them.
 
 Outside Lambda, `AWS_ENDPOINT_URL` points every client at the local emulator.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
 import boto3
 from botocore.config import Config
 
-_config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+# max_pool_connections: bulk_worker writes the rows of a chunk from several threads at once
+_config = Config(
+    retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5, max_pool_connections=32
+)
 
 dynamodb = boto3.client("dynamodb", config=_config)
+
+
+@lru_cache(maxsize=1)
+def sqs() -> SQSClient:
+    """Made on first use: only the functions that queue work pay for a second client at cold start."""
+    return boto3.client("sqs", config=_config)

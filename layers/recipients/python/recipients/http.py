@@ -57,6 +57,13 @@ def json_response(status: int, body: str, headers: dict[str, str] | None = None)
     return Response(status_code=status, content_type=JSON, body=body, headers=headers)
 
 
+def request_base_url(app: APIGatewayHttpResolver) -> str:
+    """The API's own base URL as the caller reached it (for absolute links such as progress_path)."""
+    event = app.current_event
+    scheme = event.headers.get("x-forwarded-proto", "https")
+    return f"{scheme}://{event.request_context.domain_name}"
+
+
 def error_body(error: RecipientsError) -> tuple[int, str]:
     """The status and Knock-shaped JSON body for an error (counted as ClientErrors or ServerErrors)."""
     status = STATUS_BY_KIND[error.kind]

@@ -132,3 +132,84 @@ class ErrorBody(BaseModel):
     status: int
     type: str
     errors: list[ErrorItem] | None = None
+
+
+class InlineIdentifyUserRequest(IdentifyUserRequest):
+    """One user in a bulk identify (or inline in a trigger): like identify, with the id in the body."""
+
+    id: RecipientId = Field(description="The user's id")
+
+
+MAX_BULK_ROWS = 1000
+
+
+class BulkIdentifyRequest(BaseModel):
+    """Body of `POST /v1/users/bulk/identify`. Each row is validated on its own (see bulk.py)."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"example": {"users": [{"id": "user_1", "name": "Ada"}]}}
+    )
+
+    users: list[Any] = Field(
+        min_length=1, max_length=MAX_BULK_ROWS, description="1 to 1,000 users (objects with an id)"
+    )
+
+
+class BulkDeleteRequest(BaseModel):
+    """Body of `POST /v1/users/bulk/delete`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    user_ids: list[Any] = Field(min_length=1, max_length=MAX_BULK_ROWS, description="1 to 1,000 user ids")
+
+
+class BulkErrorItem(BaseModel):
+    """A row that was not written: Knock's `{id, collection}` plus where it was and why."""
+
+    id: str
+    collection: str | None = None
+    index: int = Field(description="The row's position in the request's list")
+    reason: str
+    errors: list[ErrorItem] = Field(default_factory=list)
+
+
+class BulkRow(BaseModel):
+    index: int
+    id: str
+    body: dict[str, Any] | None = None
+
+
+class BulkChunk(BaseModel):
+    """One queue message: rows of one operation, written together by bulk_worker."""
+
+    operation_id: str
+    chunk_index: int
+    action: Literal["identify", "delete"]
+    rows: list[BulkRow]
+
+    def to_json(self) -> str:
+        return jsontext.dumps(self.model_dump())
+
+
+BulkStatus = Literal["queued", "processing", "completed", "failed"]
+
+
+class BulkOperation(BaseModel):
+    typename: Literal["BulkOperation"] = Field("BulkOperation", alias="__typename")
+    id: str
+    name: str
+    status: BulkStatus
+    estimated_total_rows: int
+    processed_rows: int = 0
+    success_count: int = 0
+    error_count: int = 0
+    error_items: list[BulkErrorItem] = Field(default_factory=list)
+    progress_path: str | None = None
+    inserted_at: str
+    updated_at: str
+    started_at: str | None = None
+    completed_at: str | None = None
+    failed_at: str | None = None
+
+    def to_json(self) -> str:
+        return jsontext.dumps(self.model_dump(by_alias=True))

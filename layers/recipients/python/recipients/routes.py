@@ -18,6 +18,8 @@ from recipients.observability import metrics
 API_ROUTES: dict[str, frozenset[str]] = {
     "/v1/users": frozenset({"GET"}),
     "/v1/users/{user_id}": frozenset({"GET", "PUT", "DELETE"}),
+    "/v1/users/bulk/identify": frozenset({"POST"}),
+    "/v1/bulk_operations/{operation_id}": frozenset({"GET"}),
 }
 
 _PATTERNS = [

@@ -28,3 +28,21 @@ def table_settings() -> TableSettings:
 @lru_cache(maxsize=1)
 def auth_settings() -> AuthSettings:
     return AuthSettings()
+
+
+class QueueSettings(BaseSettings):
+    bulk_queue_url: str = Field(min_length=1, description="SQS queue that bulk_worker consumes")
+
+
+class BulkSettings(BaseSettings):
+    bulk_operation_retention_days: int = Field(7, ge=1, le=365, description="Days a finished operation stays")
+
+
+@lru_cache(maxsize=1)
+def queue_settings() -> QueueSettings:
+    return QueueSettings()
+
+
+@lru_cache(maxsize=1)
+def bulk_settings() -> BulkSettings:
+    return BulkSettings()

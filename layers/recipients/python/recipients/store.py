@@ -8,6 +8,9 @@ Key design (see README "Storage"):
 - the sparse index `by_list` (`list_pk` = `user#<shard>`, `list_sk` = id) spreads users over
   LIST_SHARDS partitions by a stable hash of the id; pages walk the shards in order, so listing
   never scans the table and no single partition takes every write.
+- a bulk operation is the item `bulkop#<id>` with counters; each chunk, once counted, leaves a
+  marker item `bulkop#<id>#chunk#<n>`. The marker is written in the same transaction as the
+  counters, on condition that it does not exist yet, so a chunk delivered twice counts once.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,13 +30,20 @@ from botocore.exceptions import ClientError
 from recipients import jsontext
 from recipients.errors import FieldError, RecipientsError
 from recipients.merge import PROPERTY_PREFIX, UpdatePlan
-from recipients.models import User
+from recipients.models import BulkErrorItem, BulkOperation, User
+from recipients.observability import logger
 from recipients.validation import check_id, now_timestamp
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 USER_PREFIX = "user#"
+OPERATION_PREFIX = "bulkop#"
+FINAL_STATUSES = ("completed", "failed")
+ERROR_ITEMS_BYTES = 300_000
+"""Listed error items an operation keeps at creation; error_count stays exact beyond it."""
+CHUNK_MARKER_DAYS = 30
+"""Chunk markers outlive any redelivery: SQS keeps a message at most 14 days."""
 LIST_INDEX = "by_list"
 LIST_SHARDS = 16
 _MAX_CURSOR_LENGTH = 2048  # a cursor holds a shard and an id of at most 256 characters
@@ -184,6 +195,171 @@ class Store:
             if "LastEvaluatedKey" not in response:
                 return
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    # --- bulk operations -----------------------------------------------------------------------
+
+    def create_operation(self, operation: BulkOperation, expires_at: int) -> None:
+        item: dict[str, Any] = {
+            "pk": {"S": OPERATION_PREFIX + operation.id},
+            "expires_at": {"N": str(expires_at)},
+            "dead_chunks": {"N": "0"},
+            "error_items": {"L": [{"S": text} for text in _within(ERROR_ITEMS_BYTES, operation.error_items)]},
+        }
+        for name, value in operation.model_dump(exclude={"typename", "error_items"}).items():
+            if value is not None:
+                item[name] = {"N": str(value)} if isinstance(value, int) else {"S": str(value)}
+        try:
+            self._client.put_item(TableName=self._table, Item=item)
+        except ClientError as exc:
+            raise _translate(exc) from exc
+
+    def get_operation(self, operation_id: str, *, consistent: bool = False) -> BulkOperation | None:
+        item = self._operation_item(operation_id, consistent=consistent)
+        return _operation_from_item(item) if item else None
+
+    def _operation_item(self, operation_id: str, *, consistent: bool) -> dict[str, Any] | None:
+        try:
+            response = self._client.get_item(
+                TableName=self._table, Key={"pk": {"S": OPERATION_PREFIX + operation_id}}, ConsistentRead=consistent
+            )
+        except ClientError as exc:
+            raise _translate(exc) from exc
+        return response.get("Item")
+
+    def record_chunk(
+        self,
+        operation_id: str,
+        chunk_index: int,
+        *,
+        succeeded: int,
+        failed: list[BulkErrorItem],
+        dead: bool = False,
+        list_errors: bool = True,
+    ) -> bool:
+        """Count one chunk's rows, once. False if it was counted before (or its operation is gone).
+
+        One transaction: a marker item for the chunk, on condition it does not exist yet, and the
+        operation's counters. `list_errors=False` counts the failed rows without listing them, for
+        when the list would outgrow the operation item.
+        """
+        now = now_timestamp()
+        update = (
+            "ADD processed_rows :rows, success_count :ok, error_count :bad, dead_chunks :dead "
+            "SET updated_at = :now, started_at = if_not_exists(started_at, :now), #status = :processing"
+        )
+        values: dict[str, Any] = {
+            ":rows": {"N": str(succeeded + len(failed))},
+            ":ok": {"N": str(succeeded)},
+            ":bad": {"N": str(len(failed))},
+            ":dead": {"N": "1" if dead else "0"},
+            ":now": {"S": now},
+            ":processing": {"S": "processing"},
+        }
+        if failed and list_errors:
+            update += ", error_items = list_append(if_not_exists(error_items, :none), :items)"
+            values[":none"] = {"L": []}
+            values[":items"] = {"L": [{"S": item.model_dump_json()} for item in failed]}
+        marker = {
+            "pk": {"S": f"{OPERATION_PREFIX}{operation_id}#chunk#{chunk_index}"},
+            "expires_at": {"N": str(_expiry(days=CHUNK_MARKER_DAYS))},
+        }
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": marker,
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": {"pk": {"S": OPERATION_PREFIX + operation_id}},
+                            "UpdateExpression": update,
+                            "ConditionExpression": "attribute_exists(pk)",
+                            "ExpressionAttributeNames": {"#status": "status"},
+                            "ExpressionAttributeValues": values,
+                        }
+                    },
+                ]
+            )
+        except ClientError as exc:
+            reasons = [reason.get("Code") for reason in exc.response.get("CancellationReasons", [])]
+            if reasons[:1] == ["ConditionalCheckFailed"]:
+                logger.info("chunk already counted", extra={"operation_id": operation_id, "chunk": chunk_index})
+                return False
+            if reasons[1:2] == ["ConditionalCheckFailed"]:
+                logger.warning("chunk of an unknown operation", extra={"operation_id": operation_id})
+                return False
+            if failed and list_errors and "ValidationError" in reasons:
+                logger.warning(
+                    "error items left unlisted to fit the operation item", extra={"operation_id": operation_id}
+                )
+                return self.record_chunk(
+                    operation_id, chunk_index, succeeded=succeeded, failed=failed, dead=dead, list_errors=False
+                )
+            raise _translate(exc) from exc
+        return True
+
+    def finish_operation_if_done(self, operation_id: str, retention_days: int) -> BulkOperation | None:
+        """Move an operation whose rows are all counted to completed (or failed, if a chunk died)."""
+        item = self._operation_item(operation_id, consistent=True)
+        if item is None:
+            return None
+        operation = _operation_from_item(item)
+        if operation.status in FINAL_STATUSES or operation.processed_rows < operation.estimated_total_rows:
+            return operation
+        status = "failed" if int(item.get("dead_chunks", {}).get("N", "0")) else "completed"
+        now = now_timestamp()
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key={"pk": {"S": OPERATION_PREFIX + operation_id}},
+                UpdateExpression=f"SET #status = :final, {status}_at = :now, updated_at = :now, expires_at = :expires",
+                ConditionExpression="#status IN (:queued, :processing)",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":final": {"S": status},
+                    ":now": {"S": now},
+                    ":expires": {"N": str(_expiry(days=retention_days))},
+                    ":queued": {"S": "queued"},
+                    ":processing": {"S": "processing"},
+                },
+            )
+        except ClientError as exc:
+            if _error_code(exc) != "ConditionalCheckFailedException":
+                raise _translate(exc) from exc
+        return self.get_operation(operation_id, consistent=True)
+
+
+def _within(budget: int, items: list[BulkErrorItem]) -> list[str]:
+    """The JSON of the first items that fit in `budget` bytes (an item holds at most 400 KB)."""
+    texts: list[str] = []
+    for item in items:
+        text = item.model_dump_json()
+        budget -= len(text.encode())
+        if budget < 0:
+            break
+        texts.append(text)
+    return texts
+
+
+def _expiry(days: int) -> int:
+    return int(time.time()) + days * 86400
+
+
+def _operation_from_item(item: dict[str, Any]) -> BulkOperation:
+    fields: dict[str, Any] = {}
+    for name, value in item.items():
+        if "N" in value:
+            fields[name] = int(value["N"])
+        elif "S" in value:
+            fields[name] = value["S"]
+    listed = item.get("error_items", {}).get("L", [])
+    fields["error_items"] = [BulkErrorItem.model_validate_json(entry["S"]) for entry in listed]
+    return BulkOperation.model_validate(fields)
 
 
 def _list_pk(user_id: str) -> str:

@@ -1,0 +1,119 @@
+"""Bulk operations: validating rows one by one, and cutting the valid ones into queue chunks.
+
+Pure code: no I/O. The service records the operation, queues the chunks and counts them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from pydantic import ValidationError
+
+from recipients import jsontext
+from recipients.errors import FieldError, RecipientsError
+from recipients.merge import plan_identify
+from recipients.models import BulkChunk, BulkErrorItem, BulkRow, ErrorItem, InlineIdentifyUserRequest
+from recipients.validation import check_id
+
+MAX_MESSAGE_BYTES = 256 * 1024
+"""SQS's cap on one message, and on the whole of one SendMessageBatch."""
+MAX_ROW_BYTES = MAX_MESSAGE_BYTES - 4 * 1024
+"""A row must fit in one message with the chunk's envelope around it."""
+MAX_CHUNK_BYTES = 24 * 1024
+"""Small enough that ten chunks fit in one SendMessageBatch."""
+MAX_CHUNK_ROWS = 100
+MAX_REASON_LENGTH = 300
+
+
+def validate_identify_rows(rows: list[Any]) -> tuple[list[BulkRow], list[BulkErrorItem]]:
+    """Each row checked with the identify rules; bad rows are reported with the reason, never block."""
+    valid: list[BulkRow] = []
+    rejected: list[BulkErrorItem] = []
+    for index, row in enumerate(rows):
+        if not isinstance(row, dict):
+            rejected.append(error_item(None, index, [FieldError("row", "must be a JSON object with an id")]))
+            continue
+        try:
+            request = InlineIdentifyUserRequest.model_validate(row)
+            plan_identify(request)
+        except ValidationError as exc:
+            errors = [FieldError(".".join(str(p) for p in e["loc"]) or "row", _reason(e["msg"])) for e in exc.errors()]
+            rejected.append(error_item(row.get("id"), index, errors))
+            continue
+        except RecipientsError as exc:
+            rejected.append(error_item(row.get("id"), index, exc.errors or [FieldError("row", exc.message)]))
+            continue
+        body = {key: value for key, value in row.items() if key != "id"}
+        size = len(jsontext.dumps(body).encode())
+        if size > MAX_ROW_BYTES:
+            message = f"is {size:,} bytes; a bulk row may take {MAX_ROW_BYTES:,} (identify it with PUT instead)"
+            rejected.append(error_item(request.id, index, [FieldError("row", message)]))
+            continue
+        valid.append(BulkRow(index=index, id=request.id, body=body))
+    return valid, rejected
+
+
+def validate_delete_ids(user_ids: list[Any]) -> tuple[list[BulkRow], list[BulkErrorItem]]:
+    valid: list[BulkRow] = []
+    rejected: list[BulkErrorItem] = []
+    for index, user_id in enumerate(user_ids):
+        if not isinstance(user_id, str):
+            rejected.append(error_item(None, index, [FieldError("id", "must be a string")]))
+            continue
+        try:
+            valid.append(BulkRow(index=index, id=check_id(user_id)))
+        except ValueError as exc:
+            rejected.append(error_item(user_id, index, [FieldError("id", str(exc))]))
+    return valid, rejected
+
+
+def error_item(user_id: object, index: int, errors: list[FieldError]) -> BulkErrorItem:
+    reason = "; ".join(f"{e.field}: {e.message}" for e in errors)[:MAX_REASON_LENGTH]
+    return BulkErrorItem(
+        id=user_id if isinstance(user_id, str) else "",
+        index=index,
+        reason=reason,
+        errors=[ErrorItem(field=e.field, message=e.message[:MAX_REASON_LENGTH]) for e in errors[:5]],
+    )
+
+
+def chunk_rows(operation_id: str, action: str, rows: list[BulkRow]) -> list[BulkChunk]:
+    """Rows in chunks of at most MAX_CHUNK_ROWS rows and MAX_CHUNK_BYTES of JSON.
+
+    Rows of one id stay together and in order, so a worker applies them one after another.
+    """
+    chunks: list[BulkChunk] = []
+    current: list[BulkRow] = []
+    size = 0
+    for group in _groups_by_id(rows):
+        group_size = sum(len(jsontext.dumps(row.model_dump()).encode()) + 1 for row in group)
+        if current and (size + group_size > MAX_CHUNK_BYTES or len(current) + len(group) > MAX_CHUNK_ROWS):
+            chunks.append(_chunk(operation_id, action, len(chunks), current))
+            current, size = [], 0
+        current.extend(group)
+        size += group_size
+    if current:
+        chunks.append(_chunk(operation_id, action, len(chunks), current))
+    return chunks
+
+
+def rows_by_id(rows: Iterable[BulkRow]) -> list[list[BulkRow]]:
+    return list(_groups_by_id(rows))
+
+
+def _groups_by_id(rows: Iterable[BulkRow]) -> Iterator[list[BulkRow]]:
+    groups: dict[str, list[BulkRow]] = {}
+    for row in rows:
+        groups.setdefault(row.id, []).append(row)
+    yield from groups.values()
+
+
+def _chunk(operation_id: str, action: str, index: int, rows: list[BulkRow]) -> BulkChunk:
+    return BulkChunk.model_validate(
+        {"operation_id": operation_id, "chunk_index": index, "action": action, "rows": rows}
+    )
+
+
+def _reason(message: str) -> str:
+    return message.removeprefix("Value error, ")
