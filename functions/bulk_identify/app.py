@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from recipients import service
-from recipients.http import ERROR_RESPONSES, JSON, http_entrypoint, json_response, make_app, request_base_url
+from recipients.http import documented, http_entrypoint, json_response, make_app, request_base_url
 from recipients.models import BulkIdentifyRequest, BulkOperation
 
 app = make_app()
@@ -16,10 +16,7 @@ app = make_app()
     "/v1/users/bulk/identify",
     summary="Identify up to 1,000 users",
     description="Answers at once with a queued BulkOperation; invalid rows are in error_items with the reason.",
-    responses={
-        200: {"description": "The bulk operation", "content": {JSON: {"model": BulkOperation}}},
-        **ERROR_RESPONSES,
-    },
+    responses=documented("The bulk operation", BulkOperation),
 )
 def bulk_identify(body: Annotated[BulkIdentifyRequest, Body()]) -> Response[Any]:
     return json_response(200, service.bulk_identify_users(body.users, request_base_url(app)).to_json())

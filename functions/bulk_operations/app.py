@@ -7,7 +7,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from recipients import service
-from recipients.http import ERROR_RESPONSES, JSON, http_entrypoint, json_response, make_app
+from recipients.http import documented, http_entrypoint, json_response, make_app
 from recipients.models import BulkOperation
 
 app = make_app()
@@ -16,10 +16,7 @@ app = make_app()
 @app.get(
     "/v1/bulk_operations/<operation_id>",
     summary="Get a bulk operation",
-    responses={
-        200: {"description": "The bulk operation", "content": {JSON: {"model": BulkOperation}}},
-        **ERROR_RESPONSES,
-    },
+    responses=documented("The bulk operation", BulkOperation),
 )
 def get_bulk_operation(operation_id: Annotated[UUID, Path(description="The operation's id")]) -> Response[Any]:
     return json_response(200, service.get_bulk_operation(str(operation_id)).to_json())

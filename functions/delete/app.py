@@ -5,7 +5,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from recipients import service
-from recipients.http import ERROR_RESPONSES, http_entrypoint, make_app
+from recipients.http import documented, http_entrypoint, make_app
 from recipients.models import RecipientIdPath
 
 app = make_app()
@@ -14,7 +14,7 @@ app = make_app()
 @app.delete(
     "/v1/users/<user_id>",
     summary="Delete a user",
-    responses={204: {"description": "Deleted"}, **ERROR_RESPONSES},
+    responses=documented("Deleted", status=204),
 )
 def delete_user(user_id: RecipientIdPath) -> Response[Any]:
     service.delete_user(user_id)

@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from recipients import service
-from recipients.http import ERROR_RESPONSES, JSON, http_entrypoint, json_response, make_app
+from recipients.http import documented, http_entrypoint, json_response, make_app
 from recipients.models import RecipientIdPath, User, UserPage
 
 app = make_app()
@@ -15,7 +15,7 @@ app = make_app()
 @app.get(
     "/v1/users/<user_id>",
     summary="Get a user",
-    responses={200: {"description": "The user", "content": {JSON: {"model": User}}}, **ERROR_RESPONSES},
+    responses=documented("The user", User),
 )
 def get_user(user_id: RecipientIdPath) -> Response[Any]:
     return json_response(200, service.get_user(user_id).to_json())
@@ -25,7 +25,7 @@ def get_user(user_id: RecipientIdPath) -> Response[Any]:
     "/v1/users",
     summary="List users",
     description="Pages in a stable order. Follow `page_info.after` until it is null.",
-    responses={200: {"description": "A page of users", "content": {JSON: {"model": UserPage}}}, **ERROR_RESPONSES},
+    responses=documented("A page of users", UserPage),
 )
 def list_users(
     page_size: Annotated[int, Query(ge=1, le=50, description="Users per page, 1-50")] = 50,

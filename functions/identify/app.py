@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from recipients import service
-from recipients.http import ERROR_RESPONSES, JSON, http_entrypoint, json_response, make_app
+from recipients.http import documented, http_entrypoint, json_response, make_app
 from recipients.models import IdentifyUserRequest, RecipientIdPath, User
 
 app = make_app()
@@ -16,7 +16,7 @@ app = make_app()
     "/v1/users/<user_id>",
     summary="Identify a user",
     description="Creates the user or merges the properties sent into it (shallow: each key is replaced whole).",
-    responses={200: {"description": "The user after the merge", "content": {JSON: {"model": User}}}, **ERROR_RESPONSES},
+    responses=documented("The user after the merge", User),
 )
 def identify_user(user_id: RecipientIdPath, body: Annotated[IdentifyUserRequest, Body()]) -> Response[Any]:
     return json_response(200, service.identify_user(user_id, body).to_json())

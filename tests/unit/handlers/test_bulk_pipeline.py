@@ -19,6 +19,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from functions.bulk_dead_letter.app import lambda_handler as dead_letter_handler
+from functions.bulk_delete.app import lambda_handler as bulk_delete_handler
 from functions.bulk_identify.app import lambda_handler as bulk_identify_handler
 from functions.bulk_operations.app import lambda_handler as bulk_operations_handler
 from functions.bulk_worker.app import lambda_handler as worker_handler
@@ -376,3 +377,42 @@ def test_message_that_is_not_a_chunk_is_retried_by_worker_and_dropped_by_dead_le
     assert worker_result == {"batchItemFailures": [{"itemIdentifier": message[0]["MessageId"]}]}
     assert dead_letter_result == {"batchItemFailures": []}
     assert boto3.client("dynamodb").scan(TableName="recipients-test")["Items"] == []
+
+
+def test_bulk_delete_removes_every_listed_user_and_counts_missing_ids_as_deleted(
+    pipeline: BulkQueues, load_event: EventLoader, lambda_context: FakeLambdaContext
+) -> None:
+    # Given 30 stored users
+    rows = users(30)
+    start(load_event, lambda_context, rows)
+    drain(pipeline, lambda_context)
+    prefix = rows[0]["id"].rsplit("-", 1)[0]
+    assert len(stored_ids(prefix)) == 30
+
+    # When they are bulk-deleted with an id never identified and one that breaks the id rules
+    ids: list[Any] = [row["id"] for row in rows] + [f"{prefix}-never", "bad/id", 7]
+    response = bulk_delete_handler(load_event("bulk_delete", body={"user_ids": ids}), lambda_context)
+    assert response["statusCode"] == 200
+    body = json_body(response)
+    drain(pipeline, lambda_context)
+
+    # Then every listed user is gone; the missing one counts as deleted, the malformed ones as errors
+    final = operation(body["id"])
+    assert (final["name"], final["status"]) == ("users.bulk_delete", "completed")
+    assert (final["processed_rows"], final["success_count"], final["error_count"]) == (33, 31, 2)
+    assert sorted(item["index"] for item in final["error_items"]) == [31, 32]
+    assert stored_ids(prefix) == set()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"user_ids": []}, {"user_ids": "u1"}, {"user_ids": [f"u{i}" for i in range(1001)]}],
+    ids=["missing", "empty", "not-a-list", "1001-ids"],
+)
+def test_bulk_delete_bad_body_returns_422_and_queues_nothing(
+    pipeline: BulkQueues, load_event: EventLoader, lambda_context: FakeLambdaContext, body: dict[str, Any]
+) -> None:
+    response = bulk_delete_handler(load_event("bulk_delete", body=body), lambda_context)
+    assert error_fields(assert_knock_error(response, 422, "invalid_params")) == ["user_ids"]
+    attributes = boto3.client("sqs").get_queue_attributes(QueueUrl=pipeline.url, AttributeNames=["All"])["Attributes"]
+    assert attributes["ApproximateNumberOfMessages"] == "0"

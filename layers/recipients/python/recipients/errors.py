@@ -14,6 +14,7 @@ class ErrorKind(Enum):
     METHOD_NOT_ALLOWED = "method_not_allowed"
     UNAUTHENTICATED = "unauthenticated"
     FORBIDDEN = "forbidden"
+    CONFLICT = "conflict"  # a concurrent change got in the way: a retry may succeed
     UNAVAILABLE = "unavailable"  # throttled or a dependency is down: a retry may succeed
     INTERNAL = "internal"
 
@@ -53,6 +54,10 @@ class RecipientsError(Exception):
     def not_found(cls, what: str, identifier: str | None = None) -> RecipientsError:
         message = f"{what} not found" if identifier is None else f"{what} {identifier!r} not found"
         return cls(ErrorKind.NOT_FOUND, "resource_missing", message)
+
+    @classmethod
+    def conflict(cls, message: str) -> RecipientsError:
+        return cls(ErrorKind.CONFLICT, "conflict", message)
 
     @classmethod
     def unavailable(cls, message: str) -> RecipientsError:

@@ -17,6 +17,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
 
 from recipients import jsontext
 from recipients.errors import ErrorKind, FieldError, RecipientsError
@@ -33,6 +34,7 @@ STATUS_BY_KIND = {
     ErrorKind.FORBIDDEN: 403,
     ErrorKind.NOT_FOUND: 404,
     ErrorKind.METHOD_NOT_ALLOWED: 405,
+    ErrorKind.CONFLICT: 409,
     ErrorKind.UNAVAILABLE: 503,
     ErrorKind.INTERNAL: 500,
 }
@@ -40,6 +42,7 @@ STATUS_BY_KIND = {
 _ERROR_DESCRIPTIONS = {
     400: "The body is not valid JSON",
     404: "No such user",
+    409: "A concurrent change got in the way; retry",
     415: "The body is not JSON",
     422: "A field breaks a rule; `errors` names each field and why",
     503: "Throttled; retry with backoff",
@@ -49,6 +52,15 @@ ERROR_RESPONSES: dict[int, OpenAPIResponse] = {
     for status, text in _ERROR_DESCRIPTIONS.items()
 }
 """OpenAPI documentation of the error body, shared by every route."""
+
+
+def documented(description: str, model: type[BaseModel] | None = None, status: int = 200) -> dict[int, OpenAPIResponse]:
+    """A route's OpenAPI responses: its success (with the body's model, if any) and the errors."""
+    success: OpenAPIResponse = {"description": description}
+    if model is not None:
+        success["content"] = {JSON: {"model": model}}
+    return {status: success, **ERROR_RESPONSES}
+
 
 _ROOT_TYPE_ERRORS = {"model_type", "model_attributes_type", "dict_type", "missing"}
 

@@ -134,6 +134,14 @@ class ErrorBody(BaseModel):
     errors: list[ErrorItem] | None = None
 
 
+class MergeUserRequest(BaseModel):
+    """Body of `POST /v1/users/{user_id}/merge`."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    from_user_id: RecipientId = Field(description="The user merged in, then deleted")
+
+
 class InlineIdentifyUserRequest(IdentifyUserRequest):
     """One user in a bulk identify (or inline in a trigger): like identify, with the id in the body."""
 

@@ -19,6 +19,8 @@ API_ROUTES: dict[str, frozenset[str]] = {
     "/v1/users": frozenset({"GET"}),
     "/v1/users/{user_id}": frozenset({"GET", "PUT", "DELETE"}),
     "/v1/users/bulk/identify": frozenset({"POST"}),
+    "/v1/users/bulk/delete": frozenset({"POST"}),
+    "/v1/users/{user_id}/merge": frozenset({"POST"}),
     "/v1/bulk_operations/{operation_id}": frozenset({"GET"}),
 }
 

@@ -57,6 +57,15 @@ def delete_user(user_id: str) -> None:
     metrics.add_metric(name="UsersDeleted", unit=MetricUnit.Count, value=1)
 
 
+def merge_users(user_id: str, from_user_id: str) -> User:
+    if user_id == from_user_id:
+        raise RecipientsError.invalid_field("from_user_id", "must differ from the user merged into")
+    user = get_store().merge_users(user_id, from_user_id)
+    logger.info("users merged", extra={"user_id": user_id, "from_user_id": from_user_id})
+    metrics.add_metric(name="UsersMerged", unit=MetricUnit.Count, value=1)
+    return user
+
+
 def list_users(page_size: int, after: str | None, before: str | None) -> UserPage:
     if after is not None and before is not None:
         raise RecipientsError.invalid_field("before", "cannot be combined with after; page one way at a time")

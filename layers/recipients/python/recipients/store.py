@@ -29,7 +29,13 @@ from botocore.exceptions import ClientError
 
 from recipients import jsontext
 from recipients.errors import FieldError, RecipientsError
-from recipients.merge import PROPERTY_PREFIX, UpdatePlan
+from recipients.merge import (
+    CHANNEL_DATA_PREFIX,
+    MAX_KEYS_PER_WRITE,
+    PREFERENCES_PREFIX,
+    PROPERTY_PREFIX,
+    UpdatePlan,
+)
 from recipients.models import BulkErrorItem, BulkOperation, User
 from recipients.observability import logger
 from recipients.validation import check_id, now_timestamp
@@ -38,6 +44,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 USER_PREFIX = "user#"
+MERGED_PREFIXES = (PROPERTY_PREFIX, CHANNEL_DATA_PREFIX, PREFERENCES_PREFIX)
 OPERATION_PREFIX = "bulkop#"
 FINAL_STATUSES = ("completed", "failed")
 ERROR_ITEMS_BYTES = 300_000
@@ -134,6 +141,74 @@ class Store:
         except ClientError as exc:
             raise _translate(exc) from exc
         return bool(response.get("Attributes"))
+
+    def merge_users(self, primary_id: str, secondary_id: str) -> User:
+        """Copy into the primary every property, channel and preference set it lacks, delete the secondary.
+
+        Shallow: a key the primary has (even as null) is kept whole. Both items are read, then written
+        in one transaction on condition that neither changed since: a concurrent write makes it fail
+        with a conflict, which a retry resolves.
+        """
+        primary, secondary = self._user_item(primary_id), self._user_item(secondary_id)
+        copied = {
+            name: value["S"]
+            for name, value in secondary.items()
+            if name.startswith(MERGED_PREFIXES) and name not in primary
+        }
+        if len(copied) > MAX_KEYS_PER_WRITE:
+            raise RecipientsError.invalid_field(
+                "from_user_id", f"has {len(copied)} keys the user lacks; at most {MAX_KEYS_PER_WRITE} merge at once"
+            )
+        now = now_timestamp()
+        attributes = {**copied, "updated_at": now}
+        names = {f"#a{i}": name for i, name in enumerate(attributes)}
+        values: dict[str, Any] = {f":v{i}": {"S": value} for i, value in enumerate(attributes.values())}
+        values[":seen"] = primary["updated_at"]
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": {"pk": {"S": USER_PREFIX + primary_id}},
+                            "UpdateExpression": "SET " + ",".join(f"#a{i}=:v{i}" for i in range(len(attributes))),
+                            "ConditionExpression": "updated_at = :seen",
+                            "ExpressionAttributeNames": names,
+                            "ExpressionAttributeValues": values,
+                        }
+                    },
+                    {
+                        "Delete": {
+                            "TableName": self._table,
+                            "Key": {"pk": {"S": USER_PREFIX + secondary_id}},
+                            "ConditionExpression": "updated_at = :seen",
+                            "ExpressionAttributeValues": {":seen": secondary["updated_at"]},
+                        }
+                    },
+                ]
+            )
+        except ClientError as exc:
+            reasons = [reason.get("Code") for reason in exc.response.get("CancellationReasons", [])]
+            if "ConditionalCheckFailed" in reasons or "TransactionConflict" in reasons:
+                raise RecipientsError.conflict("a user changed while they were being merged; retry") from exc
+            if "ValidationError" in reasons:
+                raise RecipientsError.invalid(
+                    [FieldError("from_user_id", "the merged user would exceed the 400 KB item limit")],
+                    code="properties_too_large",
+                ) from exc
+            raise _translate(exc) from exc
+        return _user_from_item({**primary, **{name: {"S": value} for name, value in attributes.items()}})
+
+    def _user_item(self, user_id: str) -> dict[str, Any]:
+        try:
+            item = self._client.get_item(
+                TableName=self._table, Key={"pk": {"S": USER_PREFIX + user_id}}, ConsistentRead=True
+            ).get("Item")
+        except ClientError as exc:
+            raise _translate(exc) from exc
+        if not item:
+            raise RecipientsError.not_found("user", user_id)
+        return item
 
     def list_users(self, page_size: int, after: str | None = None, before: str | None = None) -> Page:
         """A page in (shard, id) order. Reads page_size + 1 items to know whether more follow."""

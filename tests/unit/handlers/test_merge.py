@@ -1,0 +1,117 @@
+"""POST /v1/users/{user_id}/merge: the merge handler against moto."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from functions.merge.app import lambda_handler
+from recipients import service
+from recipients.aws import dynamodb
+from recipients.models import IdentifyUserRequest
+from recipients.store import get_store
+from tests.conftest import EventLoader, FakeLambdaContext
+from tests.unit.knock import assert_knock_error, error_fields, json_body
+
+StoredUser = Callable[[str], dict[str, Any] | None]
+
+
+def identify(user_id: str, body: dict[str, Any]) -> None:
+    service.identify_user(user_id, IdentifyUserRequest.model_validate(body))
+
+
+def merge(load_event: EventLoader, context: FakeLambdaContext, user_id: str, body: Any) -> dict[str, Any]:
+    return lambda_handler(load_event("merge", path={"user_id": user_id}, body=body), context)
+
+
+def test_merge_copies_what_the_user_lacks_keeps_its_own_values_whole_and_deletes_the_other(
+    recipients_table: str, load_event: EventLoader, lambda_context: FakeLambdaContext, stored_user: StoredUser
+) -> None:
+    # Given a user and a guest with overlapping and nested properties, channel data and preferences
+    identify("ada", {"name": "Ada", "email": None, "prefs": {"theme": "dark"}, "channel_data": {"c1": {"t": [1]}}})
+    identify(
+        "guest_42",
+        {
+            "name": "Guest",
+            "email": "guest@example.com",
+            "phone_number": "+447700900123",
+            "prefs": {"lang": "en"},
+            "cart": [1, 2],
+            "channel_data": {"c1": {"t": [9]}, "c2": {"t": [2]}},
+            "preferences": {"default": {"x": True}},
+        },
+    )
+
+    # When the guest is merged into the user
+    response = merge(load_event, lambda_context, "ada", {"from_user_id": "guest_42"})
+
+    # Then the user keeps every key it had (null included, nested objects whole) and gains the rest
+    assert response["statusCode"] == 200
+    body = json_body(response)
+    assert (body["id"], body["name"], body["email"], body["phone_number"]) == ("ada", "Ada", None, "+447700900123")
+    assert (body["prefs"], body["cart"]) == ({"theme": "dark"}, [1, 2])
+    assert get_store().get_user("ada") is not None
+    stored = stored_user("ada")
+    assert stored is not None
+    assert (stored["chan:c1"]["S"], stored["chan:c2"]["S"]) == ('{"t":[1]}', '{"t":[2]}')
+    assert stored["pref:default"]["S"] == '{"x":true}'
+    assert json_body(response) == get_store().get_user("ada").to_wire()  # type: ignore[union-attr]
+    # and the guest is gone
+    assert stored_user("guest_42") is None
+
+
+@pytest.mark.parametrize("missing", ["primary", "secondary"])
+def test_merge_with_an_unknown_user_returns_404_and_changes_nothing(
+    recipients_table: str, load_event: EventLoader, lambda_context: FakeLambdaContext, missing: str
+) -> None:
+    identify("present", {"name": "Here"})
+    user_id, from_user_id = ("absent", "present") if missing == "primary" else ("present", "absent")
+    response = merge(load_event, lambda_context, user_id, {"from_user_id": from_user_id})
+    assert "'absent'" in assert_knock_error(response, 404, "resource_missing")["message"]
+    assert get_store().get_user("present") is not None
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"from_user_id": "ada"}, "from_user_id"),
+        ({"from_user_id": "a/b"}, "from_user_id"),
+        ({"from_user_id": 7}, "from_user_id"),
+        ({}, "from_user_id"),
+        ({"from_user_id": "guest", "extra": 1}, "extra"),
+    ],
+    ids=["itself", "bad-id", "not-a-string", "missing", "unknown-key"],
+)
+def test_merge_bad_body_returns_422_and_changes_nothing(
+    recipients_table: str, load_event: EventLoader, lambda_context: FakeLambdaContext, body: dict[str, Any], field: str
+) -> None:
+    identify("ada", {"name": "Ada"})
+    identify("guest", {"name": "Guest"})
+    response = merge(load_event, lambda_context, "ada", body)
+    assert field in error_fields(assert_knock_error(response, 422, "invalid_params"))
+    assert get_store().get_user("guest") is not None
+
+
+def test_merge_when_a_user_changes_meanwhile_returns_409_and_changes_nothing(
+    recipients_table: str, load_event: EventLoader, lambda_context: FakeLambdaContext
+) -> None:
+    # Given a guest that is identified again between the merge's read and its write
+    identify("ada", {"name": "Ada"})
+    identify("guest", {"plan": "free"})
+
+    def identify_guest_first(params: dict[str, Any], **_: Any) -> None:
+        dynamodb.meta.events.unregister("before-parameter-build.dynamodb.TransactWriteItems", identify_guest_first)
+        identify("guest", {"plan": "pro"})
+
+    dynamodb.meta.events.register("before-parameter-build.dynamodb.TransactWriteItems", identify_guest_first)
+
+    # When the merge runs
+    response = merge(load_event, lambda_context, "ada", {"from_user_id": "guest"})
+
+    # Then it answers 409 (the SDK retries it) and neither user was changed by the merge
+    assert_knock_error(response, 409, "conflict")
+    ada, guest = get_store().get_user("ada"), get_store().get_user("guest")
+    assert ada is not None and "plan" not in (ada.model_extra or {})
+    assert guest is not None and guest.model_extra == {"plan": "pro"}
