@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -161,3 +162,60 @@ def test_client_with_public_key_raises_permission_denied(api: ApiTarget) -> None
 
     # Then it gets a 403
     assert raised.value.status_code == 403
+
+
+def _wait_for(knock: Knock, operation_id: str, timeout: float = 30.0) -> knockapi.types.BulkOperation:
+    """Poll bulk_operations.get until the operation has finished (never a fixed sleep)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        operation = knock.bulk_operations.get(operation_id)
+        if operation.status in ("completed", "failed") or time.monotonic() > deadline:
+            return operation
+        time.sleep(0.2)
+
+
+def test_bulk_identify_then_poll_until_completed(knock: Knock, new_user_id: NewUserId) -> None:
+    # Given 25 users, one with an id the rules refuse
+    ids = [new_user_id(f"sdk-bulk-{i}") for i in range(24)]
+    users = [{"id": user_id, "name": f"User {i}", "rank": i} for i, user_id in enumerate(ids)] + [{"id": "bad#id"}]
+
+    # When they are identified in bulk through the SDK and the operation is polled
+    queued = knock.users.bulk.identify(users=users)  # type: ignore[arg-type]  # custom keys ride along
+    finished = _wait_for(knock, queued.id)
+
+    # Then the SDK parses every answer, counts are exact, and the bad row says why
+    assert (queued.api_typename, queued.status, queued.estimated_total_rows) == ("BulkOperation", "queued", 25)
+    assert (finished.status, finished.processed_rows, finished.success_count, finished.error_count) == (
+        "completed",
+        25,
+        24,
+        1,
+    )
+    assert finished.error_items is not None and finished.error_items[0].id == "bad#id"
+    assert "#" in (finished.error_items[0].model_extra or {})["reason"]
+    assert knock.users.get(ids[7]).rank == 7  # type: ignore[attr-defined]
+
+
+def test_bulk_delete_then_poll_until_completed(knock: Knock, new_user_id: NewUserId) -> None:
+    ids = [new_user_id(f"sdk-bulk-delete-{i}") for i in range(3)]
+    for user_id in ids:
+        knock.users.update(user_id, name="Doomed")
+
+    finished = _wait_for(knock, knock.users.bulk.delete(user_ids=ids).id)
+
+    assert (finished.status, finished.success_count) == ("completed", 3)
+    for user_id in ids:
+        with pytest.raises(knockapi.NotFoundError):
+            knock.users.get(user_id)
+
+
+def test_merge_folds_a_guest_into_a_user(knock: Knock, new_user_id: NewUserId) -> None:
+    user_id, guest_id = new_user_id("sdk-merge-user"), new_user_id("sdk-merge-guest")
+    knock.users.update(user_id, name="Ada")
+    knock.users.update(guest_id, name="Guest", email="guest@example.com", extra_body={"cart": [1]})
+
+    merged = knock.users.merge(user_id, from_user_id=guest_id)
+
+    assert (merged.id, merged.name, merged.email, merged.cart) == (user_id, "Ada", "guest@example.com", [1])
+    with pytest.raises(knockapi.NotFoundError):
+        knock.users.get(guest_id)
