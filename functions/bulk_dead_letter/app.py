@@ -2,7 +2,7 @@
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from recipients import service
+from recipients import operations
 from recipients.worker import read_chunk, sqs_entrypoint
 
 REASON = "could not be written after every retry; send these rows again"
@@ -11,7 +11,7 @@ REASON = "could not be written after every retry; send these rows again"
 def record_handler(record: SQSRecord) -> None:
     chunk = read_chunk(record, or_none=True)  # a message that is no chunk has no rows to count: drop it
     if chunk is not None:
-        service.fail_bulk_chunk(chunk, REASON)
+        operations.fail_bulk_chunk(chunk, REASON)
 
 
 lambda_handler = sqs_entrypoint(record_handler)

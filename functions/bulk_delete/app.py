@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from recipients import service
+from recipients import operations
 from recipients.http import documented, http_entrypoint, json_response, make_app, request_base_url
 from recipients.models import BulkDeleteRequest, BulkOperation
 
@@ -19,7 +19,7 @@ app = make_app()
     responses=documented("The bulk operation", BulkOperation),
 )
 def bulk_delete(body: Annotated[BulkDeleteRequest, Body()]) -> Response[Any]:
-    return json_response(200, service.bulk_delete_users(body.user_ids, request_base_url(app)).to_json())
+    return json_response(200, operations.bulk_delete_users(body.user_ids, request_base_url(app)).to_json())
 
 
 lambda_handler = http_entrypoint(app)

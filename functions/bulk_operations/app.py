@@ -6,7 +6,7 @@ from uuid import UUID
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
-from recipients import service
+from recipients import operations
 from recipients.http import documented, http_entrypoint, json_response, make_app
 from recipients.models import BulkOperation
 
@@ -19,7 +19,7 @@ app = make_app()
     responses=documented("The bulk operation", BulkOperation),
 )
 def get_bulk_operation(operation_id: Annotated[UUID, Path(description="The operation's id")]) -> Response[Any]:
-    return json_response(200, service.get_bulk_operation(str(operation_id)).to_json())
+    return json_response(200, operations.get_bulk_operation(str(operation_id)).to_json())
 
 
 lambda_handler = http_entrypoint(app)

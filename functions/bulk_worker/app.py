@@ -2,12 +2,12 @@
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from recipients import service
+from recipients import operations
 from recipients.worker import read_chunk, sqs_entrypoint
 
 
 def record_handler(record: SQSRecord) -> None:  # Powertools requires the parameter name `record`
-    service.apply_bulk_chunk(read_chunk(record))  # raises => this message alone is retried, then dead-lettered
+    operations.apply_bulk_chunk(read_chunk(record))  # raises => this message alone is retried, then dead-lettered
 
 
 lambda_handler = sqs_entrypoint(record_handler)

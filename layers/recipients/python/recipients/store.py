@@ -8,9 +8,9 @@ Key design (see README "Storage"):
 - the sparse index `by_list` (`list_pk` = `user#<shard>`, `list_sk` = id) spreads users over
   LIST_SHARDS partitions by a stable hash of the id; pages walk the shards in order, so listing
   never scans the table and no single partition takes every write.
-- a bulk operation is the item `bulkop#<id>` with counters; each chunk, once counted, leaves a
-  marker item `bulkop#<id>#chunk#<n>`. The marker is written in the same transaction as the
-  counters, on condition that it does not exist yet, so a chunk delivered twice counts once.
+- a bulk operation is the item `bulkop#<id>` with its counters and the set of chunks counted so
+  far. A chunk is counted by one UpdateItem conditioned on its index not being in that set yet,
+  so a chunk delivered twice counts once.
 """
 
 from __future__ import annotations
@@ -49,8 +49,6 @@ OPERATION_PREFIX = "bulkop#"
 FINAL_STATUSES = ("completed", "failed")
 ERROR_ITEMS_BYTES = 300_000
 """Listed error items an operation keeps at creation; error_count stays exact beyond it."""
-CHUNK_MARKER_DAYS = 30
-"""Chunk markers outlive any redelivery: SQS keeps a message at most 14 days."""
 LIST_INDEX = "by_list"
 LIST_SHARDS = 16
 _MAX_CURSOR_LENGTH = 2048  # a cursor holds a shard and an id of at most 256 characters
@@ -289,17 +287,14 @@ class Store:
             raise _translate(exc) from exc
 
     def get_operation(self, operation_id: str, *, consistent: bool = False) -> BulkOperation | None:
-        item = self._operation_item(operation_id, consistent=consistent)
-        return _operation_from_item(item) if item else None
-
-    def _operation_item(self, operation_id: str, *, consistent: bool) -> dict[str, Any] | None:
         try:
             response = self._client.get_item(
                 TableName=self._table, Key={"pk": {"S": OPERATION_PREFIX + operation_id}}, ConsistentRead=consistent
             )
         except ClientError as exc:
             raise _translate(exc) from exc
-        return response.get("Item")
+        item = response.get("Item")
+        return _operation_from_item(item) if item else None
 
     def record_chunk(
         self,
@@ -308,18 +303,20 @@ class Store:
         *,
         succeeded: int,
         failed: list[BulkErrorItem],
+        retention_days: int,
         dead: bool = False,
         list_errors: bool = True,
     ) -> bool:
-        """Count one chunk's rows, once. False if it was counted before (or its operation is gone).
+        """Count one chunk's rows, once; False if it was counted before (or its operation is gone).
 
-        One transaction: a marker item for the chunk, on condition it does not exist yet, and the
-        operation's counters. `list_errors=False` counts the failed rows without listing them, for
+        One UpdateItem adds the counts and the chunk's index to the operation's `counted_chunks`, on
+        condition the index is not there yet, and returns the new counts: when every row is counted
+        the operation is finished. `list_errors=False` counts failed rows without listing them, for
         when the list would outgrow the operation item.
         """
         now = now_timestamp()
         update = (
-            "ADD processed_rows :rows, success_count :ok, error_count :bad, dead_chunks :dead "
+            "ADD processed_rows :rows, success_count :ok, error_count :bad, dead_chunks :dead, counted_chunks :chunk "
             "SET updated_at = :now, started_at = if_not_exists(started_at, :now), #status = :processing"
         )
         values: dict[str, Any] = {
@@ -327,6 +324,8 @@ class Store:
             ":ok": {"N": str(succeeded)},
             ":bad": {"N": str(len(failed))},
             ":dead": {"N": "1" if dead else "0"},
+            ":chunk": {"NS": [str(chunk_index)]},
+            ":index": {"N": str(chunk_index)},
             ":now": {"S": now},
             ":processing": {"S": "processing"},
         }
@@ -334,59 +333,48 @@ class Store:
             update += ", error_items = list_append(if_not_exists(error_items, :none), :items)"
             values[":none"] = {"L": []}
             values[":items"] = {"L": [{"S": item.model_dump_json()} for item in failed]}
-        marker = {
-            "pk": {"S": f"{OPERATION_PREFIX}{operation_id}#chunk#{chunk_index}"},
-            "expires_at": {"N": str(_expiry(days=CHUNK_MARKER_DAYS))},
-        }
         try:
-            self._client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self._table,
-                            "Item": marker,
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                        }
-                    },
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": {"pk": {"S": OPERATION_PREFIX + operation_id}},
-                            "UpdateExpression": update,
-                            "ConditionExpression": "attribute_exists(pk)",
-                            "ExpressionAttributeNames": {"#status": "status"},
-                            "ExpressionAttributeValues": values,
-                        }
-                    },
-                ]
+            response = self._client.update_item(
+                TableName=self._table,
+                Key={"pk": {"S": OPERATION_PREFIX + operation_id}},
+                UpdateExpression=update,
+                ConditionExpression="attribute_exists(pk) AND NOT contains(counted_chunks, :index)",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
-            reasons = [reason.get("Code") for reason in exc.response.get("CancellationReasons", [])]
-            if reasons[:1] == ["ConditionalCheckFailed"]:
-                logger.info("chunk already counted", extra={"operation_id": operation_id, "chunk": chunk_index})
+            if _error_code(exc) == "ConditionalCheckFailedException":
+                if "Item" in exc.response:
+                    logger.info("chunk already counted", extra={"operation_id": operation_id, "chunk": chunk_index})
+                else:
+                    logger.warning("chunk of an unknown operation", extra={"operation_id": operation_id})
                 return False
-            if reasons[1:2] == ["ConditionalCheckFailed"]:
-                logger.warning("chunk of an unknown operation", extra={"operation_id": operation_id})
-                return False
-            if failed and list_errors and "ValidationError" in reasons:
+            if failed and list_errors and _error_code(exc) == "ValidationException":
                 logger.warning(
                     "error items left unlisted to fit the operation item", extra={"operation_id": operation_id}
                 )
                 return self.record_chunk(
-                    operation_id, chunk_index, succeeded=succeeded, failed=failed, dead=dead, list_errors=False
+                    operation_id,
+                    chunk_index,
+                    succeeded=succeeded,
+                    failed=failed,
+                    retention_days=retention_days,
+                    dead=dead,
+                    list_errors=False,
                 )
             raise _translate(exc) from exc
+        item = response["Attributes"]
+        if int(item["processed_rows"]["N"]) >= int(item["estimated_total_rows"]["N"]):
+            self._finish_operation(
+                operation_id, failed=int(item["dead_chunks"]["N"]) > 0, retention_days=retention_days
+            )
         return True
 
-    def finish_operation_if_done(self, operation_id: str, retention_days: int) -> BulkOperation | None:
-        """Move an operation whose rows are all counted to completed (or failed, if a chunk died)."""
-        item = self._operation_item(operation_id, consistent=True)
-        if item is None:
-            return None
-        operation = _operation_from_item(item)
-        if operation.status in FINAL_STATUSES or operation.processed_rows < operation.estimated_total_rows:
-            return operation
-        status = "failed" if int(item.get("dead_chunks", {}).get("N", "0")) else "completed"
+    def _finish_operation(self, operation_id: str, *, failed: bool, retention_days: int) -> None:
+        """completed, or failed if a chunk went to the dead-letter queue; then it expires after retention."""
+        status = "failed" if failed else "completed"
         now = now_timestamp()
         try:
             self._client.update_item(
@@ -404,9 +392,8 @@ class Store:
                 },
             )
         except ClientError as exc:
-            if _error_code(exc) != "ConditionalCheckFailedException":
+            if _error_code(exc) != "ConditionalCheckFailedException":  # already finished
                 raise _translate(exc) from exc
-        return self.get_operation(operation_id, consistent=True)
 
 
 def _within(budget: int, items: list[BulkErrorItem]) -> list[str]:
