@@ -4,6 +4,7 @@
   on the layer's own client against in-process moto (counts do not depend on the machine).
 - Import time of each handler module in a fresh interpreter, divided by a bare `import boto3`
   timed the same way in the same run (this machine is shared and noisy: compare ratios).
+- The bulk pipeline's rows/s against raw concurrent UpdateItem on the same moto server (bench/bulk.py).
 
 Results go to bench/results.json and are printed as a table.
 """
@@ -21,6 +22,8 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from bench.bulk import measure_bulk
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.json"
@@ -118,12 +121,19 @@ def measure_imports(repeats: int) -> dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--repeats", type=int, default=9, help="fresh interpreters per module (median is kept)")
+    parser.add_argument("--bulk-rows", type=int, default=1000, help="rows per bulk run (moto writes ~100 rows/s)")
+    parser.add_argument("--bulk-repeats", type=int, default=5, help="alternating raw/pipeline runs")
+    parser.add_argument("--skip-bulk", action="store_true", help="leave out the bulk pipeline benchmark")
     args = parser.parse_args()
 
     print("counting DynamoDB requests per operation (in-process moto)...", flush=True)
     requests = count_requests()
     print(f"timing imports in fresh interpreters, {args.repeats} repeats each...", flush=True)
     imports = measure_imports(args.repeats)
+    bulk: dict[str, Any] = {}
+    if not args.skip_bulk:
+        print(f"bulk pipeline vs raw UpdateItem, {args.bulk_repeats} x {args.bulk_rows} rows each...", flush=True)
+        bulk = measure_bulk(args.bulk_rows, args.bulk_repeats, raw_threads=16)
 
     worst = max(imports["handlers"].items(), key=lambda item: item[1]["ratio_to_boto3"])
     results = {
@@ -137,6 +147,8 @@ def main() -> int:
         "cold_import_ratio": worst[1]["ratio_to_boto3"],
         "cold_import_worst_handler": worst[0],
         "imports": imports,
+        "bulk_vs_raw_ratio": bulk.get("bulk_vs_raw_ratio"),
+        "bulk": bulk,
         "python": sys.version.split()[0],
     }
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
@@ -149,6 +161,11 @@ def main() -> int:
     print(f"import time, median of {args.repeats} fresh interpreters (bare `import boto3` = {imports['boto3_ms']} ms)")
     for name, figures in imports["handlers"].items():
         print(f"  {name:<11} {figures['ms']:>7} ms   {figures['ratio_to_boto3']:.2f} x boto3")
+    if bulk:
+        print(
+            f"\nbulk pipeline {bulk['pipeline_rows_per_s']} rows/s vs raw UpdateItem {bulk['raw_rows_per_s']} rows/s "
+            f"({bulk['raw_threads']} threads): ratio {bulk['bulk_vs_raw_ratio']}"
+        )
     print(f"\nwrote {RESULTS.relative_to(ROOT)}")
     return 0
 

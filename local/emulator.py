@@ -320,7 +320,9 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 class Emulator:
     """moto server plus the template's resources and functions. One invocation runs at a time."""
 
-    def __init__(self, moto: ThreadedMotoServer, endpoint_url: str, resources: LocalResources, api_key: str) -> None:
+    def __init__(
+        self, moto: ThreadedMotoServer | None, endpoint_url: str, resources: LocalResources, api_key: str
+    ) -> None:
         self.moto = moto
         self.endpoint_url = endpoint_url
         self.resources = resources
@@ -331,12 +333,19 @@ class Emulator:
 
     @classmethod
     def start(cls, moto_port: int | None = None, api_key: str | None = None) -> Emulator:
-        port = int(os.environ.get("MOTO_PORT") or 0) if moto_port is None else moto_port
-        moto, endpoint_url = start_moto(port)
+        """Start moto server in this process, or use the one at `RECIPIENTS_MOTO_URL` (left running on stop)."""
+        external = os.environ.get("RECIPIENTS_MOTO_URL")
+        moto: ThreadedMotoServer | None = None
+        if external:
+            endpoint_url = external.rstrip("/")
+        else:
+            port = int(os.environ.get("MOTO_PORT") or 0) if moto_port is None else moto_port
+            moto, endpoint_url = start_moto(port)
         try:
             _check_not_configured_elsewhere(endpoint_url)
         except RuntimeError:
-            moto.stop()
+            if moto is not None:
+                moto.stop()
             raise
         configure_aws_environment(endpoint_url)
         resources = LocalResources(load_template())
@@ -345,7 +354,8 @@ class Emulator:
         return cls(moto, endpoint_url, resources, key)
 
     def stop(self) -> None:
-        self.moto.stop()
+        if self.moto is not None:
+            self.moto.stop()
 
     def invoke(self, function_name: str, event: dict[str, Any], request_id: str | None = None) -> Any:
         """Run the function's handler with `event`, in its environment. Handler exceptions propagate."""
