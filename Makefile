@@ -62,8 +62,8 @@ validate: $(SAM) ## sam validate --lint (cfn-lint) on template.yaml
 build: $(SAM) ## sam build (no container): the layer is built for arm64 Lambda
 	@$(SAM) build --template template.yaml --parallel
 
-unit: $(VENV)/.synced ## unit tests (in-process moto, no sockets)
-	@$(PYTEST) tests/unit -q -n 2
+unit: $(VENV)/.synced ## unit tests (in-process moto) and the importer's tests
+	@$(PYTEST) tests/unit tests/importer -q -n 2
 
 integration: $(VENV)/.synced ## HTTP tests against the local API on moto server (or API_URL)
 	@$(PYTEST) tests/integration -q
