@@ -66,7 +66,7 @@ def _start_bulk_operation(
     chunks = chunk_rows(operation_id, action, valid)
     unsent = send_chunks(chunks)
     for chunk in unsent:
-        _count_chunk_as_failed(chunk, "could not be queued; send these rows again")
+        fail_bulk_chunk(chunk, "could not be queued; send these rows again")
     logger.info(
         "bulk operation started",
         extra={"operation_id": operation_id, "rows": total, "rejected": len(rejected), "chunks": len(chunks)},
@@ -110,11 +110,8 @@ def apply_bulk_chunk(chunk: BulkChunk) -> None:
 
 
 def fail_bulk_chunk(chunk: BulkChunk, reason: str) -> None:
-    """Count the rows of a chunk that failed every delivery as errors, so its operation still ends."""
-    _count_chunk_as_failed(chunk, reason)
-
-
-def _count_chunk_as_failed(chunk: BulkChunk, reason: str) -> None:
+    """Count the rows of a chunk that cannot be written (never queued, or dead-lettered) as errors,
+    so its operation still ends."""
     failed = [error_item(row.id, row.index, [FieldError("row", reason)]) for row in chunk.rows]
     retention = bulk_settings().bulk_operation_retention_days
     _retrying(
