@@ -17,7 +17,7 @@ from recipients import jsontext
 from recipients.aws import dynamodb
 from recipients.errors import ErrorKind, RecipientsError
 from recipients.merge import plan_identify
-from recipients.models import IdentifyUserRequest, User
+from recipients.models import IdentifyUserRequest, InlineIdentifyObjectRequest, RecipientObject, User
 from recipients.store import LIST_SHARDS, Store, get_store, list_shard
 
 
@@ -220,7 +220,7 @@ def walk_forward(store: Store, page_size: int) -> list[list[str]]:
     pages, after = [], None
     while True:
         page = store.list_users(page_size, after=after)
-        pages.append([user.id for user in page.users])
+        pages.append([user.id for user in page.entries])
         if page.after is None:
             return pages
         after = page.after
@@ -256,7 +256,7 @@ def test_list_users_first_page_has_no_before_and_last_page_no_after(
     first = store.list_users(5)
     assert first.before is None and first.after is not None
     everything = store.list_users(50)
-    assert (len(everything.users), everything.after, everything.before) == (23, None, None)
+    assert (len(everything.entries), everything.after, everything.before) == (23, None, None)
 
 
 def test_list_users_before_cursor_walks_back_to_the_previous_page(store: Store, twenty_three_users: list[str]) -> None:
@@ -269,15 +269,15 @@ def test_list_users_before_cursor_walks_back_to_the_previous_page(store: Store, 
     back_to_2 = store.list_users(5, before=page_3.before)
     back_to_1 = store.list_users(5, before=back_to_2.before)
     # Then the same pages come back, in the same order, and the first has nothing before it
-    assert [u.id for u in back_to_2.users] == [u.id for u in page_2.users]
-    assert [u.id for u in back_to_1.users] == [u.id for u in page_1.users]
+    assert [u.id for u in back_to_2.entries] == [u.id for u in page_2.entries]
+    assert [u.id for u in back_to_1.entries] == [u.id for u in page_1.entries]
     assert back_to_1.before is None
     assert back_to_2.after == page_2.after
 
 
 def test_list_users_empty_table_returns_empty_page(store: Store) -> None:
     page = store.list_users(5)
-    assert (page.users, page.after, page.before) == ([], None, None)
+    assert (page.entries, page.after, page.before) == ([], None, None)
 
 
 @pytest.mark.parametrize("cursor", ["garbage!", "", "W10", "WzE2LCAiYSJd", "WyJ4IiwgImEiXQ", "eyJhIjogMX0"])
@@ -342,3 +342,66 @@ def test_unexpected_dynamodb_error_is_not_disguised(aws: None) -> None:
     with pytest.raises(ClientError) as caught:
         get_store().get_user("user_1")
     assert caught.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+# --- objects ---------------------------------------------------------------------------------------
+
+
+def set_object(store: Store, collection: str, object_id: str, body: dict[str, Any]) -> RecipientObject:
+    request = InlineIdentifyObjectRequest.model_validate({**body, "id": object_id, "collection": collection})
+    return store.set_object(collection, object_id, plan_identify(request))
+
+
+def test_set_object_is_one_update_item_and_nests_name_and_custom_keys_under_properties(
+    store: Store, dynamodb_requests: list[str]
+) -> None:
+    saved = set_object(store, "projects", "p1", {"name": "Apollo", "budget": 100, "created_at": "2024-05-22T12:00:00Z"})
+
+    assert dynamodb_requests == ["UpdateItem"]
+    wire = saved.to_wire()
+    assert wire["__typename"] == "Object"
+    assert (wire["id"], wire["collection"], wire["created_at"]) == ("p1", "projects", "2024-05-22T12:00:00Z")
+    assert wire["properties"] == {"name": "Apollo", "budget": 100}
+    assert store.get_object("projects", "p1") == saved
+
+
+def test_set_object_merges_shallowly_like_identify(store: Store) -> None:
+    set_object(store, "projects", "p1", {"name": "Apollo", "meta": {"a": 1, "b": 2}, "kept": True})
+    merged = set_object(store, "projects", "p1", {"meta": {"a": 9}, "name": None})
+
+    assert merged.properties == {"name": None, "meta": {"a": 9}, "kept": True}
+
+
+def test_objects_are_keyed_by_collection_and_id_apart_from_users(store: Store) -> None:
+    set_object(store, "projects", "x", {"name": "project"})
+    set_object(store, "teams", "x", {"name": "team"})
+    identify(store, "x", {"name": "user"})
+
+    assert store.get_object("projects", "x").properties["name"] == "project"  # type: ignore[union-attr]
+    assert store.get_object("teams", "x").properties["name"] == "team"  # type: ignore[union-attr]
+    assert store.get_user("x").name == "user"  # type: ignore[union-attr]
+    assert store.delete_object("teams", "x") is True
+    assert store.delete_object("teams", "x") is False
+    assert store.get_object("teams", "x") is None
+    assert store.get_object("projects", "x") is not None
+
+
+def test_list_objects_pages_one_collection_only(store: Store) -> None:
+    ids = [f"p{index:02d}" for index in range(12)]
+    for object_id in ids:
+        set_object(store, "projects", object_id, {"n": 1})
+    set_object(store, "teams", "t1", {"n": 1})
+    identify(store, "p00", {"n": 1})
+
+    seen, after = [], None
+    while True:
+        page = store.list_objects("projects", 5, after=after)
+        seen += [entry.id for entry in page.entries]
+        assert all(entry.collection == "projects" for entry in page.entries)
+        if page.after is None:
+            break
+        after = page.after
+
+    assert sorted(seen) == ids
+    assert [entry.id for entry in store.list_objects("teams", 50).entries] == ["t1"]
+    assert store.list_objects("nothing", 50).entries == []

@@ -11,7 +11,7 @@ from typing import Any
 
 from recipients import jsontext
 from recipients.errors import FieldError, RecipientsError
-from recipients.models import IdentifyUserRequest
+from recipients.models import RecipientWrite
 from recipients.validation import MAX_NESTING_DEPTH, MAX_PROPERTIES_BYTES, nesting_depth
 
 PROPERTY_PREFIX = "prop:"
@@ -29,7 +29,7 @@ class UpdatePlan:
     attributes: dict[str, str]
 
 
-def plan_identify(request: IdentifyUserRequest) -> UpdatePlan:
+def plan_identify(request: RecipientWrite) -> UpdatePlan:
     custom = _serialize_custom_properties(request.custom_properties())
     attributes = {PROPERTY_PREFIX + key: jsontext.dumps(value) for key, value in request.reserved_sent().items()}
     attributes.update({PROPERTY_PREFIX + key: text for key, text in custom.items()})

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from recipients import jsontext
 from recipients.validation import (
     check_avatar,
+    check_collection,
     check_email,
     check_id,
     check_locale,
@@ -29,20 +30,14 @@ READ_ONLY_FIELDS = ("__typename", "updated_at")
 """Sent back by clients that PUT what they GET; ignored rather than stored as custom properties."""
 
 
-class IdentifyUserRequest(BaseModel):
-    """Body of `PUT /v1/users/{user_id}`: reserved properties, channel data, preferences, custom keys."""
+class RecipientWrite(BaseModel):
+    """What every identify body shares, for users and objects alike: reserved properties, channel
+    data, preferences and custom keys, merged shallowly (see merge.py)."""
 
-    model_config = ConfigDict(
-        extra="allow",
-        strict=True,
-        json_schema_extra={"example": {"name": "Ada Lovelace", "email": "ada@example.com", "plan": "pro"}},
-    )
+    model_config = ConfigDict(extra="allow", strict=True)
+    reserved: ClassVar[tuple[str, ...]] = ("name", "timezone", "locale", "created_at")
 
-    id: RecipientId | None = Field(None, description="Optional; must equal the id in the path")
     name: str | None = None
-    email: Annotated[str, AfterValidator(check_email)] | None = None
-    avatar: Annotated[str, AfterValidator(check_avatar)] | None = None
-    phone_number: Annotated[str, AfterValidator(check_phone_number)] | None = None
     timezone: Annotated[str, AfterValidator(check_timezone)] | None = None
     locale: Annotated[str, AfterValidator(check_locale)] | None = None
     created_at: Annotated[str, AfterValidator(normalize_created_at)] | None = Field(
@@ -60,10 +55,24 @@ class IdentifyUserRequest(BaseModel):
 
     def reserved_sent(self) -> dict[str, str | None]:
         """The reserved properties present in the body (an explicit null included)."""
-        return {key: getattr(self, key) for key in RESERVED_PROPERTIES if key in self.model_fields_set}
+        return {key: getattr(self, key) for key in self.reserved if key in self.model_fields_set}
 
     def custom_properties(self) -> dict[str, Any]:
         return dict(self.model_extra or {})
+
+
+class IdentifyUserRequest(RecipientWrite):
+    """Body of `PUT /v1/users/{user_id}`: reserved properties, channel data, preferences, custom keys."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"example": {"name": "Ada Lovelace", "email": "ada@example.com", "plan": "pro"}},
+    )
+    reserved: ClassVar[tuple[str, ...]] = RESERVED_PROPERTIES
+
+    id: RecipientId | None = Field(None, description="Optional; must equal the id in the path")
+    email: Annotated[str, AfterValidator(check_email)] | None = None
+    avatar: Annotated[str, AfterValidator(check_avatar)] | None = None
+    phone_number: Annotated[str, AfterValidator(check_phone_number)] | None = None
 
 
 class User(BaseModel):
@@ -93,6 +102,52 @@ class User(BaseModel):
         return jsontext.dumps(self.to_wire())
 
 
+ObjectCollection = Annotated[str, AfterValidator(check_collection)]
+"""A collection name from a JSON body: the id rules, and not one the system reserves ("$...")."""
+
+ObjectCollectionPath = Annotated[str, BeforeValidator(decode_path_segment), AfterValidator(check_collection)]
+
+
+class SetObjectRequest(RecipientWrite):
+    """Body of `PUT /v1/objects/{collection}/{object_id}`: like identify, without the user-only fields."""
+
+    model_config = ConfigDict(json_schema_extra={"example": {"name": "Apollo", "budget": 100}})
+
+    id: RecipientId | None = Field(None, description="Optional; must equal the id in the path")
+    collection: ObjectCollection | None = Field(None, description="Optional; must equal the collection in the path")
+
+
+class InlineIdentifyObjectRequest(SetObjectRequest):
+    """An object inline in a trigger or a bulk set: like set, with the id and collection in the body."""
+
+    id: RecipientId = Field(description="The object's id")
+    collection: ObjectCollection = Field(description="The object's collection")
+
+
+class RecipientObject(BaseModel):
+    """An object as returned by the API: name and custom properties nested under `properties`."""
+
+    typename: Literal["Object"] = Field("Object", alias="__typename")
+    id: str
+    collection: str
+    created_at: str | None = Field(None, description="Caller-supplied ISO-8601 date-time, or null")
+    updated_at: str = Field(description="Set by the service on every write")
+    properties: dict[str, Any] = Field(default_factory=dict, description="name, locale, timezone and custom keys")
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "__typename": "Object",
+            "id": self.id,
+            "collection": self.collection,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "properties": self.properties,
+        }
+
+    def to_json(self) -> str:
+        return jsontext.dumps(self.to_wire())
+
+
 class PageInfo(BaseModel):
     typename: Literal["PageInfo"] = Field("PageInfo", alias="__typename")
     after: str | None = None
@@ -105,18 +160,20 @@ class UserPage(BaseModel):
     page_info: PageInfo
 
     def to_json(self) -> str:
-        info = self.page_info
-        return jsontext.dumps(
-            {
-                "entries": [user.to_wire() for user in self.entries],
-                "page_info": {
-                    "__typename": "PageInfo",
-                    "after": info.after,
-                    "before": info.before,
-                    "page_size": info.page_size,
-                },
-            }
-        )
+        return _page_json([user.to_wire() for user in self.entries], self.page_info)
+
+
+class ObjectPage(BaseModel):
+    entries: list[RecipientObject]
+    page_info: PageInfo
+
+    def to_json(self) -> str:
+        return _page_json([entry.to_wire() for entry in self.entries], self.page_info)
+
+
+def _page_json(entries: list[dict[str, Any]], info: PageInfo) -> str:
+    page_info = {"__typename": "PageInfo", "after": info.after, "before": info.before, "page_size": info.page_size}
+    return jsontext.dumps({"entries": entries, "page_info": page_info})
 
 
 class ErrorItem(BaseModel):

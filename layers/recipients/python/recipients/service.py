@@ -1,4 +1,4 @@
-"""The user use cases the handlers call. Validation is done by the models; storage by the Store."""
+"""The user and object use cases the handlers call. Validation is done by the models; storage by the Store."""
 
 from __future__ import annotations
 
@@ -6,7 +6,15 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from recipients.errors import RecipientsError
 from recipients.merge import plan_identify
-from recipients.models import IdentifyUserRequest, PageInfo, User, UserPage
+from recipients.models import (
+    IdentifyUserRequest,
+    ObjectPage,
+    PageInfo,
+    RecipientObject,
+    SetObjectRequest,
+    User,
+    UserPage,
+)
 from recipients.observability import logger, metrics
 from recipients.store import get_store
 
@@ -46,8 +54,51 @@ def merge_users(user_id: str, from_user_id: str) -> User:
 
 
 def list_users(page_size: int, after: str | None, before: str | None) -> UserPage:
-    if after is not None and before is not None:
-        raise RecipientsError.invalid_field("before", "cannot be combined with after; page one way at a time")
+    _check_one_direction(after, before)
     page = get_store().list_users(page_size, after=after, before=before)
     metrics.add_metric(name="UserPagesListed", unit=MetricUnit.Count, value=1)
-    return UserPage(entries=page.users, page_info=PageInfo(after=page.after, before=page.before, page_size=page_size))
+    return UserPage(entries=page.entries, page_info=PageInfo(after=page.after, before=page.before, page_size=page_size))
+
+
+def set_object(collection: str, object_id: str, request: SetObjectRequest) -> RecipientObject:
+    if request.id is not None and request.id != object_id:
+        raise RecipientsError.invalid_field("id", "must equal the object id in the path (ids never change)")
+    if request.collection is not None and request.collection != collection:
+        raise RecipientsError.invalid_field("collection", "must equal the collection in the path")
+    plan = plan_identify(request)
+    recipient_object = get_store().set_object(collection, object_id, plan)
+    logger.info(
+        "object set",
+        extra={"collection": collection, "object_id": object_id, "properties": sorted(plan.attributes)},
+    )
+    metrics.add_metric(name="ObjectsSet", unit=MetricUnit.Count, value=1)
+    return recipient_object
+
+
+def get_object(collection: str, object_id: str) -> RecipientObject:
+    recipient_object = get_store().get_object(collection, object_id)
+    if recipient_object is None:
+        raise RecipientsError.not_found("object", f"{collection}/{object_id}")
+    metrics.add_metric(name="ObjectsFetched", unit=MetricUnit.Count, value=1)
+    return recipient_object
+
+
+def delete_object(collection: str, object_id: str) -> None:
+    if not get_store().delete_object(collection, object_id):
+        raise RecipientsError.not_found("object", f"{collection}/{object_id}")
+    logger.info("object deleted", extra={"collection": collection, "object_id": object_id})
+    metrics.add_metric(name="ObjectsDeleted", unit=MetricUnit.Count, value=1)
+
+
+def list_objects(collection: str, page_size: int, after: str | None, before: str | None) -> ObjectPage:
+    _check_one_direction(after, before)
+    page = get_store().list_objects(collection, page_size, after=after, before=before)
+    metrics.add_metric(name="ObjectPagesListed", unit=MetricUnit.Count, value=1)
+    return ObjectPage(
+        entries=page.entries, page_info=PageInfo(after=page.after, before=page.before, page_size=page_size)
+    )
+
+
+def _check_one_direction(after: str | None, before: str | None) -> None:
+    if after is not None and before is not None:
+        raise RecipientsError.invalid_field("before", "cannot be combined with after; page one way at a time")

@@ -8,6 +8,8 @@ Key design (see README "Storage"):
 - the sparse index `by_list` (`list_pk` = `user#<shard>`, `list_sk` = id) spreads users over
   LIST_SHARDS partitions by a stable hash of the id; pages walk the shards in order, so listing
   never scans the table and no single partition takes every write.
+- an object is the item `obj#<collection>#<id>` (neither may contain '#'), stored like a user and
+  listed through the same index under `obj#<collection>#<shard>`.
 - a bulk operation is the item `bulkop#<id>` with its counters and the set of chunks counted so
   far. A chunk is counted by one UpdateItem conditioned on its index not being in that set yet,
   so a chunk delivered twice counts once.
@@ -20,10 +22,10 @@ import binascii
 import json
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from botocore.exceptions import ClientError
 
@@ -36,7 +38,7 @@ from recipients.merge import (
     PROPERTY_PREFIX,
     UpdatePlan,
 )
-from recipients.models import BulkErrorItem, BulkOperation, User
+from recipients.models import BulkErrorItem, BulkOperation, RecipientObject, User
 from recipients.observability import logger
 from recipients.validation import check_id, now_timestamp
 
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 USER_PREFIX = "user#"
+OBJECT_PREFIX = "obj#"
 MERGED_PREFIXES = (PROPERTY_PREFIX, CHANNEL_DATA_PREFIX, PREFERENCES_PREFIX)
 OPERATION_PREFIX = "bulkop#"
 FINAL_STATUSES = ("completed", "failed")
@@ -79,9 +82,12 @@ class ListPosition:
         raise RecipientsError.invalid_field(parameter, "is not a cursor returned by this API")
 
 
+Entry = TypeVar("Entry", User, RecipientObject)
+
+
 @dataclass(frozen=True)
-class Page:
-    users: list[User]
+class Page(Generic[Entry]):
+    entries: list[Entry]
     after: str | None
     before: str | None
 
@@ -97,17 +103,39 @@ class Store:
 
     def identify_user(self, user_id: str, plan: UpdatePlan) -> User:
         """One UpdateItem: SET the planned attributes plus id, list keys and updated_at. No read."""
-        attributes = dict(plan.attributes)
-        attributes.update(
-            {"id": user_id, "updated_at": now_timestamp(), "list_pk": _list_pk(user_id), "list_sk": user_id}
-        )
+        keys = {"id": user_id, "list_pk": _list_pk(USER_PREFIX, user_id), "list_sk": user_id}
+        return _user_from_item(self._upsert(USER_PREFIX + user_id, keys, plan, "user"))
+
+    def get_user(self, user_id: str) -> User | None:
+        item = self._get(USER_PREFIX + user_id)
+        return _user_from_item(item) if item else None
+
+    def delete_user(self, user_id: str) -> bool:
+        """Hard delete in one DeleteItem; False when there was nothing to delete."""
+        return self._delete(USER_PREFIX + user_id)
+
+    def set_object(self, collection: str, object_id: str, plan: UpdatePlan) -> RecipientObject:
+        """One UpdateItem, as identify_user."""
+        prefix = _object_prefix(collection)
+        keys = {"id": object_id, "collection": collection, "list_pk": _list_pk(prefix, object_id), "list_sk": object_id}
+        return _object_from_item(self._upsert(prefix + object_id, keys, plan, "object"))
+
+    def get_object(self, collection: str, object_id: str) -> RecipientObject | None:
+        item = self._get(_object_prefix(collection) + object_id)
+        return _object_from_item(item) if item else None
+
+    def delete_object(self, collection: str, object_id: str) -> bool:
+        return self._delete(_object_prefix(collection) + object_id)
+
+    def _upsert(self, pk: str, keys: dict[str, str], plan: UpdatePlan, what: str) -> dict[str, Any]:
+        attributes = {**plan.attributes, **keys, "updated_at": now_timestamp()}
         names = {f"#a{i}": name for i, name in enumerate(attributes)}
         values = {f":v{i}": {"S": value} for i, value in enumerate(attributes.values())}
         expression = "SET " + ",".join(f"#a{i}=:v{i}" for i in range(len(attributes)))
         try:
             response = self._client.update_item(
                 TableName=self._table,
-                Key={"pk": {"S": USER_PREFIX + user_id}},
+                Key={"pk": {"S": pk}},
                 UpdateExpression=expression,
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
@@ -116,26 +144,22 @@ class Store:
         except ClientError as exc:
             if _error_code(exc) == "ValidationException" and "size" in str(exc).lower():
                 raise RecipientsError.invalid(
-                    [FieldError("properties", "the user would exceed the 400 KB item limit; nothing was written")],
+                    [FieldError("properties", f"the {what} would exceed the 400 KB item limit; nothing was written")],
                     code="properties_too_large",
                 ) from exc
             raise _translate(exc) from exc
-        return _user_from_item(response["Attributes"])
+        return response["Attributes"]
 
-    def get_user(self, user_id: str) -> User | None:
+    def _get(self, pk: str) -> dict[str, Any] | None:
         try:
-            response = self._client.get_item(TableName=self._table, Key={"pk": {"S": USER_PREFIX + user_id}})
+            response = self._client.get_item(TableName=self._table, Key={"pk": {"S": pk}})
         except ClientError as exc:
             raise _translate(exc) from exc
-        item = response.get("Item")
-        return _user_from_item(item) if item else None
+        return response.get("Item")
 
-    def delete_user(self, user_id: str) -> bool:
-        """Hard delete in one DeleteItem; False when there was nothing to delete."""
+    def _delete(self, pk: str) -> bool:
         try:
-            response = self._client.delete_item(
-                TableName=self._table, Key={"pk": {"S": USER_PREFIX + user_id}}, ReturnValues="ALL_OLD"
-            )
+            response = self._client.delete_item(TableName=self._table, Key={"pk": {"S": pk}}, ReturnValues="ALL_OLD")
         except ClientError as exc:
             raise _translate(exc) from exc
         return bool(response.get("Attributes"))
@@ -208,29 +232,44 @@ class Store:
             raise RecipientsError.not_found("user", user_id)
         return item
 
-    def list_users(self, page_size: int, after: str | None = None, before: str | None = None) -> Page:
+    def list_users(self, page_size: int, after: str | None = None, before: str | None = None) -> Page[User]:
+        return self._list(USER_PREFIX, _user_from_item, page_size, after, before)
+
+    def list_objects(
+        self, collection: str, page_size: int, after: str | None = None, before: str | None = None
+    ) -> Page[RecipientObject]:
+        return self._list(_object_prefix(collection), _object_from_item, page_size, after, before)
+
+    def _list(
+        self,
+        prefix: str,
+        parse: Callable[[dict[str, Any]], Entry],
+        page_size: int,
+        after: str | None,
+        before: str | None,
+    ) -> Page[Entry]:
         """A page in (shard, id) order. Reads page_size + 1 items to know whether more follow."""
         if before is not None:
             start = ListPosition.from_cursor(before, "before")
-            found = list(self._walk(start, page_size + 1, forward=False))
+            found = [parse(item) for item in self._walk(prefix, start, page_size + 1, forward=False)]
             has_more = len(found) > page_size
-            users = list(reversed(found[:page_size]))
+            entries = list(reversed(found[:page_size]))
             return Page(
-                users=users,
-                after=_cursor_of(users[-1]) if users else None,
-                before=_cursor_of(users[0]) if has_more and users else None,
+                entries=entries,
+                after=_cursor_of(entries[-1]) if entries else None,
+                before=_cursor_of(entries[0]) if has_more and entries else None,
             )
         after_position = ListPosition.from_cursor(after, "after") if after is not None else None
-        found = list(self._walk(after_position, page_size + 1, forward=True))
-        users = found[:page_size]
+        found = [parse(item) for item in self._walk(prefix, after_position, page_size + 1, forward=True)]
+        entries = found[:page_size]
         return Page(
-            users=users,
-            after=_cursor_of(users[-1]) if len(found) > page_size else None,
-            before=_cursor_of(users[0]) if after is not None and users else None,
+            entries=entries,
+            after=_cursor_of(entries[-1]) if len(found) > page_size else None,
+            before=_cursor_of(entries[0]) if after is not None and entries else None,
         )
 
-    def _walk(self, start: ListPosition | None, limit: int, *, forward: bool) -> Iterator[User]:
-        """Yield up to `limit` users from `start` (exclusive), crossing shards in order."""
+    def _walk(self, prefix: str, start: ListPosition | None, limit: int, *, forward: bool) -> Iterator[dict[str, Any]]:
+        """Yield up to `limit` items from `start` (exclusive), crossing shards in order."""
         if start is None:
             shards = range(LIST_SHARDS)
         else:
@@ -238,15 +277,17 @@ class Store:
         remaining = limit
         for shard in shards:
             boundary = start.id if start is not None and shard == start.shard else None
-            for user in self._query_shard(shard, boundary, remaining, forward=forward):
-                yield user
+            for item in self._query_shard(f"{prefix}{shard:02d}", boundary, remaining, forward=forward):
+                yield item
                 remaining -= 1
             if remaining == 0:
                 return
 
-    def _query_shard(self, shard: int, boundary: str | None, limit: int, *, forward: bool) -> Iterator[User]:
+    def _query_shard(
+        self, list_pk: str, boundary: str | None, limit: int, *, forward: bool
+    ) -> Iterator[dict[str, Any]]:
         condition = "list_pk = :pk"
-        values: dict[str, Any] = {":pk": {"S": f"{USER_PREFIX}{shard:02d}"}}
+        values: dict[str, Any] = {":pk": {"S": list_pk}}
         if boundary is not None:
             condition += " AND list_sk > :sk" if forward else " AND list_sk < :sk"
             values[":sk"] = {"S": boundary}
@@ -263,7 +304,7 @@ class Store:
             except ClientError as exc:
                 raise _translate(exc) from exc
             for item in response.get("Items", []):
-                yield _user_from_item(item)
+                yield item
                 limit -= 1
             if "LastEvaluatedKey" not in response:
                 return
@@ -424,12 +465,16 @@ def _operation_from_item(item: dict[str, Any]) -> BulkOperation:
     return BulkOperation.model_validate(fields)
 
 
-def _list_pk(user_id: str) -> str:
-    return f"{USER_PREFIX}{list_shard(user_id):02d}"
+def _object_prefix(collection: str) -> str:
+    return f"{OBJECT_PREFIX}{collection}#"
 
 
-def _cursor_of(user: User) -> str:
-    return ListPosition(list_shard(user.id), user.id).to_cursor()
+def _list_pk(prefix: str, recipient_id: str) -> str:
+    return f"{prefix}{list_shard(recipient_id):02d}"
+
+
+def _cursor_of(entry: User | RecipientObject) -> str:
+    return ListPosition(list_shard(entry.id), entry.id).to_cursor()
 
 
 def _user_from_item(item: dict[str, Any]) -> User:
@@ -438,6 +483,21 @@ def _user_from_item(item: dict[str, Any]) -> User:
         if name.startswith(PROPERTY_PREFIX):
             fields[name[len(PROPERTY_PREFIX) :]] = jsontext.loads(value["S"])
     return User.model_validate(fields)
+
+
+def _object_from_item(item: dict[str, Any]) -> RecipientObject:
+    properties = {
+        name[len(PROPERTY_PREFIX) :]: jsontext.loads(value["S"])
+        for name, value in item.items()
+        if name.startswith(PROPERTY_PREFIX)
+    }
+    return RecipientObject(
+        id=item["id"]["S"],
+        collection=item["collection"]["S"],
+        created_at=properties.pop("created_at", None),
+        updated_at=item["updated_at"]["S"],
+        properties=properties,
+    )
 
 
 def _error_code(exc: ClientError) -> str:

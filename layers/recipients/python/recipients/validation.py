@@ -39,6 +39,14 @@ def check_id(value: str) -> str:
     return value
 
 
+def check_collection(value: str) -> str:
+    """A collection name: the id rules; names starting with '$' (like $tenants) are the system's."""
+    check_id(value)
+    if value.startswith("$"):
+        raise ValueError("must not start with '$' (collections like $tenants are reserved)")
+    return value
+
+
 def decode_path_segment(value: str) -> str:
     """Percent-decode one path segment exactly once (API Gateway hands the raw segment over)."""
     try:
