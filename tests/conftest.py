@@ -41,8 +41,14 @@ from aws_lambda_powertools.utilities import parameters  # noqa: E402
 from moto import mock_aws  # noqa: E402  # registers moto's botocore hooks before any client exists
 
 from recipients.auth import hash_key  # noqa: E402
-from recipients.aws import sqs  # noqa: E402
-from recipients.settings import auth_settings, bulk_settings, queue_settings, table_settings  # noqa: E402
+from recipients.aws import events, sqs  # noqa: E402
+from recipients.settings import (  # noqa: E402
+    auth_settings,
+    bulk_settings,
+    queue_settings,
+    table_settings,
+    workflow_settings,
+)
 from recipients.store import get_store  # noqa: E402
 
 EVENTS_DIR = Path(__file__).resolve().parent.parent / "events"
@@ -67,6 +73,8 @@ def _clear_caches() -> None:
     queue_settings.cache_clear()
     bulk_settings.cache_clear()
     sqs.cache_clear()
+    events.cache_clear()
+    workflow_settings.cache_clear()
     get_store.cache_clear()
     parameters.clear_caches()
 
@@ -122,6 +130,40 @@ def bulk_queues(aws: None, monkeypatch: pytest.MonkeyPatch) -> BulkQueues:
     )["QueueUrl"]
     monkeypatch.setenv("BULK_QUEUE_URL", url)
     return BulkQueues(url=url, dead_letter_url=dead)
+
+
+@dataclass(frozen=True)
+class WorkflowBus:
+    name: str
+    queue_url: str
+
+    def received(self) -> list[dict[str, Any]]:
+        """Every event the bus delivered so far, in order: what a downstream consumer would see."""
+        client = _client("sqs")
+        received: list[dict[str, Any]] = []
+        while True:
+            messages = client.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get("Messages", [])
+            if not messages:
+                return received
+            for message in messages:
+                received.append(json.loads(message["Body"]))
+                client.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+@pytest.fixture
+def workflow_bus(aws: None, monkeypatch: pytest.MonkeyPatch) -> WorkflowBus:
+    """The workflow event bus, with a rule sending every event of the service to a queue tests read."""
+    bus_client, sqs_client = _client("events"), _client("sqs")
+    name = "workflows-test"
+    bus_client.create_event_bus(Name=name)
+    queue_url = sqs_client.create_queue(QueueName="workflow-events-test")["QueueUrl"]
+    queue_arn = sqs_client.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    bus_client.put_rule(Name="all-runs", EventBusName=name, EventPattern=json.dumps({"source": ["recipients"]}))
+    bus_client.put_targets(Rule="all-runs", EventBusName=name, Targets=[{"Id": "tests", "Arn": queue_arn}])
+    monkeypatch.setenv("WORKFLOW_EVENT_BUS_NAME", name)
+    return WorkflowBus(name=name, queue_url=queue_url)
 
 
 @pytest.fixture

@@ -219,3 +219,39 @@ def test_merge_folds_a_guest_into_a_user(knock: Knock, new_user_id: NewUserId) -
     assert (merged.id, merged.name, merged.email, merged.cart) == (user_id, "Ada", "guest@example.com", [1])
     with pytest.raises(knockapi.NotFoundError):
         knock.users.get(guest_id)
+
+
+def test_trigger_with_mixed_recipients_identifies_the_inline_ones_first(knock: Knock, new_user_id: NewUserId) -> None:
+    # Given an identified user, and ids for an inline user and an inline object
+    known, inline = new_user_id("sdk-trigger-known"), new_user_id("sdk-trigger-inline")
+    project = new_user_id("sdk-trigger-project")
+    knock.users.update(known, name="Known")
+
+    # When a workflow is triggered for the user by id, an inline user and an inline object
+    response = knock.workflows.trigger(
+        "new-comment",
+        recipients=[
+            known,
+            {"id": inline, "email": "inline@example.com"},
+            {"id": project, "collection": "projects", "name": "Apollo"},
+        ],
+        actor=known,
+        data={"comment_id": "c_9"},
+        cancellation_key=f"{inline}-ck",
+    )
+
+    # Then it answers with a run id, and the inline user exists with what was sent
+    assert response.workflow_run_id
+    assert knock.users.get(inline).email == "inline@example.com"
+    knock.workflows.cancel("new-comment", cancellation_key=f"{inline}-ck")
+
+
+def test_trigger_with_a_bad_inline_recipient_raises_unprocessable_entity(knock: Knock, new_user_id: NewUserId) -> None:
+    inline = new_user_id("sdk-trigger-bad")
+
+    with pytest.raises(knockapi.UnprocessableEntityError) as raised:
+        knock.workflows.trigger("new-comment", recipients=[{"id": inline, "name": "x"}, {"id": "y", "email": "no"}])
+
+    assert raised.value.body["errors"][0]["field"] == "recipients.1.email"  # type: ignore[index]
+    with pytest.raises(knockapi.NotFoundError):
+        knock.users.get(inline)

@@ -1,4 +1,4 @@
-"""boto3 clients, created once per container. Only store.py and queue.py use them.
+"""boto3 clients, created once per container. Only store.py, queue.py and bus.py use them.
 
 Outside Lambda, `AWS_ENDPOINT_URL` points every client at the local emulator.
 """
@@ -12,6 +12,7 @@ import boto3
 from botocore.config import Config
 
 if TYPE_CHECKING:
+    from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_sqs import SQSClient
 
 # max_pool_connections: bulk_worker writes the rows of a chunk from several threads at once
@@ -26,3 +27,8 @@ dynamodb = boto3.client("dynamodb", config=_config)
 def sqs() -> SQSClient:
     """Made on first use: only the functions that queue work pay for a second client at cold start."""
     return boto3.client("sqs", config=_config)
+
+
+@lru_cache(maxsize=1)
+def events() -> EventBridgeClient:
+    return boto3.client("events", config=_config)

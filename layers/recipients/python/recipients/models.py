@@ -9,12 +9,14 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from recipients import jsontext
 from recipients.validation import (
     check_avatar,
+    check_cancellation_key,
     check_collection,
     check_email,
     check_id,
     check_locale,
     check_phone_number,
     check_timezone,
+    check_workflow_key,
     decode_path_segment,
     normalize_created_at,
 )
@@ -278,3 +280,96 @@ class BulkOperation(BaseModel):
 
     def to_json(self) -> str:
         return jsontext.dumps(self.model_dump(by_alias=True))
+
+
+WorkflowKeyPath = Annotated[str, BeforeValidator(decode_path_segment), AfterValidator(check_workflow_key)]
+CancellationKey = Annotated[str, AfterValidator(check_cancellation_key)]
+MAX_TRIGGER_RECIPIENTS = 1000
+
+
+class WorkflowSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    sandbox_mode: bool | None = None
+    skip_delay: bool | None = None
+
+
+class TriggerWorkflowRequest(BaseModel):
+    """Body of `POST /v1/workflows/{key}/trigger`. Each recipient is checked on its own (workflows.py)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {
+                "recipients": [
+                    "user_1",
+                    {"id": "user_2", "email": "b@example.com"},
+                    {"id": "p1", "collection": "projects"},
+                ],
+                "actor": "user_3",
+                "data": {"comment_id": "c_9"},
+                "cancellation_key": "comment-c_9",
+            }
+        },
+    )
+
+    recipients: list[Any] = Field(
+        min_length=1,
+        max_length=MAX_TRIGGER_RECIPIENTS,
+        description="1 to 1,000: a user id, an inline user {id, ...} or an object {id, collection, ...}",
+    )
+    actor: str | dict[str, Any] | None = Field(None, description="Who or what acted: same forms as a recipient")
+    data: dict[str, Any] | None = Field(None, description="Passed to the run")
+    tenant: str | dict[str, Any] | None = Field(None, description="A tenant id, or an inline tenant with an id")
+    cancellation_key: CancellationKey | None = Field(None, description="Lets POST .../cancel find this run")
+    settings: WorkflowSettings | None = None
+
+
+class WorkflowRunResponse(BaseModel):
+    workflow_run_id: str = Field(description="A v4 UUID, one per trigger call")
+
+
+class CancelWorkflowRequest(BaseModel):
+    """Body of `POST /v1/workflows/{key}/cancel`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cancellation_key: CancellationKey = Field(description="The key given to trigger")
+    recipients: list[Any] | None = Field(
+        None, max_length=MAX_TRIGGER_RECIPIENTS, description="Only these recipients; every one when left out"
+    )
+
+
+class RecipientRef(BaseModel):
+    """A user (no collection) or an object, by key."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    collection: str | None = None
+
+    def to_wire(self) -> dict[str, str]:
+        return {"id": self.id} if self.collection is None else {"id": self.id, "collection": self.collection}
+
+
+class SkippedRecipient(BaseModel):
+    """A recipient a run left out, and why."""
+
+    id: str
+    collection: str | None = None
+    index: int = Field(description="Its position in the trigger's recipients")
+    reason: str
+
+
+class WorkflowRun(BaseModel):
+    """A trigger as recorded: what ran, for whom (by count), who was skipped and whether it was cancelled."""
+
+    id: str
+    workflow_key: str
+    status: Literal["triggered", "cancelled"] = "triggered"
+    recipient_count: int
+    skipped: list[SkippedRecipient] = Field(default_factory=list)
+    cancellation_key: str | None = None
+    inserted_at: str
+    cancelled_at: str | None = None
+    cancelled_recipients: list[RecipientRef] = Field(default_factory=list)

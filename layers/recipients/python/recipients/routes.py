@@ -22,6 +22,8 @@ API_ROUTES: dict[str, frozenset[str]] = {
     "/v1/users/bulk/delete": frozenset({"POST"}),
     "/v1/users/{user_id}/merge": frozenset({"POST"}),
     "/v1/bulk_operations/{operation_id}": frozenset({"GET"}),
+    "/v1/workflows/{workflow_key}/trigger": frozenset({"POST"}),
+    "/v1/workflows/{workflow_key}/cancel": frozenset({"POST"}),
 }
 
 _PATTERNS = [

@@ -46,3 +46,13 @@ def queue_settings() -> QueueSettings:
 @lru_cache(maxsize=1)
 def bulk_settings() -> BulkSettings:
     return BulkSettings()
+
+
+class WorkflowSettings(BaseSettings):
+    workflow_event_bus_name: str = Field(min_length=1, description="EventBridge bus that receives run events")
+    workflow_run_retention_days: int = Field(30, ge=1, le=365, description="Days a run stays recorded")
+
+
+@lru_cache(maxsize=1)
+def workflow_settings() -> WorkflowSettings:
+    return WorkflowSettings()

@@ -10,6 +10,8 @@ Key design (see README "Storage"):
   never scans the table and no single partition takes every write.
 - an object is the item `obj#<collection>#<id>` (neither may contain '#'), stored like a user and
   listed through the same index under `obj#<collection>#<shard>`.
+- a workflow run is the item `run#<id>`; with a cancellation key it is also in the `by_list` index
+  under `cancel#<workflow>#<key>`, which is how cancel finds it.
 - a bulk operation is the item `bulkop#<id>` with its counters and the set of chunks counted so
   far. A chunk is counted by one UpdateItem conditioned on its index not being in that set yet,
   so a chunk delivered twice counts once.
@@ -38,7 +40,15 @@ from recipients.merge import (
     PROPERTY_PREFIX,
     UpdatePlan,
 )
-from recipients.models import BulkErrorItem, BulkOperation, RecipientObject, User
+from recipients.models import (
+    BulkErrorItem,
+    BulkOperation,
+    RecipientObject,
+    RecipientRef,
+    SkippedRecipient,
+    User,
+    WorkflowRun,
+)
 from recipients.observability import logger
 from recipients.validation import check_id, now_timestamp
 
@@ -49,6 +59,11 @@ USER_PREFIX = "user#"
 OBJECT_PREFIX = "obj#"
 MERGED_PREFIXES = (PROPERTY_PREFIX, CHANNEL_DATA_PREFIX, PREFERENCES_PREFIX)
 OPERATION_PREFIX = "bulkop#"
+RUN_PREFIX = "run#"
+CANCEL_PREFIX = "cancel#"
+BATCH_GET_KEYS = 100
+SKIPPED_BYTES = 300_000
+"""Listed skipped recipients a run keeps; skipped_count stays exact beyond it."""
 FINAL_STATUSES = ("completed", "failed")
 ERROR_ITEMS_BYTES = 300_000
 """Listed error items an operation keeps at creation; error_count stays exact beyond it."""
@@ -310,6 +325,103 @@ class Store:
                 return
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
+    # --- workflow runs -------------------------------------------------------------------------
+
+    def missing_recipients(self, refs: list[RecipientRef]) -> set[RecipientRef]:
+        """The users and objects among `refs` that do not exist: BatchGetItem of their keys only."""
+        by_pk = {_recipient_pk(ref): ref for ref in refs}
+        found: set[str] = set()
+        pks = list(by_pk)
+        for start in range(0, len(pks), BATCH_GET_KEYS):
+            request: dict[str, Any] = {
+                self._table: {
+                    "Keys": [{"pk": {"S": pk}} for pk in pks[start : start + BATCH_GET_KEYS]],
+                    "ProjectionExpression": "pk",
+                }
+            }
+            for attempt in range(8):
+                if attempt:
+                    time.sleep(min(1.0, 0.05 * 2**attempt))
+                try:
+                    response = self._client.batch_get_item(RequestItems=request)
+                except ClientError as exc:
+                    raise _translate(exc) from exc
+                found.update(item["pk"]["S"] for item in response.get("Responses", {}).get(self._table, []))
+                request = dict(response.get("UnprocessedKeys") or {})
+                if not request:
+                    break
+            else:
+                raise RecipientsError.unavailable("the recipients table is busy; retry with backoff")
+        return {ref for pk, ref in by_pk.items() if pk not in found}
+
+    def record_run(self, run: WorkflowRun, skipped_count: int, expires_at: int) -> None:
+        item: dict[str, Any] = {
+            "pk": {"S": RUN_PREFIX + run.id},
+            "id": {"S": run.id},
+            "workflow_key": {"S": run.workflow_key},
+            "status": {"S": run.status},
+            "recipient_count": {"N": str(run.recipient_count)},
+            "skipped_count": {"N": str(skipped_count)},
+            "skipped": {"L": [{"S": text} for text in _within(SKIPPED_BYTES, run.skipped)]},
+            "inserted_at": {"S": run.inserted_at},
+            "expires_at": {"N": str(expires_at)},
+        }
+        if run.cancellation_key is not None:
+            item["cancellation_key"] = {"S": run.cancellation_key}
+            item["list_pk"] = {"S": _cancel_pk(run.workflow_key, run.cancellation_key)}
+            item["list_sk"] = {"S": run.id}
+        try:
+            self._client.put_item(TableName=self._table, Item=item)
+        except ClientError as exc:
+            raise _translate(exc) from exc
+
+    def get_run(self, run_id: str) -> WorkflowRun | None:
+        item = self._get(RUN_PREFIX + run_id)
+        if item is None:
+            return None
+        return WorkflowRun(
+            id=item["id"]["S"],
+            workflow_key=item["workflow_key"]["S"],
+            status=item["status"]["S"],
+            recipient_count=int(item["recipient_count"]["N"]),
+            skipped=[SkippedRecipient.model_validate_json(entry["S"]) for entry in item["skipped"]["L"]],
+            cancellation_key=item.get("cancellation_key", {}).get("S"),
+            inserted_at=item["inserted_at"]["S"],
+            cancelled_at=item.get("cancelled_at", {}).get("S"),
+            cancelled_recipients=[
+                RecipientRef.model_validate_json(text)
+                for text in sorted(item.get("cancelled_recipients", {}).get("SS", []))
+            ],
+        )
+
+    def runs_with_cancellation_key(self, workflow_key: str, cancellation_key: str) -> list[str]:
+        """Ids of the runs of `workflow_key` triggered with `cancellation_key`."""
+        pk = _cancel_pk(workflow_key, cancellation_key)
+        return [item["list_sk"]["S"] for item in self._query_shard(pk, None, limit=10_000, forward=True)]
+
+    def cancel_run(self, run_id: str, recipients: list[RecipientRef] | None) -> None:
+        """Mark the whole run cancelled, or add `recipients` to the ones cancelled in it."""
+        values: dict[str, Any] = {":now": {"S": now_timestamp()}}
+        if recipients is None:
+            update = "SET #status = :cancelled, cancelled_at = if_not_exists(cancelled_at, :now)"
+            values[":cancelled"] = {"S": "cancelled"}
+        else:
+            update = "ADD cancelled_recipients :refs SET updated_at = :now"
+            values[":refs"] = {"SS": sorted({ref.model_dump_json() for ref in recipients})}
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key={"pk": {"S": RUN_PREFIX + run_id}},
+                UpdateExpression=update,
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames={"#status": "status"} if recipients is None else {},
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as exc:
+            if _error_code(exc) == "ConditionalCheckFailedException":  # expired in between: nothing to cancel
+                return
+            raise _translate(exc) from exc
+
     # --- bulk operations -----------------------------------------------------------------------
 
     def create_operation(self, operation: BulkOperation, expires_at: int) -> None:
@@ -437,7 +549,7 @@ class Store:
                 raise _translate(exc) from exc
 
 
-def _within(budget: int, items: list[BulkErrorItem]) -> list[str]:
+def _within(budget: int, items: list[BulkErrorItem] | list[SkippedRecipient]) -> list[str]:
     """The JSON of the first items that fit in `budget` bytes (an item holds at most 400 KB)."""
     texts: list[str] = []
     for item in items:
@@ -463,6 +575,14 @@ def _operation_from_item(item: dict[str, Any]) -> BulkOperation:
     listed = item.get("error_items", {}).get("L", [])
     fields["error_items"] = [BulkErrorItem.model_validate_json(entry["S"]) for entry in listed]
     return BulkOperation.model_validate(fields)
+
+
+def _recipient_pk(ref: RecipientRef) -> str:
+    return USER_PREFIX + ref.id if ref.collection is None else _object_prefix(ref.collection) + ref.id
+
+
+def _cancel_pk(workflow_key: str, cancellation_key: str) -> str:
+    return f"{CANCEL_PREFIX}{workflow_key}#{cancellation_key}"
 
 
 def _object_prefix(collection: str) -> str:

@@ -19,6 +19,7 @@ MAX_EMAIL_LENGTH = 254
 _DOMAIN_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _EMAIL = re.compile(rf"^[^@\s\"(),:;<>\[\\\]]+@{_DOMAIN_LABEL}(?:\.{_DOMAIN_LABEL})+$")
 _E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
+_WORKFLOW_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,254}$")
 _LOCALE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
 
 
@@ -44,6 +45,18 @@ def check_collection(value: str) -> str:
     check_id(value)
     if value.startswith("$"):
         raise ValueError("must not start with '$' (collections like $tenants are reserved)")
+    return value
+
+
+def check_workflow_key(value: str) -> str:
+    """A workflow key as Knock makes them: lowercase letters, digits, '-' and '_', up to 255."""
+    if not _WORKFLOW_KEY.match(value):
+        raise ValueError("must be 1-255 lowercase letters, digits, '-' or '_', like new-comment")
+    return value
+
+
+def check_cancellation_key(value: str) -> str:
+    check_id(value)  # same shape as an id: it becomes part of a lookup key
     return value
 
 

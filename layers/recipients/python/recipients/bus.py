@@ -1,0 +1,74 @@
+"""Putting workflow-run events on the EventBridge bus.
+
+PutEvents takes at most 10 entries and 256 KB a request, and reports failed entries without
+raising; those are sent again, and if some still fail the caller gets a retryable error.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import ClientError
+
+from recipients.aws import events
+from recipients.errors import RecipientsError
+from recipients.observability import logger
+from recipients.settings import workflow_settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_events.type_defs import PutEventsRequestEntryTypeDef
+
+SOURCE = "recipients"
+MAX_EVENT_BYTES = 256 * 1024
+"""EventBridge's cap on one entry, and on the whole of one PutEvents request."""
+MAX_BATCH_ENTRIES = 10
+PUT_ATTEMPTS = 3
+
+
+def event_size(detail_type: str, detail: str) -> int:
+    """An entry's size as EventBridge counts it: source, detail type and detail, plus the 14-byte time."""
+    return 14 + len(SOURCE.encode()) + len(detail_type.encode()) + len(detail.encode())
+
+
+def publish(detail_type: str, details: list[str]) -> None:
+    """Put one event per detail (JSON text) on the workflow bus, in order, or raise a retryable error."""
+    for batch in _batches(detail_type, details):
+        _put(detail_type, batch)
+
+
+def _batches(detail_type: str, details: list[str]) -> Iterator[list[str]]:
+    batch: list[str] = []
+    size = 0
+    for detail in details:
+        length = event_size(detail_type, detail)
+        if batch and (len(batch) == MAX_BATCH_ENTRIES or size + length > MAX_EVENT_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(detail)
+        size += length
+    if batch:
+        yield batch
+
+
+def _put(detail_type: str, details: list[str]) -> None:
+    bus = workflow_settings().workflow_event_bus_name
+    pending = list(details)
+    for attempt in range(PUT_ATTEMPTS):
+        if attempt:
+            time.sleep(0.1 * 2**attempt)
+        entries: list[PutEventsRequestEntryTypeDef] = [
+            {"EventBusName": bus, "Source": SOURCE, "DetailType": detail_type, "Detail": detail} for detail in pending
+        ]
+        try:
+            response = events().put_events(Entries=entries)
+        except ClientError as exc:
+            logger.warning("PutEvents failed", extra={"error": exc.response.get("Error", {}).get("Code")})
+            continue
+        results = response.get("Entries", [])
+        pending = [detail for detail, result in zip(pending, results, strict=False) if result.get("ErrorCode")]
+        if not pending:
+            return
+    logger.error("events could not be put on the bus", extra={"detail_type": detail_type, "events": len(pending)})
+    raise RecipientsError.unavailable("the event bus did not take the run's events; retry")

@@ -1,0 +1,254 @@
+"""Workflow triggers and cancels.
+
+A trigger is checked whole before anything is written; then its inline users and objects are
+identified (the seeds promise this happens before any other action), the recipients given by
+reference are looked up, the run is recorded and its `workflow.triggered` event(s) go on the bus.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from pydantic import ValidationError
+
+from recipients import bus, jsontext
+from recipients.errors import FieldError, RecipientsError
+from recipients.merge import UpdatePlan, plan_identify
+from recipients.models import (
+    CancelWorkflowRequest,
+    InlineIdentifyObjectRequest,
+    InlineIdentifyUserRequest,
+    RecipientRef,
+    SkippedRecipient,
+    TriggerWorkflowRequest,
+    WorkflowRun,
+)
+from recipients.observability import logger, metrics
+from recipients.settings import workflow_settings
+from recipients.store import get_store
+from recipients.validation import check_collection, check_id, now_timestamp
+
+TRIGGERED = "workflow.triggered"
+CANCELLED = "workflow.cancelled"
+WRITE_THREADS = 16
+TRIGGER_DATA_KEY = "$trigger_data"
+_RECIPIENT_FORMS = "must be a user id, a user {id, ...} or an object {id, collection, ...}"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One entry of a trigger's recipients (or its actor), checked."""
+
+    ref: RecipientRef
+    plan: UpdatePlan | None
+    """Set when the entry is inline: what identifying it writes."""
+    trigger_data: dict[str, Any] | None = None
+
+    def to_wire(self) -> dict[str, Any]:
+        wire: dict[str, Any] = self.ref.to_wire()
+        if self.trigger_data is not None:
+            wire["trigger_data"] = self.trigger_data
+        return wire
+
+
+def parse_recipient(value: Any, field: str) -> Recipient:
+    """A user id, an inline user, an object reference or an inline object; errors name `field`."""
+    if isinstance(value, str):
+        return Recipient(RecipientRef(id=_checked(check_id, value, field)), None)
+    if not isinstance(value, dict):
+        raise RecipientsError.invalid_field(field, _RECIPIENT_FORMS)
+    body = dict(value)
+    trigger_data = body.pop(TRIGGER_DATA_KEY, None)
+    if trigger_data is not None and not isinstance(trigger_data, dict):
+        raise RecipientsError.invalid_field(f"{field}.{TRIGGER_DATA_KEY}", "must be an object")
+    if "collection" in body and set(body) <= {"id", "collection"}:
+        if not isinstance(body.get("id"), str) or not isinstance(body["collection"], str):
+            raise RecipientsError.invalid_field(field, "an object reference needs a string id and collection")
+        ref = RecipientRef(
+            id=_checked(check_id, body["id"], f"{field}.id"),
+            collection=_checked(check_collection, body["collection"], f"{field}.collection"),
+        )
+        return Recipient(ref, None, trigger_data)
+    model = InlineIdentifyObjectRequest if "collection" in body else InlineIdentifyUserRequest
+    try:
+        request = model.model_validate(body)
+        plan = plan_identify(request)
+    except ValidationError as exc:
+        raise RecipientsError.invalid([_field_error(field, error) for error in exc.errors()]) from exc
+    except RecipientsError as exc:
+        raise RecipientsError.invalid(
+            [FieldError(f"{field}.{error.field}", error.message) for error in exc.errors], code=exc.code
+        ) from exc
+    collection = request.collection if isinstance(request, InlineIdentifyObjectRequest) else None
+    return Recipient(RecipientRef(id=request.id, collection=collection), plan, trigger_data)
+
+
+def trigger_workflow(workflow_key: str, request: TriggerWorkflowRequest) -> str:
+    """Check everything, identify the inline recipients, record the run, put its events; the run id."""
+    recipients = [parse_recipient(value, f"recipients.{index}") for index, value in enumerate(request.recipients)]
+    actor = parse_recipient(request.actor, "actor") if request.actor is not None else None
+    run_id = str(uuid.uuid4())
+    event_base: dict[str, Any] = {
+        "workflow_key": workflow_key,
+        "workflow_run_id": run_id,
+        "actor": actor.ref.to_wire() if actor else None,
+        "tenant": request.tenant,
+        "data": request.data or {},
+        "cancellation_key": request.cancellation_key,
+        "settings": request.settings.model_dump() if request.settings else None,
+        "triggered_at": now_timestamp(),
+    }
+    _check_fits_an_event(event_base)
+    store = get_store()
+    inline = [entry for entry in [*recipients, *([actor] if actor else [])] if entry.plan is not None]
+    inline_refs = {entry.ref for entry in inline}
+    actor_is_referenced = actor is not None and actor.plan is None and actor.ref not in inline_refs
+    if actor_is_referenced and actor is not None and store.missing_recipients([actor.ref]):
+        raise RecipientsError.invalid([FieldError("actor", "is not an identified user or object")], "actor_missing")
+
+    _identify_all(inline)
+
+    referenced = [entry.ref for entry in recipients if entry.plan is None and entry.ref not in inline_refs]
+    missing = store.missing_recipients(referenced) if referenced else set()
+    included: list[Recipient] = []
+    skipped: list[SkippedRecipient] = []
+    seen: set[RecipientRef] = set()
+    for index, entry in enumerate(recipients):
+        if entry.ref in missing:
+            what = "user" if entry.ref.collection is None else "object"
+            reason = f"{what} not found: never identified, or deleted"
+            skipped.append(
+                SkippedRecipient(id=entry.ref.id, collection=entry.ref.collection, index=index, reason=reason)
+            )
+        elif entry.ref not in seen:
+            seen.add(entry.ref)
+            included.append(entry)
+
+    run = WorkflowRun(
+        id=run_id,
+        workflow_key=workflow_key,
+        recipient_count=len(included),
+        skipped=skipped,
+        cancellation_key=request.cancellation_key,
+        inserted_at=event_base["triggered_at"],
+    )
+    retention = workflow_settings().workflow_run_retention_days
+    store.record_run(run, skipped_count=len(skipped), expires_at=int(time.time()) + retention * 86400)
+    event_base["skipped_count"] = len(skipped)
+    bus.publish(TRIGGERED, triggered_events(event_base, [entry.to_wire() for entry in included]))
+    logger.info(
+        "workflow triggered",
+        extra={
+            "workflow_key": workflow_key,
+            "workflow_run_id": run_id,
+            "recipients": len(included),
+            "identified_inline": len(inline),
+            "skipped": len(skipped),
+        },
+    )
+    metrics.add_metric(name="WorkflowsTriggered", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="TriggerRecipientsSkipped", unit=MetricUnit.Count, value=len(skipped))
+    return run_id
+
+
+def cancel_workflow(workflow_key: str, request: CancelWorkflowRequest) -> list[str]:
+    """Mark the runs triggered with the cancellation key cancelled (for some recipients, or all)."""
+    recipients = None
+    if request.recipients is not None:
+        recipients = [parse_recipient(value, f"recipients.{index}") for index, value in enumerate(request.recipients)]
+        inline = [index for index, entry in enumerate(recipients) if entry.plan is not None or entry.trigger_data]
+        if inline:
+            raise RecipientsError.invalid_field(f"recipients.{inline[0]}", "must be a user id or {id, collection}")
+    refs = [entry.ref for entry in recipients] if recipients is not None else None
+    store = get_store()
+    run_ids = store.runs_with_cancellation_key(workflow_key, request.cancellation_key)
+    for run_id in run_ids:
+        store.cancel_run(run_id, refs)
+    if run_ids:
+        detail = {
+            "workflow_key": workflow_key,
+            "cancellation_key": request.cancellation_key,
+            "workflow_run_ids": run_ids,
+            "recipients": [ref.to_wire() for ref in refs] if refs is not None else None,
+            "cancelled_at": now_timestamp(),
+        }
+        bus.publish(CANCELLED, [jsontext.dumps(detail)])
+    logger.info("workflow cancelled", extra={"workflow_key": workflow_key, "runs": len(run_ids)})
+    metrics.add_metric(name="WorkflowRunsCancelled", unit=MetricUnit.Count, value=len(run_ids))
+    return run_ids
+
+
+def triggered_events(base: dict[str, Any], recipients: list[dict[str, Any]]) -> list[str]:
+    """The run's event details: all recipients in one event, or split into parts that each fit."""
+    room = bus.MAX_EVENT_BYTES - _base_size(base)
+    parts: list[list[dict[str, Any]]] = [[]]
+    size = 0
+    for recipient in recipients:
+        length = len(jsontext.dumps(recipient).encode()) + 1
+        if parts[-1] and size + length > room:
+            parts.append([])
+            size = 0
+        parts[-1].append(recipient)
+        size += length
+    return [
+        jsontext.dumps({**base, "recipients": part, "part": number, "parts": len(parts)})
+        for number, part in enumerate(parts, start=1)
+    ]
+
+
+_PART_FIELDS_BYTES = 64
+"""Room for `"recipients":[]`, `"part"` and `"parts"` around the recipients of one part."""
+_MIN_RECIPIENTS_ROOM = 2_000
+"""An event must have room for at least a few recipients once data, actor and tenant are in."""
+
+
+def _base_size(base: dict[str, Any]) -> int:
+    return bus.event_size(TRIGGERED, jsontext.dumps({**base, "skipped_count": 0})) + _PART_FIELDS_BYTES
+
+
+def _check_fits_an_event(base: dict[str, Any]) -> None:
+    size = _base_size(base)
+    if size > bus.MAX_EVENT_BYTES - _MIN_RECIPIENTS_ROOM:
+        limit = (bus.MAX_EVENT_BYTES - _MIN_RECIPIENTS_ROOM) // 1024
+        raise RecipientsError.invalid_field(
+            "data", f"data, actor and tenant come to {size:,} bytes; a run event carries at most {limit} KiB of them"
+        )
+
+
+def _identify_all(inline: list[Recipient]) -> None:
+    """Identify inline users and objects, WRITE_THREADS at once; entries for one recipient in order."""
+    groups: dict[RecipientRef, list[Recipient]] = {}
+    for entry in inline:
+        groups.setdefault(entry.ref, []).append(entry)
+    if not groups:
+        return
+    with ThreadPoolExecutor(max_workers=min(WRITE_THREADS, len(groups))) as pool:
+        list(pool.map(_identify_group, groups.values()))
+    metrics.add_metric(name="TriggerRecipientsIdentified", unit=MetricUnit.Count, value=len(inline))
+
+
+def _identify_group(entries: list[Recipient]) -> None:
+    store = get_store()
+    for entry in entries:
+        assert entry.plan is not None
+        if entry.ref.collection is None:
+            store.identify_user(entry.ref.id, entry.plan)
+        else:
+            store.set_object(entry.ref.collection, entry.ref.id, entry.plan)
+
+
+def _checked(check: Any, value: str, field: str) -> str:
+    try:
+        return str(check(value))
+    except ValueError as exc:
+        raise RecipientsError.invalid_field(field, str(exc)) from exc
+
+
+def _field_error(prefix: str, error: Any) -> FieldError:
+    location = ".".join(str(part) for part in error["loc"])
+    return FieldError(f"{prefix}.{location}" if location else prefix, str(error["msg"]).removeprefix("Value error, "))
