@@ -27,6 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from local.bus import EventPrinter, watch_event_buses
 from local.emulator import ACCOUNT_ID, Emulator, Invoker, region
 from local.queues import QueuePollers, start_queue_pollers
 from local.template import Authorizer, Route, http_api
@@ -368,9 +369,12 @@ class LocalApi:
     httpd: ThreadingHTTPServer
     thread: threading.Thread
     pollers: QueuePollers
+    event_printers: list[EventPrinter]
 
     def stop(self) -> None:
         self.pollers.stop()  # first: a batch in flight may still need moto server
+        for printer in self.event_printers:
+            printer.stop()
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(timeout=10)
@@ -393,6 +397,7 @@ def start_local_api(port: int = 0, api_key: str | None = None) -> LocalApi:
     httpd.daemon_threads = True
     try:
         pollers = start_queue_pollers(emulator)
+        event_printers = watch_event_buses(emulator)
     except Exception:
         httpd.server_close()
         emulator.stop()
@@ -400,7 +405,15 @@ def start_local_api(port: int = 0, api_key: str | None = None) -> LocalApi:
     thread = threading.Thread(target=httpd.serve_forever, name="local-api", daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{httpd.server_port}"
-    return LocalApi(url=url, api_key=emulator.api_key, emulator=emulator, httpd=httpd, thread=thread, pollers=pollers)
+    return LocalApi(
+        url=url,
+        api_key=emulator.api_key,
+        emulator=emulator,
+        httpd=httpd,
+        thread=thread,
+        pollers=pollers,
+        event_printers=event_printers,
+    )
 
 
 def main() -> int:
@@ -419,6 +432,7 @@ def main() -> int:
         f"  secret key:  {api.api_key}  (Authorization: Bearer {api.api_key})\n"
         f"  moto server: {api.emulator.endpoint_url}\n"
         f"  queues:      {queues or 'none'}\n"
+        "  events:      workflow.triggered / workflow.cancelled are printed here as they reach the bus\n"
         f"  try:         curl -H 'Authorization: Bearer {api.api_key}' {api.url}/v1/users\n"
         "Ctrl-C to stop.",
         flush=True,

@@ -1,0 +1,102 @@
+"""Shows the workflow events `make run` puts on the template's event buses.
+
+On AWS a delivery engine subscribes to the bus. Locally each bus gets a rule sending every event
+to a queue of its own, and a thread prints one line per event, so a developer sees runs happen.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import traceback
+from typing import Any, TextIO
+
+import boto3
+
+from local.emulator import Emulator, LocalResources
+from local.template import resources_of_type
+
+RECEIVE_WAIT_SECONDS = 1
+
+
+def summarize(event: dict[str, Any]) -> str:
+    """One line for an EventBridge event of this service."""
+    detail = event.get("detail") or {}
+    kind = event.get("detail-type", "?")
+    if kind == "workflow.triggered":
+        recipients = ", ".join(_reference(r) for r in detail.get("recipients", [])[:5])
+        more = len(detail.get("recipients", [])) - 5
+        part = f" part {detail['part']}/{detail['parts']}" if detail.get("parts", 1) > 1 else ""
+        return (
+            f"event {kind} {detail.get('workflow_key')} run {detail.get('workflow_run_id')}{part}: "
+            f"{len(detail.get('recipients', []))} recipients [{recipients}{f', +{more}' if more > 0 else ''}], "
+            f"{detail.get('skipped_count', 0)} skipped"
+        )
+    if kind == "workflow.cancelled":
+        return (
+            f"event {kind} {detail.get('workflow_key')} key {detail.get('cancellation_key')}: "
+            f"{len(detail.get('workflow_run_ids', []))} runs"
+        )
+    return f"event {kind}: {json.dumps(detail)[:200]}"
+
+
+def _reference(recipient: dict[str, Any]) -> str:
+    return f"{recipient['collection']}/{recipient['id']}" if "collection" in recipient else str(recipient.get("id"))
+
+
+class EventPrinter:
+    """A thread printing the events that reach `queue_url` (one queue per bus, fed by a rule)."""
+
+    def __init__(self, queue_url: str, sqs: Any, out: TextIO = sys.stdout) -> None:
+        self.queue_url = queue_url
+        self.sqs = sqs
+        self.out = out
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="bus-events", daemon=True)
+
+    def start(self) -> EventPrinter:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.thread.join(timeout=RECEIVE_WAIT_SECONDS + 5)
+
+    def print_pending(self) -> int:
+        """Print the events waiting in the queue once; returns how many."""
+        response = self.sqs.receive_message(
+            QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=RECEIVE_WAIT_SECONDS
+        )
+        messages = response.get("Messages", [])
+        for message in messages:
+            print(summarize(json.loads(message["Body"])), file=self.out, flush=True)
+            self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return len(messages)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.print_pending()
+            except Exception:
+                print("bus events: receiving failed:", file=sys.stderr)
+                traceback.print_exc()
+                self._stop.wait(1)
+
+
+def watch_event_buses(emulator: Emulator) -> list[EventPrinter]:
+    """For every event bus of the template: a rule to a local queue, and a started printer."""
+    printers = []
+    for logical_id in resources_of_type("AWS::Events::EventBus", emulator.resources.template):
+        printers.append(EventPrinter(_subscribe_queue(emulator.resources, logical_id), boto3.client("sqs")).start())
+    return printers
+
+
+def _subscribe_queue(resources: LocalResources, bus_logical_id: str) -> str:
+    sqs, events = boto3.client("sqs"), boto3.client("events")
+    bus = resources.physical_name(bus_logical_id)
+    queue_url = sqs.create_queue(QueueName=f"{bus}-printer")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="local-printer", EventBusName=bus, EventPattern=json.dumps({"source": ["recipients"]}))
+    events.put_targets(Rule="local-printer", EventBusName=bus, Targets=[{"Id": "printer", "Arn": queue_arn}])
+    return str(queue_url)
