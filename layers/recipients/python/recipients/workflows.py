@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -242,9 +243,9 @@ def _identify_group(entries: list[Recipient]) -> None:
             store.set_object(entry.ref.collection, entry.ref.id, entry.plan)
 
 
-def _checked(check: Any, value: str, field: str) -> str:
+def _checked(check: Callable[[str], str], value: str, field: str) -> str:
     try:
-        return str(check(value))
+        return check(value)
     except ValueError as exc:
         raise RecipientsError.invalid_field(field, str(exc)) from exc
 
