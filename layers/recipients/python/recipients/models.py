@@ -249,8 +249,9 @@ class BulkChunk(BaseModel):
 
     operation_id: str
     chunk_index: int
-    action: Literal["identify", "delete"]
+    action: Literal["identify", "delete", "set_object", "delete_object"]
     rows: list[BulkRow]
+    collection: str | None = Field(None, description="The objects' collection; None for users")
 
     def to_json(self) -> str:
         return jsontext.dumps(self.model_dump())
