@@ -41,7 +41,7 @@ STATUS_BY_KIND = {
 
 _ERROR_DESCRIPTIONS = {
     400: "The body is not valid JSON",
-    404: "No such user",
+    404: "No such user, object or bulk operation",
     409: "A concurrent change got in the way; retry",
     415: "The body is not JSON",
     422: "A field breaks a rule; `errors` names each field and why",

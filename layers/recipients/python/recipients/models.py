@@ -228,6 +228,26 @@ class BulkDeleteRequest(BaseModel):
     user_ids: list[Any] = Field(min_length=1, max_length=MAX_BULK_ROWS, description="1 to 1,000 user ids")
 
 
+class BulkSetObjectsRequest(BaseModel):
+    """Body of `POST /v1/objects/{collection}/bulk/set`. Each row is validated on its own (see bulk.py)."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"example": {"objects": [{"id": "proj_1", "name": "Apollo"}]}}
+    )
+
+    objects: list[Any] = Field(
+        min_length=1, max_length=MAX_BULK_ROWS, description="1 to 1,000 objects (each with an id)"
+    )
+
+
+class BulkDeleteObjectsRequest(BaseModel):
+    """Body of `POST /v1/objects/{collection}/bulk/delete`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    object_ids: list[Any] = Field(min_length=1, max_length=MAX_BULK_ROWS, description="1 to 1,000 object ids")
+
+
 class BulkErrorItem(BaseModel):
     """A row that was not written: Knock's `{id, collection}` plus where it was and why."""
 

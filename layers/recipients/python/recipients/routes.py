@@ -22,6 +22,10 @@ API_ROUTES: dict[str, frozenset[str]] = {
     "/v1/users/bulk/delete": frozenset({"POST"}),
     "/v1/users/{user_id}/merge": frozenset({"POST"}),
     "/v1/bulk_operations/{operation_id}": frozenset({"GET"}),
+    "/v1/objects/{collection}": frozenset({"GET"}),
+    "/v1/objects/{collection}/{object_id}": frozenset({"GET", "PUT", "DELETE"}),
+    "/v1/objects/{collection}/bulk/set": frozenset({"POST"}),
+    "/v1/objects/{collection}/bulk/delete": frozenset({"POST"}),
 }
 
 _PATTERNS = [
