@@ -3,10 +3,19 @@
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from recipients import service
-from recipients.http import documented, http_entrypoint, json_response, make_app
+from recipients.http import (
+    AfterCursor,
+    BeforeCursor,
+    Include,
+    PageSize,
+    documented,
+    http_entrypoint,
+    json_response,
+    make_app,
+)
 from recipients.models import ObjectCollectionPath, ObjectPage, RecipientIdPath, RecipientObject, SetObjectRequest
 
 app = make_app()
@@ -51,10 +60,10 @@ def delete_object(collection: ObjectCollectionPath, object_id: RecipientIdPath) 
 )
 def list_objects(
     collection: ObjectCollectionPath,
-    page_size: Annotated[int, Query(ge=1, le=50, description="Objects per page, 1-50")] = 50,
-    after: Annotated[str | None, Query(description="Cursor from page_info.after")] = None,
-    before: Annotated[str | None, Query(description="Cursor from page_info.before")] = None,
-    include: Annotated[list[str] | None, Query(alias="include[]", description="Accepted; not used yet")] = None,
+    page_size: PageSize = 50,
+    after: AfterCursor = None,
+    before: BeforeCursor = None,
+    include: Include = None,
 ) -> Response[Any]:
     return json_response(200, service.list_objects(collection, page_size, after, before).to_json())
 

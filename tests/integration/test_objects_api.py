@@ -11,12 +11,12 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from tests.conftest import PATH_SAFE
 from tests.integration.support import assert_knock_error, exact_json
 
 pytestmark = pytest.mark.integration
 
 NewCollection = Callable[[str], str]
-SDK_SAFE_CHARACTERS = "!$&'()*+,;=:@"
 OPERATION_SECONDS = 60
 
 
@@ -119,7 +119,7 @@ def test_set_percent_encoded_collection_and_id_decode_exactly_once(
     http: httpx.Client, collection: str, object_id: str
 ) -> None:
     # Given a collection and id sent percent-encoded the way the SDK encodes path segments
-    path = f"/v1/objects/{quote(collection, safe=SDK_SAFE_CHARACTERS)}/{quote(object_id, safe=SDK_SAFE_CHARACTERS)}"
+    path = f"/v1/objects/{quote(collection, safe=PATH_SAFE)}/{quote(object_id, safe=PATH_SAFE)}"
 
     # When the object is set and read back
     try:

@@ -30,17 +30,6 @@ SAMPLE_OBJECT = {
 
 
 @pytest.fixture
-def nothing_written(stored_items: Items, dynamodb_requests: list[str]) -> Callable[[], None]:
-    """Asserts that the layer sent no request to DynamoDB and the table is still empty."""
-
-    def check() -> None:
-        assert dynamodb_requests == []
-        assert stored_items() == []
-
-    return check
-
-
-@pytest.fixture
 def stored_object(recipients_table: str, dynamodb_client: Any) -> StoredObject:
     """The raw item of one object (GetItem on `obj#<collection>#<id>`), or None."""
 
@@ -430,28 +419,6 @@ def test_get_a_user_is_not_an_object(
         assert_knock_error(lambda_handler(event, lambda_context), 404, "resource_missing")
 
 
-@pytest.mark.parametrize(
-    ("path", "field"),
-    [
-        ({"collection": "$tenants", "object_id": "t1"}, "collection"),
-        ({"collection": "a/b", "object_id": "p1"}, "collection"),
-        ({"collection": "projects", "object_id": "a#b"}, "object_id"),
-    ],
-)
-def test_get_invalid_collection_or_id_returns_422_naming_it(
-    load_event: EventLoader,
-    lambda_context: FakeLambdaContext,
-    recipients_table: str,
-    dynamodb_requests: list[str],
-    path: dict[str, str],
-    field: str,
-) -> None:
-    response = lambda_handler(load_event("objects_get", path=path), lambda_context)
-
-    assert error_fields(assert_knock_error(response, 422, "invalid_params")) == [field]
-    assert dynamodb_requests == []
-
-
 # --- delete ------------------------------------------------------------------------------------------
 
 
@@ -499,33 +466,37 @@ def test_set_after_delete_starts_blank(
     assert json_body(response)["properties"] == {"locale": "fr"}
 
 
-@pytest.mark.parametrize(
-    ("path", "field"),
-    [
-        ({"collection": "$tenants", "object_id": "proj_1"}, "collection"),
-        ({"collection": "projects", "object_id": "\t"}, "object_id"),
-    ],
-)
-def test_delete_invalid_collection_or_id_returns_422_and_deletes_nothing(
-    load_event: EventLoader,
-    lambda_context: FakeLambdaContext,
-    sample_object: dict[str, Any],
-    dynamodb_requests: list[str],
-    path: dict[str, str],
-    field: str,
-) -> None:
-    response = lambda_handler(load_event("objects_delete", path=path), lambda_context)
-
-    assert error_fields(assert_knock_error(response, 422, "invalid_params")) == [field]
-    assert dynamodb_requests == []
-
-
 def test_delete_without_content_type_or_body_is_accepted(
     load_event: EventLoader, lambda_context: FakeLambdaContext, sample_object: dict[str, Any]
 ) -> None:
     event = load_event("objects_delete", headers={"content-type": None, "accept": "*/*"})
 
     assert lambda_handler(event, lambda_context)["statusCode"] == 204
+
+
+@pytest.mark.parametrize("sample", ["objects_get", "objects_delete"])
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ({"collection": "$tenants", "object_id": "proj_1"}, "collection"),
+        ({"collection": "a/b", "object_id": "proj_1"}, "collection"),
+        ({"collection": "projects", "object_id": "a#b"}, "object_id"),
+        ({"collection": "projects", "object_id": "\t"}, "object_id"),
+    ],
+)
+def test_get_or_delete_invalid_collection_or_id_returns_422_naming_it_and_sends_nothing(
+    load_event: EventLoader,
+    lambda_context: FakeLambdaContext,
+    sample_object: dict[str, Any],
+    dynamodb_requests: list[str],
+    sample: str,
+    path: dict[str, str],
+    field: str,
+) -> None:
+    response = lambda_handler(load_event(sample, path=path), lambda_context)
+
+    assert error_fields(assert_knock_error(response, 422, "invalid_params")) == [field]
+    assert dynamodb_requests == []
 
 
 # --- list --------------------------------------------------------------------------------------------
