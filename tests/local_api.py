@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -124,3 +125,33 @@ def new_user_id(http: httpx.Client) -> Iterator[Callable[[str], str]]:
     for user_id in made:
         response = http.delete(f"/v1/users/{user_id}")
         assert response.status_code in (204, 404), f"cleanup of {user_id}: {response.status_code} {response.text}"
+
+
+@pytest.fixture
+def new_collection(http: httpx.Client) -> Iterator[Callable[[str], str]]:
+    """Makes uuid-suffixed collection names, so a test sees only its own objects; the objects listed
+    in them are deleted after the test."""
+    made: list[str] = []
+
+    def make(prefix: str = "objects") -> str:
+        made.append(f"{prefix}-{uuid.uuid4().hex[:12]}")
+        return made[-1]
+
+    yield make
+    for collection in made:
+        for object_id in _listed_object_ids(http, collection):
+            response = http.delete(f"/v1/objects/{collection}/{quote(object_id, safe='')}")
+            assert response.status_code in (204, 404), f"cleanup of {collection}/{object_id}: {response.text}"
+
+
+def _listed_object_ids(http: httpx.Client, collection: str) -> list[str]:
+    ids: list[str] = []
+    params: dict[str, str | int] = {"page_size": 50}
+    while True:
+        response = http.get(f"/v1/objects/{collection}", params=params)
+        assert response.status_code == 200, f"listing {collection}: {response.status_code} {response.text}"
+        page = response.json()
+        ids += [entry["id"] for entry in page["entries"]]
+        if not page["page_info"]["after"]:
+            return ids
+        params = {"page_size": 50, "after": page["page_info"]["after"]}

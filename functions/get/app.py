@@ -1,12 +1,20 @@
 """GET /v1/users/{user_id} and GET /v1/users (cursor pagination)."""
 
-from typing import Annotated, Any
+from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from recipients import service
-from recipients.http import documented, http_entrypoint, json_response, make_app
+from recipients.http import (
+    AfterCursor,
+    BeforeCursor,
+    Include,
+    PageSize,
+    documented,
+    http_entrypoint,
+    json_response,
+    make_app,
+)
 from recipients.models import RecipientIdPath, User, UserPage
 
 app = make_app()
@@ -28,10 +36,10 @@ def get_user(user_id: RecipientIdPath) -> Response[Any]:
     responses=documented("A page of users", UserPage),
 )
 def list_users(
-    page_size: Annotated[int, Query(ge=1, le=50, description="Users per page, 1-50")] = 50,
-    after: Annotated[str | None, Query(description="Cursor from page_info.after")] = None,
-    before: Annotated[str | None, Query(description="Cursor from page_info.before")] = None,
-    include: Annotated[list[str] | None, Query(alias="include[]", description="Accepted; not used yet")] = None,
+    page_size: PageSize = 50,
+    after: AfterCursor = None,
+    before: BeforeCursor = None,
+    include: Include = None,
 ) -> Response[Any]:
     return json_response(200, service.list_users(page_size, after, before).to_json())
 

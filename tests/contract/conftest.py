@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 from knockapi import Knock
 
-from tests.local_api import ApiTarget, api, http, new_user_id  # noqa: F401
+from tests.local_api import ApiTarget, api, http, new_collection, new_user_id  # noqa: F401
 
 
 @pytest.fixture(scope="session")

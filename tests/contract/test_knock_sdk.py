@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -10,6 +9,7 @@ import knockapi
 import pytest
 from knockapi import Knock
 
+from tests.contract.support import wait_for_operation
 from tests.local_api import ApiTarget
 
 pytestmark = pytest.mark.contract
@@ -164,16 +164,6 @@ def test_client_with_public_key_raises_permission_denied(api: ApiTarget) -> None
     assert raised.value.status_code == 403
 
 
-def _wait_for(knock: Knock, operation_id: str, timeout: float = 30.0) -> knockapi.types.BulkOperation:
-    """Poll bulk_operations.get until the operation has finished (never a fixed sleep)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        operation = knock.bulk_operations.get(operation_id)
-        if operation.status in ("completed", "failed") or time.monotonic() > deadline:
-            return operation
-        time.sleep(0.2)
-
-
 def test_bulk_identify_then_poll_until_completed(knock: Knock, new_user_id: NewUserId) -> None:
     # Given 25 users, one with an id the rules refuse
     ids = [new_user_id(f"sdk-bulk-{i}") for i in range(24)]
@@ -181,7 +171,7 @@ def test_bulk_identify_then_poll_until_completed(knock: Knock, new_user_id: NewU
 
     # When they are identified in bulk through the SDK and the operation is polled
     queued = knock.users.bulk.identify(users=users)  # type: ignore[arg-type]  # custom keys ride along
-    finished = _wait_for(knock, queued.id)
+    finished = wait_for_operation(knock, queued.id)
 
     # Then the SDK parses every answer, counts are exact, and the bad row says why
     assert (queued.api_typename, queued.status, queued.estimated_total_rows) == ("BulkOperation", "queued", 25)
@@ -201,7 +191,7 @@ def test_bulk_delete_then_poll_until_completed(knock: Knock, new_user_id: NewUse
     for user_id in ids:
         knock.users.update(user_id, name="Doomed")
 
-    finished = _wait_for(knock, knock.users.bulk.delete(user_ids=ids).id)
+    finished = wait_for_operation(knock, knock.users.bulk.delete(user_ids=ids).id)
 
     assert (finished.status, finished.success_count) == ("completed", 3)
     for user_id in ids:

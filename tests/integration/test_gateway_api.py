@@ -21,11 +21,18 @@ SDK_SAFE_CHARACTERS = "!$&'()*+,;=:@"
 
 
 def _request_for(route: Route, user_id: str) -> tuple[str, str]:
-    """A concrete method and path for a template route; the $default route gets an unknown path."""
+    """A concrete method and path for a template route; the $default route gets an unknown path.
+
+    An object route gets the collection and object id `user_id` (see `_object_path`).
+    """
     if route.path is None:
         return "GET", f"/v1/no-such-route-{user_id}"
-    path = route.path.replace("{user_id}", user_id)
+    path = route.path.replace("{user_id}", user_id).replace("{collection}", user_id).replace("{object_id}", user_id)
     return ("GET" if route.method == "ANY" else route.method), path
+
+
+def _object_path(recipient_id: str) -> str:
+    return f"/v1/objects/{recipient_id}/{recipient_id}"
 
 
 def _send(client: httpx.Client, method: str, path: str, authorization: str | None) -> httpx.Response:
@@ -64,17 +71,22 @@ def test_request_without_valid_secret_key_is_denied_and_invokes_nothing(
     # Then API Gateway answers itself, and the function never ran (a PUT wrote nothing)
     assert_gateway_denial(response, status)
     assert http.get(f"/v1/users/{user_id}").status_code == 404
+    assert http.get(_object_path(user_id)).status_code == 404
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.route_key)
 def test_request_with_valid_secret_key_reaches_the_function(
-    anonymous_http: httpx.Client, api_key_header: str, new_user_id: NewUserId, route: Route
+    anonymous_http: httpx.Client, http: httpx.Client, api_key_header: str, new_user_id: NewUserId, route: Route
 ) -> None:
     # Given a route of the template and a request to it
-    method, path = _request_for(route, new_user_id("auth-ok"))
+    recipient_id = new_user_id("auth-ok")
+    method, path = _request_for(route, recipient_id)
 
     # When it is sent with the secret key
-    response = _send(anonymous_http, method, path, api_key_header)
+    try:
+        response = _send(anonymous_http, method, path, api_key_header)
+    finally:
+        http.delete(_object_path(recipient_id))  # a PUT to an object route set one
 
     # Then the function answered (its answers always carry x-request-id; API Gateway's never do)
     assert response.status_code not in (401, 403), response.text
@@ -86,7 +98,9 @@ def api_key_header(http: httpx.Client) -> str:
     return str(http.headers["Authorization"])
 
 
-@pytest.mark.parametrize("path", ["/v2/users", "/v1/objects/projects/p1", "/v1/users/a/b", "/v1/users/", "/"])
+@pytest.mark.parametrize(
+    "path", ["/v2/users", "/v1/objects", "/v1/objects/projects/p1/x", "/v1/users/a/b", "/v1/users/", "/"]
+)
 def test_request_unknown_route_returns_404_knock_error(http: httpx.Client, path: str) -> None:
     # When a path no route serves is requested
     response = http.get(path)
@@ -102,6 +116,9 @@ def test_request_unknown_route_returns_404_knock_error(http: httpx.Client, path:
         ("POST", "/v1/users/{id}", "DELETE, GET, PUT"),
         ("POST", "/v1/users", "GET"),
         ("DELETE", "/v1/users", "GET"),
+        ("POST", "/v1/objects/projects/{id}", "DELETE, GET, PUT"),
+        ("DELETE", "/v1/objects/projects", "GET"),
+        ("GET", "/v1/objects/projects/bulk/set", "POST"),
     ],
 )
 def test_request_wrong_method_on_known_path_returns_405_with_allow(

@@ -53,6 +53,19 @@ def stored_items(recipients_table: str, dynamodb_client: Any) -> Callable[[], li
 
 
 @pytest.fixture
+def nothing_written(
+    stored_items: Callable[[], list[dict[str, Any]]], dynamodb_requests: list[str]
+) -> Callable[[], None]:
+    """Asserts that the layer sent no request to DynamoDB and the table is still empty."""
+
+    def check() -> None:
+        assert dynamodb_requests == []
+        assert stored_items() == []
+
+    return check
+
+
+@pytest.fixture
 def stored_user(recipients_table: str, dynamodb_client: Any) -> Callable[[str], dict[str, Any] | None]:
     """The raw item of one user (GetItem on `user#<id>`), or None."""
     client = dynamodb_client

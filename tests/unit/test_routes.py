@@ -32,7 +32,13 @@ def test_template_has_a_default_route_for_unrouted_requests() -> None:
         ("/v1/users/a%2Fb", {"GET", "PUT", "DELETE"}),
         ("/v1/users/a/b", set()),
         ("/v1/users/", set()),
-        ("/v1/objects/projects/p1", set()),
+        ("/v1/objects", set()),
+        ("/v1/objects/projects", {"GET"}),
+        ("/v1/objects/projects/p1", {"GET", "PUT", "DELETE"}),
+        ("/v1/objects/projects/bulk", {"GET", "PUT", "DELETE"}),
+        ("/v1/objects/projects/bulk/set", {"POST"}),
+        ("/v1/objects/projects/bulk/delete", {"POST"}),
+        ("/v1/objects/projects/p1/x", set()),
         ("/", set()),
     ],
 )
@@ -42,7 +48,14 @@ def test_allowed_methods_match_path_patterns(path: str, methods: set[str]) -> No
 
 @pytest.mark.parametrize(
     ("method", "path", "allow"),
-    [("PATCH", "/v1/users/user_123", "DELETE, GET, PUT"), ("POST", "/v1/users", "GET"), ("PUT", "/v1/users", "GET")],
+    [
+        ("PATCH", "/v1/users/user_123", "DELETE, GET, PUT"),
+        ("POST", "/v1/users", "GET"),
+        ("PUT", "/v1/users", "GET"),
+        ("POST", "/v1/objects/projects/p1", "DELETE, GET, PUT"),
+        ("PUT", "/v1/objects/projects", "GET"),
+        ("GET", "/v1/objects/projects/bulk/set", "POST"),
+    ],
 )
 def test_unrouted_response_known_path_wrong_method_is_405_with_allow(method: str, path: str, allow: str) -> None:
     response = unrouted_response(method, path)

@@ -1,8 +1,7 @@
 """Bulk identify end to end in-process: the API handler, the queue, bulk_worker and the dead-letter path.
 
-The queue is drained the way Lambda's SQS event source mapping does it (batches of 10, partial
-batch responses, failed messages redelivered), against moto. Faults are injected with botocore
-event hooks on the layer's own DynamoDB client.
+The queue is drained the way Lambda's SQS event source mapping does it (see tests/unit/bulk_queue.py).
+Faults are injected with botocore event hooks on the layer's own DynamoDB client.
 """
 
 from __future__ import annotations
@@ -26,70 +25,14 @@ from functions.bulk_worker.app import lambda_handler as worker_handler
 from recipients.aws import dynamodb
 from recipients.store import get_store
 from tests.conftest import BulkQueues, EventLoader, FakeLambdaContext
+from tests.unit.bulk_queue import deliver, drain, operation, sqs_event
 from tests.unit.knock import assert_knock_error, error_fields, json_body
-
-Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
-
-
-def sqs_event(queue_url: str, messages: list[dict[str, Any]]) -> dict[str, Any]:
-    """The event Lambda's event source mapping builds from received messages."""
-    arn = boto3.client("sqs").get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]
-    return {
-        "Records": [
-            {
-                "messageId": message["MessageId"],
-                "receiptHandle": message["ReceiptHandle"],
-                "body": message["Body"],
-                "attributes": message.get("Attributes", {}),
-                "messageAttributes": {},
-                "md5OfBody": message["MD5OfBody"],
-                "eventSource": "aws:sqs",
-                "eventSourceARN": arn["QueueArn"],
-                "awsRegion": "us-east-1",
-            }
-            for message in messages
-        ]
-    }
-
-
-def deliver(queue_url: str, handler: Handler, context: FakeLambdaContext) -> int:
-    """One receive-invoke-settle round, as the event source mapping does it; returns messages received."""
-    sqs = boto3.client("sqs")
-    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"]).get(
-        "Messages", []
-    )
-    if not messages:
-        return 0
-    result = handler(sqs_event(queue_url, messages), context)
-    failed = {item["itemIdentifier"] for item in result.get("batchItemFailures", [])}
-    for message in messages:
-        if message["MessageId"] in failed:  # back on the queue now instead of after the visibility timeout
-            sqs.change_message_visibility(
-                QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
-            )
-        else:
-            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-    return len(messages)
-
-
-def drain(queues: BulkQueues, context: FakeLambdaContext, rounds: int = 50) -> None:
-    for _ in range(rounds):
-        if not (
-            deliver(queues.url, worker_handler, context) + deliver(queues.dead_letter_url, dead_letter_handler, context)
-        ):
-            return
 
 
 def start(load_event: EventLoader, context: FakeLambdaContext, users: list[Any]) -> dict[str, Any]:
     response = bulk_identify_handler(load_event("bulk_identify", body={"users": users}), context)
     assert response["statusCode"] == 200, response["body"]
     return json_body(response)
-
-
-def operation(operation_id: str) -> dict[str, Any]:
-    found = get_store().get_operation(operation_id, consistent=True)
-    assert found is not None
-    return found.model_dump(by_alias=True)
 
 
 def users(count: int, prefix: str = "u") -> list[dict[str, Any]]:

@@ -29,8 +29,26 @@ def test_fallback_wrong_method_on_user_list_returns_405_with_allow(
 
 
 @pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [("POST", "/v1/objects/projects/p1", "DELETE, GET, PUT"), ("GET", "/v1/objects/projects/bulk/delete", "POST")],
+)
+def test_fallback_wrong_method_on_object_paths_returns_405_with_allow(
+    load_event: EventLoader, lambda_context: FakeLambdaContext, method: str, path: str, allow: str
+) -> None:
+    response = lambda_handler(load_event("fallback", path=path, method=method), lambda_context)
+    assert_knock_error(response, 405, "method_not_allowed")
+    assert response["headers"]["Allow"] == allow
+
+
+@pytest.mark.parametrize(
     ("method", "path"),
-    [("GET", "/v2/users"), ("POST", "/v1/users/a/b"), ("GET", "/"), ("PUT", "/v1/objects/projects/p1")],
+    [
+        ("GET", "/v2/users"),
+        ("POST", "/v1/users/a/b"),
+        ("GET", "/"),
+        ("GET", "/v1/objects"),
+        ("PUT", "/v1/objects/a/b/c"),
+    ],
 )
 def test_fallback_unknown_path_returns_404_without_allow(
     load_event: EventLoader, lambda_context: FakeLambdaContext, method: str, path: str

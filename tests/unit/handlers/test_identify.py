@@ -21,17 +21,6 @@ Items = Callable[[], list[dict[str, Any]]]
 StoredUser = Callable[[str], dict[str, Any] | None]
 
 
-@pytest.fixture
-def nothing_written(stored_items: Items, dynamodb_requests: list[str]) -> Callable[[], None]:
-    """Asserts that the layer sent no request to DynamoDB and the table is still empty."""
-
-    def check() -> None:
-        assert dynamodb_requests == []
-        assert stored_items() == []
-
-    return check
-
-
 def test_identify_new_user_returns_200_and_the_user(
     load_event: EventLoader, lambda_context: FakeLambdaContext, recipients_table: str
 ) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Annotated, Any, cast
 from urllib.parse import quote
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -13,6 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
@@ -41,7 +42,7 @@ STATUS_BY_KIND = {
 
 _ERROR_DESCRIPTIONS = {
     400: "The body is not valid JSON",
-    404: "No such user",
+    404: "No such user, object or bulk operation",
     409: "A concurrent change got in the way; retry",
     415: "The body is not JSON",
     422: "A field breaks a rule; `errors` names each field and why",
@@ -61,6 +62,12 @@ def documented(description: str, model: type[BaseModel] | None = None, status: i
         success["content"] = {JSON: {"model": model}}
     return {status: success, **ERROR_RESPONSES}
 
+
+PageSize = Annotated[int, Query(ge=1, le=50, description="Entries per page, 1-50")]
+AfterCursor = Annotated[str | None, Query(description="Cursor from page_info.after")]
+BeforeCursor = Annotated[str | None, Query(description="Cursor from page_info.before")]
+Include = Annotated[list[str] | None, Query(alias="include[]", description="Accepted; not used yet")]
+"""The query parameters of every list route (Knock's cursor pagination)."""
 
 _ROOT_TYPE_ERRORS = {"model_type", "model_attributes_type", "dict_type", "missing"}
 

@@ -230,6 +230,26 @@ class BulkDeleteRequest(BaseModel):
     user_ids: list[Any] = Field(min_length=1, max_length=MAX_BULK_ROWS, description="1 to 1,000 user ids")
 
 
+class BulkSetObjectsRequest(BaseModel):
+    """Body of `POST /v1/objects/{collection}/bulk/set`. Each row is validated on its own (see bulk.py)."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"example": {"objects": [{"id": "proj_1", "name": "Apollo"}]}}
+    )
+
+    objects: list[Any] = Field(
+        min_length=1, max_length=MAX_BULK_ROWS, description="1 to 1,000 objects (each with an id)"
+    )
+
+
+class BulkDeleteObjectsRequest(BaseModel):
+    """Body of `POST /v1/objects/{collection}/bulk/delete`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    object_ids: list[Any] = Field(min_length=1, max_length=MAX_BULK_ROWS, description="1 to 1,000 object ids")
+
+
 class BulkErrorItem(BaseModel):
     """A row that was not written: Knock's `{id, collection}` plus where it was and why."""
 
@@ -251,8 +271,9 @@ class BulkChunk(BaseModel):
 
     operation_id: str
     chunk_index: int
-    action: Literal["identify", "delete"]
+    action: Literal["identify", "delete", "set_object", "delete_object"]
     rows: list[BulkRow]
+    collection: str | None = Field(None, description="The objects' collection; None for users")
 
     def to_json(self) -> str:
         return jsontext.dumps(self.model_dump())

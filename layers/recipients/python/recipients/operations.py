@@ -15,10 +15,24 @@ from typing import Any, TypeVar
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from recipients.bulk import chunk_rows, error_item, rows_by_id, validate_delete_ids, validate_identify_rows
+from recipients.bulk import (
+    chunk_rows,
+    error_item,
+    rows_by_id,
+    validate_delete_ids,
+    validate_identify_rows,
+    validate_set_object_rows,
+)
 from recipients.errors import ErrorKind, FieldError, RecipientsError
 from recipients.merge import plan_identify
-from recipients.models import BulkChunk, BulkErrorItem, BulkOperation, BulkRow, InlineIdentifyUserRequest
+from recipients.models import (
+    BulkChunk,
+    BulkErrorItem,
+    BulkOperation,
+    BulkRow,
+    InlineIdentifyObjectRequest,
+    InlineIdentifyUserRequest,
+)
 from recipients.observability import logger, metrics
 from recipients.queue import send_chunks
 from recipients.settings import bulk_settings
@@ -40,8 +54,29 @@ def bulk_delete_users(user_ids: list[Any], base_url: str) -> BulkOperation:
     return _start_bulk_operation("users.bulk_delete", "delete", len(user_ids), valid, rejected, base_url)
 
 
+def bulk_set_objects(collection: str, objects: list[Any], base_url: str) -> BulkOperation:
+    valid, rejected = validate_set_object_rows(collection, objects)
+    return _start_bulk_operation(
+        "objects.bulk_set", "set_object", len(objects), valid, rejected, base_url, collection=collection
+    )
+
+
+def bulk_delete_objects(collection: str, object_ids: list[Any], base_url: str) -> BulkOperation:
+    valid, rejected = validate_delete_ids(object_ids, collection)
+    return _start_bulk_operation(
+        "objects.bulk_delete", "delete_object", len(object_ids), valid, rejected, base_url, collection=collection
+    )
+
+
 def _start_bulk_operation(
-    name: str, action: str, total: int, valid: list[BulkRow], rejected: list[BulkErrorItem], base_url: str
+    name: str,
+    action: str,
+    total: int,
+    valid: list[BulkRow],
+    rejected: list[BulkErrorItem],
+    base_url: str,
+    *,
+    collection: str | None = None,
 ) -> BulkOperation:
     """Record the operation (rejected rows already counted), then queue the valid rows in chunks."""
     operation_id = str(uuid.uuid4())
@@ -63,13 +98,19 @@ def _start_bulk_operation(
     retention = bulk_settings().bulk_operation_retention_days
     # an operation that never finishes still expires, a day after a finished one would
     store.create_operation(operation, expires_at=int(time.time()) + (retention + 1) * 86400)
-    chunks = chunk_rows(operation_id, action, valid)
+    chunks = chunk_rows(operation_id, action, valid, collection)
     unsent = send_chunks(chunks)
     for chunk in unsent:
         fail_bulk_chunk(chunk, "could not be queued; send these rows again")
     logger.info(
         "bulk operation started",
-        extra={"operation_id": operation_id, "rows": total, "rejected": len(rejected), "chunks": len(chunks)},
+        extra={
+            "operation_id": operation_id,
+            "operation": name,
+            "rows": total,
+            "rejected": len(rejected),
+            "chunks": len(chunks),
+        },
     )
     metrics.add_metric(name="BulkRowsAccepted", unit=MetricUnit.Count, value=len(valid))
     metrics.add_metric(name="BulkRowsRejected", unit=MetricUnit.Count, value=len(rejected))
@@ -95,7 +136,7 @@ def apply_bulk_chunk(chunk: BulkChunk) -> None:
     """
     groups = rows_by_id(chunk.rows)
     with ThreadPoolExecutor(max_workers=max(1, min(WORKER_THREADS, len(groups)))) as pool:
-        outcomes = [outcome for group in pool.map(partial(_apply_group, chunk.action), groups) for outcome in group]
+        outcomes = [outcome for group in pool.map(partial(_apply_group, chunk), groups) for outcome in group]
     failed = [item for item in outcomes if item is not None]
     succeeded = len(outcomes) - len(failed)
     retention = bulk_settings().bulk_operation_retention_days
@@ -112,7 +153,7 @@ def apply_bulk_chunk(chunk: BulkChunk) -> None:
 def fail_bulk_chunk(chunk: BulkChunk, reason: str) -> None:
     """Count the rows of a chunk that cannot be written (never queued, or dead-lettered) as errors,
     so its operation still ends."""
-    failed = [error_item(row.id, row.index, [FieldError("row", reason)]) for row in chunk.rows]
+    failed = [error_item(row.id, row.index, [FieldError("row", reason)], chunk.collection) for row in chunk.rows]
     retention = bulk_settings().bulk_operation_retention_days
     _retrying(
         lambda: get_store().record_chunk(
@@ -123,24 +164,38 @@ def fail_bulk_chunk(chunk: BulkChunk, reason: str) -> None:
     metrics.add_metric(name="BulkRowsFailed", unit=MetricUnit.Count, value=len(failed))
 
 
-def _apply_group(action: str, rows: list[BulkRow]) -> list[BulkErrorItem | None]:
-    return [_apply_row(action, row) for row in rows]
+def _apply_group(chunk: BulkChunk, rows: list[BulkRow]) -> list[BulkErrorItem | None]:
+    return [_apply_row(chunk, row) for row in rows]
 
 
-def _apply_row(action: str, row: BulkRow) -> BulkErrorItem | None:
+def _apply_row(chunk: BulkChunk, row: BulkRow) -> BulkErrorItem | None:
     """None when the row was written; an error item when it never can be; raises when a retry may help."""
-    store = get_store()
     try:
-        if action == "delete":
-            _retrying(lambda: store.delete_user(row.id))  # a missing user is deleted already: not an error
-        else:
-            plan = plan_identify(InlineIdentifyUserRequest.model_validate({**(row.body or {}), "id": row.id}))
-            _retrying(lambda: store.identify_user(row.id, plan))
+        _retrying(_row_write(chunk, row))
     except RecipientsError as exc:
         if exc.kind is ErrorKind.UNAVAILABLE:
             raise
-        return error_item(row.id, row.index, exc.errors or [FieldError("row", exc.message)])
+        return error_item(row.id, row.index, exc.errors or [FieldError("row", exc.message)], chunk.collection)
     return None
+
+
+def _row_write(chunk: BulkChunk, row: BulkRow) -> Callable[[], object]:
+    """The one store call that applies a row. A missing user or object is deleted already: not an error."""
+    store = get_store()
+    if chunk.action == "delete":
+        return partial(store.delete_user, row.id)
+    if chunk.action == "identify":
+        plan = plan_identify(InlineIdentifyUserRequest.model_validate({**(row.body or {}), "id": row.id}))
+        return partial(store.identify_user, row.id, plan)
+    collection = chunk.collection
+    if collection is None:
+        raise RecipientsError.invalid_field("collection", "an object row needs its collection")
+    if chunk.action == "delete_object":
+        return partial(store.delete_object, collection, row.id)
+    body = {**(row.body or {}), "id": row.id, "collection": collection}
+    return partial(
+        store.set_object, collection, row.id, plan_identify(InlineIdentifyObjectRequest.model_validate(body))
+    )
 
 
 def _retrying(write: Callable[[], T]) -> T:

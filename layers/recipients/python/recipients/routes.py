@@ -24,6 +24,10 @@ API_ROUTES: dict[str, frozenset[str]] = {
     "/v1/bulk_operations/{operation_id}": frozenset({"GET"}),
     "/v1/workflows/{workflow_key}/trigger": frozenset({"POST"}),
     "/v1/workflows/{workflow_key}/cancel": frozenset({"POST"}),
+    "/v1/objects/{collection}": frozenset({"GET"}),
+    "/v1/objects/{collection}/{object_id}": frozenset({"GET", "PUT", "DELETE"}),
+    "/v1/objects/{collection}/bulk/set": frozenset({"POST"}),
+    "/v1/objects/{collection}/bulk/delete": frozenset({"POST"}),
 }
 
 _PATTERNS = [

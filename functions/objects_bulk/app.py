@@ -1,0 +1,39 @@
+"""POST /v1/objects/{collection}/bulk/set and /bulk/delete: validate every row, record the operation, queue the rest."""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
+
+from recipients import operations
+from recipients.http import documented, http_entrypoint, json_response, make_app, request_base_url
+from recipients.models import BulkDeleteObjectsRequest, BulkOperation, BulkSetObjectsRequest, ObjectCollectionPath
+
+app = make_app()
+
+
+@app.post(
+    "/v1/objects/<collection>/bulk/set",
+    summary="Set up to 1,000 objects of a collection",
+    description="Answers at once with a queued BulkOperation; invalid rows are in error_items with the reason.",
+    responses=documented("The bulk operation", BulkOperation),
+)
+def bulk_set_objects(collection: ObjectCollectionPath, body: Annotated[BulkSetObjectsRequest, Body()]) -> Response[Any]:
+    return json_response(200, operations.bulk_set_objects(collection, body.objects, request_base_url(app)).to_json())
+
+
+@app.post(
+    "/v1/objects/<collection>/bulk/delete",
+    summary="Delete up to 1,000 objects of a collection",
+    description="Answers at once with a queued BulkOperation. Ids that do not exist count as deleted.",
+    responses=documented("The bulk operation", BulkOperation),
+)
+def bulk_delete_objects(
+    collection: ObjectCollectionPath, body: Annotated[BulkDeleteObjectsRequest, Body()]
+) -> Response[Any]:
+    return json_response(
+        200, operations.bulk_delete_objects(collection, body.object_ids, request_base_url(app)).to_json()
+    )
+
+
+lambda_handler = http_entrypoint(app)
