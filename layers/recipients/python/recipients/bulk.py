@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from recipients import jsontext
-from recipients.errors import FieldError, RecipientsError
+from recipients.errors import FieldError, RecipientsError, field_errors
 from recipients.merge import plan_identify
 from recipients.models import (
     BulkChunk,
@@ -70,8 +70,7 @@ def _validate_rows(
             request = parse(row)
             plan_identify(request)
         except ValidationError as exc:
-            errors = [FieldError(".".join(str(p) for p in e["loc"]) or "row", _reason(e["msg"])) for e in exc.errors()]
-            rejected.append(error_item(row.get("id"), index, errors, collection))
+            rejected.append(error_item(row.get("id"), index, field_errors(exc.errors()), collection))
             continue
         except RecipientsError as exc:
             errors = exc.errors or [FieldError("row", exc.message)]
@@ -149,7 +148,3 @@ def _chunk(operation_id: str, action: str, collection: str | None, index: int, r
     return BulkChunk.model_validate(
         {"operation_id": operation_id, "chunk_index": index, "action": action, "rows": rows, "collection": collection}
     )
-
-
-def _reason(message: str) -> str:
-    return message.removeprefix("Value error, ")

@@ -7,12 +7,13 @@ raising; those are sent again, and if some still fail the caller gets a retryabl
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from functools import partial
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
 from recipients.aws import events
+from recipients.batching import batches
 from recipients.errors import RecipientsError
 from recipients.observability import logger
 from recipients.settings import workflow_settings
@@ -34,22 +35,9 @@ def event_size(detail_type: str, detail: str) -> int:
 
 def publish(detail_type: str, details: list[str]) -> None:
     """Put one event per detail (JSON text) on the workflow bus, in order, or raise a retryable error."""
-    for batch in _batches(detail_type, details):
+    size_of = partial(event_size, detail_type)
+    for batch in batches(details, size_of, max_items=MAX_BATCH_ENTRIES, max_bytes=MAX_EVENT_BYTES):
         _put(detail_type, batch)
-
-
-def _batches(detail_type: str, details: list[str]) -> Iterator[list[str]]:
-    batch: list[str] = []
-    size = 0
-    for detail in details:
-        length = event_size(detail_type, detail)
-        if batch and (len(batch) == MAX_BATCH_ENTRIES or size + length > MAX_EVENT_BYTES):
-            yield batch
-            batch, size = [], 0
-        batch.append(detail)
-        size += length
-    if batch:
-        yield batch
 
 
 def _put(detail_type: str, details: list[str]) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 
 class ErrorKind(Enum):
@@ -23,6 +25,19 @@ class ErrorKind(Enum):
 class FieldError:
     field: str
     message: str
+
+
+def field_errors(errors: Iterable[Mapping[str, Any]], prefix: str = "") -> list[FieldError]:
+    """pydantic's error dicts (`ValidationError.errors()`) as FieldErrors named `<prefix>.<location>`.
+
+    An error on the whole value (empty location) is named after `prefix`, or "row" without one.
+    """
+    converted = []
+    for error in errors:
+        location = ".".join(str(part) for part in error["loc"])
+        name = f"{prefix}.{location}" if prefix and location else location or prefix or "row"
+        converted.append(FieldError(name, str(error["msg"]).removeprefix("Value error, ")))
+    return converted
 
 
 @dataclass

@@ -37,7 +37,7 @@ from recipients.observability import logger, metrics
 from recipients.queue import send_chunks
 from recipients.settings import bulk_settings
 from recipients.store import get_store
-from recipients.validation import now_timestamp
+from recipients.validation import expires_in, now_timestamp
 
 WRITE_ATTEMPTS = 5
 T = TypeVar("T")
@@ -97,7 +97,7 @@ def _start_bulk_operation(
     store = get_store()
     retention = bulk_settings().bulk_operation_retention_days
     # an operation that never finishes still expires, a day after a finished one would
-    store.create_operation(operation, expires_at=int(time.time()) + (retention + 1) * 86400)
+    store.create_operation(operation, expires_at=expires_in(retention + 1))
     chunks = chunk_rows(operation_id, action, valid, collection)
     unsent = send_chunks(chunks)
     for chunk in unsent:

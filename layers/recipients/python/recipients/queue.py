@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import ClientError
 
 from recipients.aws import sqs
+from recipients.batching import batches
 from recipients.bulk import MAX_MESSAGE_BYTES
 from recipients.models import BulkChunk
 from recipients.observability import logger
@@ -34,18 +35,10 @@ def send_chunks(chunks: list[BulkChunk]) -> list[BulkChunk]:
 
 
 def _batches(chunks: list[BulkChunk]) -> Iterator[list[tuple[BulkChunk, str]]]:
-    batch: list[tuple[BulkChunk, str]] = []
-    size = 0
-    for chunk in chunks:
-        text = chunk.to_json()
-        length = len(text.encode())
-        if batch and (len(batch) == MAX_BATCH_ENTRIES or size + length > MAX_MESSAGE_BYTES):
-            yield batch
-            batch, size = [], 0
-        batch.append((chunk, text))
-        size += length
-    if batch:
-        yield batch
+    messages = [(chunk, chunk.to_json()) for chunk in chunks]
+    return batches(
+        messages, lambda message: len(message[1].encode()), max_items=MAX_BATCH_ENTRIES, max_bytes=MAX_MESSAGE_BYTES
+    )
 
 
 def _send_batch(batch: list[tuple[BulkChunk, str]]) -> list[BulkChunk]:

@@ -50,7 +50,7 @@ from recipients.models import (
     WorkflowRun,
 )
 from recipients.observability import logger
-from recipients.validation import check_id, now_timestamp
+from recipients.validation import check_id, expires_in, now_timestamp
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -64,7 +64,6 @@ CANCEL_PREFIX = "cancel#"
 BATCH_GET_KEYS = 100
 SKIPPED_BYTES = 300_000
 """Listed skipped recipients a run keeps; skipped_count stays exact beyond it."""
-FINAL_STATUSES = ("completed", "failed")
 ERROR_ITEMS_BYTES = 300_000
 """Listed error items an operation keeps at creation; error_count stays exact beyond it."""
 LIST_INDEX = "by_list"
@@ -539,7 +538,7 @@ class Store:
                 ExpressionAttributeValues={
                     ":final": {"S": status},
                     ":now": {"S": now},
-                    ":expires": {"N": str(_expiry(days=retention_days))},
+                    ":expires": {"N": str(expires_in(retention_days))},
                     ":queued": {"S": "queued"},
                     ":processing": {"S": "processing"},
                 },
@@ -559,10 +558,6 @@ def _within(budget: int, items: list[BulkErrorItem] | list[SkippedRecipient]) ->
             break
         texts.append(text)
     return texts
-
-
-def _expiry(days: int) -> int:
-    return int(time.time()) + days * 86400
 
 
 def _operation_from_item(item: dict[str, Any]) -> BulkOperation:

@@ -6,6 +6,7 @@ pydantic turns those ValueErrors into field errors, so every rejection names the
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -124,6 +125,11 @@ def format_timestamp(moment: datetime) -> str:
 
 def now_timestamp() -> str:
     return format_timestamp(datetime.now(UTC))
+
+
+def expires_in(days: int) -> int:
+    """The epoch second `days` from now: a value for DynamoDB's TTL attribute."""
+    return int(time.time()) + days * 86400
 
 
 def nesting_depth(value: object) -> int:

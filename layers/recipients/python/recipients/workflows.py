@@ -7,7 +7,6 @@ reference are looked up, the run is recorded and its `workflow.triggered` event(
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +17,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import ValidationError
 
 from recipients import bus, jsontext
-from recipients.errors import FieldError, RecipientsError
+from recipients.errors import FieldError, RecipientsError, field_errors
 from recipients.merge import UpdatePlan, plan_identify
 from recipients.models import (
     CancelWorkflowRequest,
@@ -32,7 +31,7 @@ from recipients.models import (
 from recipients.observability import logger, metrics
 from recipients.settings import workflow_settings
 from recipients.store import get_store
-from recipients.validation import check_collection, check_id, now_timestamp
+from recipients.validation import check_collection, check_id, expires_in, now_timestamp
 
 TRIGGERED = "workflow.triggered"
 CANCELLED = "workflow.cancelled"
@@ -80,7 +79,7 @@ def parse_recipient(value: Any, field: str) -> Recipient:
         request = model.model_validate(body)
         plan = plan_identify(request)
     except ValidationError as exc:
-        raise RecipientsError.invalid([_field_error(field, error) for error in exc.errors()]) from exc
+        raise RecipientsError.invalid(field_errors(exc.errors(), prefix=field)) from exc
     except RecipientsError as exc:
         raise RecipientsError.invalid(
             [FieldError(f"{field}.{error.field}", error.message) for error in exc.errors], code=exc.code
@@ -108,8 +107,12 @@ def trigger_workflow(workflow_key: str, request: TriggerWorkflowRequest) -> str:
     store = get_store()
     inline = [entry for entry in [*recipients, *([actor] if actor else [])] if entry.plan is not None]
     inline_refs = {entry.ref for entry in inline}
-    actor_is_referenced = actor is not None and actor.plan is None and actor.ref not in inline_refs
-    if actor_is_referenced and actor is not None and store.missing_recipients([actor.ref]):
+    referenced_actor = actor.ref if actor is not None and actor.plan is None else None
+    if (
+        referenced_actor is not None
+        and referenced_actor not in inline_refs
+        and store.missing_recipients([referenced_actor])
+    ):
         raise RecipientsError.invalid([FieldError("actor", "is not an identified user or object")], "actor_missing")
 
     _identify_all(inline)
@@ -139,7 +142,7 @@ def trigger_workflow(workflow_key: str, request: TriggerWorkflowRequest) -> str:
         inserted_at=event_base["triggered_at"],
     )
     retention = workflow_settings().workflow_run_retention_days
-    store.record_run(run, skipped_count=len(skipped), expires_at=int(time.time()) + retention * 86400)
+    store.record_run(run, skipped_count=len(skipped), expires_at=expires_in(retention))
     event_base["skipped_count"] = len(skipped)
     bus.publish(TRIGGERED, triggered_events(event_base, [entry.to_wire() for entry in included]))
     logger.info(
@@ -248,8 +251,3 @@ def _checked(check: Callable[[str], str], value: str, field: str) -> str:
         return check(value)
     except ValueError as exc:
         raise RecipientsError.invalid_field(field, str(exc)) from exc
-
-
-def _field_error(prefix: str, error: Any) -> FieldError:
-    location = ".".join(str(part) for part in error["loc"])
-    return FieldError(f"{prefix}.{location}" if location else prefix, str(error["msg"]).removeprefix("Value error, "))
