@@ -64,7 +64,8 @@ def count_requests() -> dict[str, dict[str, int]]:
             TableName=_FAKE_AWS["RECIPIENTS_TABLE_NAME"], **{key: properties[key] for key in keys}
         )
         for index in range(30):
-            service.identify_user(f"seed-{index}", IdentifyUserRequest.model_validate({"name": "seed"}))
+            seed_id, seed = f"seed-{index}", IdentifyUserRequest.model_validate({"name": "seed"})
+            service.identify_user(seed_id, service.check_identify_user(seed_id, seed))
 
         calls: Counter[str] = Counter()
 
@@ -75,7 +76,7 @@ def count_requests() -> dict[str, dict[str, int]]:
         user_id = f"bench-{uuid.uuid4().hex[:8]}"
         body = IdentifyUserRequest.model_validate({"email": "ada@example.com", "plan": "pro", "prefs": {"a": 1}})
         operations: dict[str, Callable[[], object]] = {
-            "identify": lambda: service.identify_user(user_id, body),
+            "identify": lambda: service.identify_user(user_id, service.check_identify_user(user_id, body)),
             "get": lambda: service.get_user(user_id),
             "list_page": lambda: service.list_users(10, None, None),
             "delete": lambda: service.delete_user(user_id),

@@ -24,7 +24,10 @@ def build_openapi() -> str:
     merged = OpenAPIMerge(
         title="Recipients API",
         version="1.0.0",
-        description="Knock-compatible recipients API (users). Authenticate with `Authorization: Bearer sk_...`.",
+        description=(
+            "Knock-compatible recipients API: users, objects and workflow triggers. "
+            "Authenticate with `Authorization: Bearer sk_...`."
+        ),
         servers=[Server(url="http://127.0.0.1:3000", description="make run")],
         security_schemes={"bearer": {"type": "http", "scheme": "bearer"}},  # type: ignore[dict-item]
         security=[{"bearer": []}],

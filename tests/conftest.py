@@ -33,6 +33,7 @@ os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "recipients")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Recipients")
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 os.environ.setdefault("RECIPIENTS_TABLE_NAME", "recipients-test")
+os.environ.setdefault("IDEMPOTENCY_TABLE_NAME", "idempotency-test")
 os.environ.setdefault("API_KEY_HASHES_PARAMETER", parameter_defaults()["ApiKeyHashesParameterName"])
 
 import boto3  # noqa: E402
@@ -45,6 +46,7 @@ from recipients.aws import events, sqs  # noqa: E402
 from recipients.settings import (  # noqa: E402
     auth_settings,
     bulk_settings,
+    idempotency_settings,
     queue_settings,
     table_settings,
     workflow_settings,
@@ -75,6 +77,7 @@ def _clear_caches() -> None:
     sqs.cache_clear()
     events.cache_clear()
     workflow_settings.cache_clear()
+    idempotency_settings.cache_clear()
     get_store.cache_clear()
     parameters.clear_caches()
 
@@ -93,20 +96,30 @@ def aws() -> Iterator[None]:
         yield
 
 
-@pytest.fixture
-def recipients_table(aws: None) -> str:
-    """The recipients table, created from RecipientsTable's Properties in template.yaml."""
-    properties = resources_of_type("AWS::DynamoDB::Table")["RecipientsTable"]["Properties"]
+def _create_table(logical_id: str, name: str) -> str:
+    """A table of template.yaml, created in moto from its Properties."""
+    properties = resources_of_type("AWS::DynamoDB::Table")[logical_id]["Properties"]
     schema = {
         key: copy.deepcopy(properties[key])
         for key in ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "LocalSecondaryIndexes")
         if key in properties
     }
-    name = os.environ["RECIPIENTS_TABLE_NAME"]
     _client("dynamodb").create_table(
         TableName=name, BillingMode=properties.get("BillingMode", "PAY_PER_REQUEST"), **schema
     )
     return name
+
+
+@pytest.fixture
+def recipients_table(aws: None) -> str:
+    """The recipients table, created from RecipientsTable's Properties in template.yaml."""
+    return _create_table("RecipientsTable", os.environ["RECIPIENTS_TABLE_NAME"])
+
+
+@pytest.fixture
+def idempotency_table(aws: None) -> str:
+    """The table of Idempotency-Key records, created from IdempotencyTable's Properties in template.yaml."""
+    return _create_table("IdempotencyTable", os.environ["IDEMPOTENCY_TABLE_NAME"])
 
 
 @dataclass(frozen=True)
@@ -210,8 +223,12 @@ def _load_event(
           a str replaces the raw path as given (already encoded).
     query: {"page_size": "5", "include[]": ["a", "b"]} rewrites the query string and its parameters.
     headers: merged in (lower-case names); a None value removes that header.
+    Like API Gateway and the knockapi SDK, each call gets its own request id and Idempotency-Key.
     """
     event: dict[str, Any] = json.loads((EVENTS_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    event["requestContext"]["requestId"] = str(uuid.uuid4())
+    if "idempotency-key" in event["headers"]:
+        event["headers"]["idempotency-key"] = f"stainless-python-retry-{uuid.uuid4()}"
     if body is not _KEEP:
         event["body"] = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
         event["isBase64Encoded"] = False

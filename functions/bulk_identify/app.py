@@ -6,7 +6,8 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from recipients import operations
-from recipients.http import documented, http_entrypoint, json_response, make_app, request_base_url
+from recipients.http import documented, http_entrypoint, idempotent_json_response, make_app, request_base_url
+from recipients.idempotency import IdempotencyKeyHeader
 from recipients.models import BulkIdentifyRequest, BulkOperation
 
 app = make_app()
@@ -17,9 +18,15 @@ app = make_app()
     summary="Identify up to 1,000 users",
     description="Answers at once with a queued BulkOperation; invalid rows are in error_items with the reason.",
     responses=documented("The bulk operation", BulkOperation),
+    openapi_extensions={"x-idempotent": True},
 )
-def bulk_identify(body: Annotated[BulkIdentifyRequest, Body()]) -> Response[Any]:
-    return json_response(200, operations.bulk_identify_users(body.users, request_base_url(app)).to_json())
+def bulk_identify(
+    body: Annotated[BulkIdentifyRequest, Body()], idempotency_key: IdempotencyKeyHeader = None
+) -> Response[Any]:
+    def identify_all() -> str:
+        return operations.bulk_identify_users(body.users, request_base_url(app)).to_json()
+
+    return idempotent_json_response(app, "bulk_identify", idempotency_key, {"body": body}, identify_all)
 
 
 lambda_handler = http_entrypoint(app)

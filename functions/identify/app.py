@@ -6,7 +6,8 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from recipients import service
-from recipients.http import documented, http_entrypoint, json_response, make_app
+from recipients.http import documented, http_entrypoint, idempotent_json_response, make_app
+from recipients.idempotency import IdempotencyKeyHeader
 from recipients.models import IdentifyUserRequest, RecipientIdPath, User
 
 app = make_app()
@@ -17,9 +18,19 @@ app = make_app()
     summary="Identify a user",
     description="Creates the user or merges the properties sent into it (shallow: each key is replaced whole).",
     responses=documented("The user after the merge", User),
+    openapi_extensions={"x-idempotent": True},
 )
-def identify_user(user_id: RecipientIdPath, body: Annotated[IdentifyUserRequest, Body()]) -> Response[Any]:
-    return json_response(200, service.identify_user(user_id, body).to_json())
+def identify_user(
+    user_id: RecipientIdPath,
+    body: Annotated[IdentifyUserRequest, Body()],
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response[Any]:
+    plan = service.check_identify_user(user_id, body)
+
+    def identify() -> str:
+        return service.identify_user(user_id, plan).to_json()
+
+    return idempotent_json_response(app, "identify", idempotency_key, {"user_id": user_id, "body": body}, identify)
 
 
 lambda_handler = http_entrypoint(app)

@@ -6,7 +6,8 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from recipients import jsontext, workflows
-from recipients.http import documented, http_entrypoint, json_response, make_app
+from recipients.http import documented, http_entrypoint, idempotent_json_response, make_app
+from recipients.idempotency import IdempotencyKeyHeader
 from recipients.models import TriggerWorkflowRequest, WorkflowKeyPath, WorkflowRunResponse
 
 app = make_app()
@@ -20,10 +21,20 @@ app = make_app()
         "workflow.triggered event on the bus. Recipients given by id that do not exist are skipped."
     ),
     responses=documented("The run", WorkflowRunResponse),
+    openapi_extensions={"x-idempotent": True},
 )
-def trigger_workflow(workflow_key: WorkflowKeyPath, body: Annotated[TriggerWorkflowRequest, Body()]) -> Response[Any]:
-    run_id = workflows.trigger_workflow(workflow_key, body)
-    return json_response(200, jsontext.dumps({"workflow_run_id": run_id}))
+def trigger_workflow(
+    workflow_key: WorkflowKeyPath,
+    body: Annotated[TriggerWorkflowRequest, Body()],
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> Response[Any]:
+    trigger = workflows.check_trigger(workflow_key, body)
+
+    def run() -> str:
+        return jsontext.dumps({"workflow_run_id": workflows.trigger_workflow(trigger)})
+
+    request = {"workflow_key": workflow_key, "body": body}
+    return idempotent_json_response(app, "trigger", idempotency_key, request, run)
 
 
 lambda_handler = http_entrypoint(app)

@@ -245,3 +245,27 @@ def test_trigger_with_a_bad_inline_recipient_raises_unprocessable_entity(knock: 
     assert raised.value.body["errors"][0]["field"] == "recipients.1.email"  # type: ignore[index]
     with pytest.raises(knockapi.NotFoundError):
         knock.users.get(inline)
+
+
+def test_trigger_repeated_with_an_idempotency_key_returns_the_same_run(knock: Knock, new_user_id: NewUserId) -> None:
+    inline, key = new_user_id("sdk-idem-inline"), new_user_id("sdk-idem-key")
+    recipients: list[str | dict[str, object]] = [{"id": inline, "name": "x"}]
+
+    first = knock.workflows.trigger("new-comment", recipients=recipients, idempotency_key=key)
+    replayed = knock.workflows.with_raw_response.trigger("new-comment", recipients=recipients, idempotency_key=key)
+
+    assert replayed.parse().workflow_run_id == first.workflow_run_id
+    assert replayed.headers["idempotent-replayed"] == "true"
+    assert replayed.headers["original-x-request-id"] != replayed.headers["x-request-id"]
+    with pytest.raises(knockapi.UnprocessableEntityError) as raised:
+        knock.workflows.trigger("new-comment", recipients=[inline], idempotency_key=key)
+    assert raised.value.body["code"] == "idempotency_key_reused"  # type: ignore[index]
+
+
+def test_sdk_calls_each_get_their_own_idempotency_key(knock: Knock, new_user_id: NewUserId) -> None:
+    # The SDK sends a fresh Idempotency-Key on every call: repeated identifies all take effect
+    user_id = new_user_id("sdk-idem-auto")
+    knock.users.update(user_id, name="First")
+    knock.users.update(user_id, name="Second")
+
+    assert knock.users.get(user_id).name == "Second"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -54,12 +56,13 @@ def stored_items(recipients_table: str, dynamodb_client: Any) -> Callable[[], li
 
 @pytest.fixture
 def nothing_written(
-    stored_items: Callable[[], list[dict[str, Any]]], dynamodb_requests: list[str]
+    stored_items: Callable[[], list[dict[str, Any]]], dynamodb_requests: list[str], idempotency_requests: list[str]
 ) -> Callable[[], None]:
-    """Asserts that the layer sent no request to DynamoDB and the table is still empty."""
+    """Asserts that the layer sent no request to either table and the recipients table is still empty."""
 
     def check() -> None:
         assert dynamodb_requests == []
+        assert idempotency_requests == []
         assert stored_items() == []
 
     return check
@@ -76,21 +79,35 @@ def stored_user(recipients_table: str, dynamodb_client: Any) -> Callable[[str], 
     return get
 
 
-@pytest.fixture
-def dynamodb_requests() -> Iterator[list[str]]:
-    """The operation names of every request the layer's DynamoDB client sends, retries included."""
+def _requests_to(table: str) -> Iterator[list[str]]:
+    """The operation names of every request the layer's DynamoDB client sends to `table`, retries included."""
     from recipients.aws import dynamodb
 
     sent: list[str] = []
 
     def record(request: Any, **_: Any) -> None:
-        target = request.headers.get("X-Amz-Target", b"")
-        sent.append((target.decode() if isinstance(target, bytes) else target).rpartition(".")[2])
+        body = json.loads(request.body or b"{}")
+        if table in {body.get("TableName"), *body.get("RequestItems", {})}:
+            target = request.headers.get("X-Amz-Target", b"")
+            sent.append((target.decode() if isinstance(target, bytes) else target).rpartition(".")[2])
 
     # First, so it runs before moto answers the request (the first handler to answer stops the chain).
-    dynamodb.meta.events.register_first("before-send.dynamodb", record, unique_id="tests.dynamodb_requests")
+    unique_id = f"tests.dynamodb_requests.{table}"
+    dynamodb.meta.events.register_first("before-send.dynamodb", record, unique_id=unique_id)
     yield sent
-    dynamodb.meta.events.unregister("before-send.dynamodb", unique_id="tests.dynamodb_requests")
+    dynamodb.meta.events.unregister("before-send.dynamodb", unique_id=unique_id)
+
+
+@pytest.fixture
+def dynamodb_requests() -> Iterator[list[str]]:
+    """Requests to the recipients table."""
+    yield from _requests_to(os.environ["RECIPIENTS_TABLE_NAME"])
+
+
+@pytest.fixture
+def idempotency_requests() -> Iterator[list[str]]:
+    """Requests to the table of Idempotency-Key records."""
+    yield from _requests_to(os.environ["IDEMPOTENCY_TABLE_NAME"])
 
 
 class _CurrentStdout:

@@ -112,7 +112,12 @@ def _function_for(path: Path, event: dict[str, Any]) -> str:
 
 @pytest.mark.parametrize("path", EVENT_FILES, ids=[path.stem for path in EVENT_FILES])
 def test_event_file_runs_with_its_function_and_gets_no_server_error(
-    path: Path, recipients_table: str, bulk_queues: BulkQueues, workflow_bus: WorkflowBus, lambda_context: Any
+    path: Path,
+    recipients_table: str,
+    idempotency_table: str,
+    bulk_queues: BulkQueues,
+    workflow_bus: WorkflowBus,
+    lambda_context: Any,
 ) -> None:
     # Given the sample's function, as template.yaml wires it, and the key the samples carry
     boto3.client("ssm").put_parameter(

@@ -9,14 +9,20 @@ import pytest
 
 from recipients import service
 from recipients.errors import ErrorKind, RecipientsError
-from recipients.models import IdentifyUserRequest
+from recipients.models import IdentifyUserRequest, User
 
 
-def test_identify_user_body_id_different_from_path_is_invalid_and_writes_nothing(
+def identify(user_id: str, body: dict[str, Any]) -> User:
+    return service.identify_user(
+        user_id, service.check_identify_user(user_id, IdentifyUserRequest.model_validate(body))
+    )
+
+
+def test_check_identify_user_body_id_different_from_path_is_invalid_and_writes_nothing(
     stored_items: Callable[[], list[dict[str, Any]]], dynamodb_requests: list[str]
 ) -> None:
     with pytest.raises(RecipientsError) as caught:
-        service.identify_user("user_1", IdentifyUserRequest.model_validate({"id": "user_2", "name": "Ada"}))
+        service.check_identify_user("user_1", IdentifyUserRequest.model_validate({"id": "user_2", "name": "Ada"}))
     assert caught.value.kind is ErrorKind.INVALID
     assert [error.field for error in caught.value.errors] == ["id"]
     assert dynamodb_requests == []
@@ -24,23 +30,23 @@ def test_identify_user_body_id_different_from_path_is_invalid_and_writes_nothing
 
 
 def test_identify_user_body_id_equal_to_path_is_accepted(recipients_table: str) -> None:
-    user = service.identify_user("user_1", IdentifyUserRequest.model_validate({"id": "user_1", "name": "Ada"}))
+    user = identify("user_1", {"id": "user_1", "name": "Ada"})
     assert (user.id, user.name, user.model_extra) == ("user_1", "Ada", {})
 
 
-def test_identify_user_properties_too_large_writes_nothing(
+def test_check_identify_user_properties_too_large_writes_nothing(
     stored_items: Callable[[], list[dict[str, Any]]], dynamodb_requests: list[str]
 ) -> None:
     with pytest.raises(RecipientsError) as caught:
-        service.identify_user("user_1", IdentifyUserRequest.model_validate({"blob": "x" * 300_000}))
+        service.check_identify_user("user_1", IdentifyUserRequest.model_validate({"blob": "x" * 300_000}))
     assert caught.value.code == "properties_too_large"
     assert dynamodb_requests == []
     assert stored_items() == []
 
 
 def test_get_user_returns_the_merged_user(recipients_table: str) -> None:
-    service.identify_user("user_1", IdentifyUserRequest.model_validate({"name": "Ada", "plan": "pro"}))
-    service.identify_user("user_1", IdentifyUserRequest.model_validate({"plan": "team"}))
+    identify("user_1", {"name": "Ada", "plan": "pro"})
+    identify("user_1", {"plan": "team"})
     user = service.get_user("user_1")
     assert (user.name, user.model_extra) == ("Ada", {"plan": "team"})
 
@@ -59,7 +65,7 @@ def test_delete_user_unknown_user_raises_not_found(recipients_table: str) -> Non
 
 
 def test_delete_user_existing_user_is_gone_afterwards(recipients_table: str) -> None:
-    service.identify_user("user_1", IdentifyUserRequest.model_validate({"name": "Ada"}))
+    identify("user_1", {"name": "Ada"})
     service.delete_user("user_1")
     with pytest.raises(RecipientsError) as caught:
         service.get_user("user_1")
@@ -75,7 +81,7 @@ def test_list_users_after_and_before_together_is_invalid(recipients_table: str, 
 
 def test_list_users_page_info_echoes_page_size_and_cursors(recipients_table: str) -> None:
     for index in range(3):
-        service.identify_user(f"user_{index}", IdentifyUserRequest.model_validate({}))
+        identify(f"user_{index}", {})
     page = service.list_users(2, after=None, before=None)
     assert len(page.entries) == 2
     assert (page.page_info.page_size, page.page_info.before) == (2, None)

@@ -28,6 +28,8 @@ from tests.conftest import BulkQueues, EventLoader, FakeLambdaContext
 from tests.unit.bulk_queue import deliver, drain, operation, sqs_event
 from tests.unit.knock import assert_knock_error, error_fields, json_body
 
+pytestmark = pytest.mark.usefixtures("idempotency_table")  # identify, bulk identify and trigger keep keys
+
 
 def start(load_event: EventLoader, context: FakeLambdaContext, users: list[Any]) -> dict[str, Any]:
     response = bulk_identify_handler(load_event("bulk_identify", body={"users": users}), context)

@@ -12,6 +12,8 @@ from recipients.models import User
 from tests.conftest import EventLoader, FakeLambdaContext
 from tests.unit.knock import assert_knock_error, error_fields, json_body
 
+pytestmark = pytest.mark.usefixtures("idempotency_table")  # identify, bulk identify and trigger keep keys
+
 
 @pytest.fixture
 def identified(load_event: EventLoader, lambda_context: FakeLambdaContext, recipients_table: str) -> dict[str, Any]:

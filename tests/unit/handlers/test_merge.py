@@ -19,7 +19,7 @@ StoredUser = Callable[[str], dict[str, Any] | None]
 
 
 def identify(user_id: str, body: dict[str, Any]) -> None:
-    service.identify_user(user_id, IdentifyUserRequest.model_validate(body))
+    service.identify_user(user_id, service.check_identify_user(user_id, IdentifyUserRequest.model_validate(body)))
 
 
 def merge(load_event: EventLoader, context: FakeLambdaContext, user_id: str, body: Any) -> dict[str, Any]:

@@ -17,6 +17,8 @@ from recipients.models import RecipientObject
 from tests.conftest import EventLoader, FakeLambdaContext
 from tests.unit.knock import assert_knock_error, error_fields, json_body, json_lines
 
+pytestmark = pytest.mark.usefixtures("idempotency_table")  # identify, bulk identify and trigger keep keys
+
 Items = Callable[[], list[dict[str, Any]]]
 StoredObject = Callable[[str, str], dict[str, Any] | None]
 

@@ -18,6 +18,8 @@ from recipients.workflows import triggered_events
 from tests.conftest import EventLoader, FakeLambdaContext, WorkflowBus
 from tests.unit.knock import assert_knock_error, error_fields, json_body
 
+pytestmark = pytest.mark.usefixtures("idempotency_table")  # identify, bulk identify and trigger keep keys
+
 StoredItems = Callable[[], list[dict[str, Any]]]
 
 
@@ -43,7 +45,7 @@ def cancel(
 
 
 def identify(user_id: str, body: dict[str, Any]) -> None:
-    service.identify_user(user_id, IdentifyUserRequest.model_validate(body))
+    service.identify_user(user_id, service.check_identify_user(user_id, IdentifyUserRequest.model_validate(body)))
 
 
 def test_trigger_identifies_inline_recipients_skips_unknown_ids_and_puts_one_event(
@@ -123,7 +125,8 @@ def test_inline_recipients_are_written_before_the_run_is_recorded_and_its_event_
         dynamodb.meta.events.unregister("before-send.dynamodb", unique_id="order")
 
     assert response["statusCode"] == 200
-    assert sent == ["UpdateItem"] * 20 + ["BatchGetItem", "PutItem", "PutEvents"]
+    # The Idempotency-Key record is taken first (PutItem) and completed last (UpdateItem)
+    assert sent == ["PutItem"] + ["UpdateItem"] * 20 + ["BatchGetItem", "PutItem", "PutEvents", "UpdateItem"]
 
 
 def test_deleted_user_is_skipped_as_a_recipient(

@@ -22,6 +22,7 @@ from pydantic import BaseModel
 
 from recipients import jsontext
 from recipients.errors import ErrorKind, FieldError, RecipientsError
+from recipients.idempotency import run_once
 from recipients.models import ErrorBody
 from recipients.observability import logger, metrics, tracer
 
@@ -43,7 +44,7 @@ STATUS_BY_KIND = {
 _ERROR_DESCRIPTIONS = {
     400: "The body is not valid JSON",
     404: "No such user, object or bulk operation",
-    409: "A concurrent change got in the way; retry",
+    409: "A concurrent change, or a request with the same Idempotency-Key, got in the way; retry",
     415: "The body is not JSON",
     422: "A field breaks a rule; `errors` names each field and why",
     503: "Throttled; retry with backoff",
@@ -74,6 +75,15 @@ _ROOT_TYPE_ERRORS = {"model_type", "model_attributes_type", "dict_type", "missin
 
 def json_response(status: int, body: str, headers: dict[str, str] | None = None) -> Response[Any]:
     return Response(status_code=status, content_type=JSON, body=body, headers=headers)
+
+
+def idempotent_json_response(
+    app: APIGatewayHttpResolver, operation: str, key: str | None, request: dict[str, Any], work: Callable[[], str]
+) -> Response[Any]:
+    """A 200 answer whose JSON body `work()` makes once per Idempotency-Key; repeats replay it."""
+    request_id = app.current_event.request_context.request_id
+    answer = run_once(operation, key, request, work, request_id=request_id, context=app.lambda_context)
+    return json_response(200, answer.body, answer.headers())
 
 
 def request_base_url(app: APIGatewayHttpResolver) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools.metrics import MetricUnit
 
 from recipients.errors import RecipientsError
-from recipients.merge import plan_identify
+from recipients.merge import UpdatePlan, plan_identify
 from recipients.models import (
     IdentifyUserRequest,
     ObjectPage,
@@ -19,10 +19,14 @@ from recipients.observability import logger, metrics
 from recipients.store import get_store
 
 
-def identify_user(user_id: str, request: IdentifyUserRequest) -> User:
+def check_identify_user(user_id: str, request: IdentifyUserRequest) -> UpdatePlan:
+    """Every rule an identify must pass before anything is written; what it will write."""
     if request.id is not None and request.id != user_id:
         raise RecipientsError.invalid_field("id", "must equal the user id in the path (ids never change)")
-    plan = plan_identify(request)
+    return plan_identify(request)
+
+
+def identify_user(user_id: str, plan: UpdatePlan) -> User:
     user = get_store().identify_user(user_id, plan)
     logger.info("user identified", extra={"user_id": user_id, "properties": sorted(plan.attributes)})
     metrics.add_metric(name="UsersIdentified", unit=MetricUnit.Count, value=1)

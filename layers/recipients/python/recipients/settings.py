@@ -56,3 +56,12 @@ class WorkflowSettings(BaseSettings):
 @lru_cache(maxsize=1)
 def workflow_settings() -> WorkflowSettings:
     return WorkflowSettings()
+
+
+class IdempotencySettings(BaseSettings):
+    idempotency_table_name: str = Field(min_length=3, description="DynamoDB table of Idempotency-Key records")
+
+
+@lru_cache(maxsize=1)
+def idempotency_settings() -> IdempotencySettings:
+    return IdempotencySettings()

@@ -88,8 +88,21 @@ def parse_recipient(value: Any, field: str) -> Recipient:
     return Recipient(RecipientRef(id=request.id, collection=collection), plan, trigger_data)
 
 
-def trigger_workflow(workflow_key: str, request: TriggerWorkflowRequest) -> str:
-    """Check everything, identify the inline recipients, record the run, put its events; the run id."""
+@dataclass(frozen=True)
+class Trigger:
+    """A trigger request that passed every check, ready to run."""
+
+    workflow_key: str
+    run_id: str
+    recipients: list[Recipient]
+    actor: Recipient | None
+    cancellation_key: str | None
+    event_base: dict[str, Any]
+    """The fields every `workflow.triggered` event of the run carries."""
+
+
+def check_trigger(workflow_key: str, request: TriggerWorkflowRequest) -> Trigger:
+    """Every rule a trigger must pass before anything is written; errors name the field."""
     recipients = [parse_recipient(value, f"recipients.{index}") for index, value in enumerate(request.recipients)]
     actor = parse_recipient(request.actor, "actor") if request.actor is not None else None
     run_id = str(uuid.uuid4())
@@ -104,6 +117,13 @@ def trigger_workflow(workflow_key: str, request: TriggerWorkflowRequest) -> str:
         "triggered_at": now_timestamp(),
     }
     _check_fits_an_event(event_base)
+    return Trigger(workflow_key, run_id, recipients, actor, request.cancellation_key, event_base)
+
+
+def trigger_workflow(trigger: Trigger) -> str:
+    """Identify the inline recipients, look up the others, record the run, put its events; the run id."""
+    workflow_key, run_id, recipients, actor = trigger.workflow_key, trigger.run_id, trigger.recipients, trigger.actor
+    event_base = dict(trigger.event_base)
     store = get_store()
     inline = [entry for entry in [*recipients, *([actor] if actor else [])] if entry.plan is not None]
     inline_refs = {entry.ref for entry in inline}
@@ -138,7 +158,7 @@ def trigger_workflow(workflow_key: str, request: TriggerWorkflowRequest) -> str:
         workflow_key=workflow_key,
         recipient_count=len(included),
         skipped=skipped,
-        cancellation_key=request.cancellation_key,
+        cancellation_key=trigger.cancellation_key,
         inserted_at=event_base["triggered_at"],
     )
     retention = workflow_settings().workflow_run_retention_days

@@ -1,0 +1,155 @@
+"""The Idempotency-Key header: a request repeated with the same key within 24 h is answered from the first.
+
+Powertools idempotency keeps one record per `<operation>#<md5 of the key>` in the idempotency table.
+The record is taken only after the request passed validation, so bad input still writes nothing,
+and it is dropped when the work raises, so only successes are replayed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Header
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyPersistenceLayerError,
+    IdempotencyValidationError,
+)
+from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
+
+from recipients import aws, jsontext
+from recipients.errors import ErrorKind, RecipientsError
+from recipients.observability import logger, metrics
+from recipients.settings import idempotency_settings
+
+WINDOW_SECONDS = 24 * 60 * 60
+MAX_KEY_LENGTH = 255
+MAX_KEPT_ANSWER_BYTES = 350_000
+"""Larger answers are not kept (a DynamoDB item holds 400 KB): a repeat does the work again."""
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="idempotency-key",
+        min_length=1,
+        max_length=MAX_KEY_LENGTH,
+        description=(
+            "Up to 255 characters. A repeat with the same key and body within 24 h returns the first answer "
+            "(with `idempotent-replayed: true`); a different body with the same key is refused with 422."
+        ),
+    ),
+]
+"""The header as a route parameter: validated and documented by the resolver, used by `run_once`."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    body: str
+    replayed_from: str | None = None
+    """The request id of the first request, when this answer is a replay."""
+
+    def headers(self) -> dict[str, str] | None:
+        if self.replayed_from is None:
+            return None
+        return {"idempotent-replayed": "true", "original-x-request-id": self.replayed_from}
+
+
+class _TooLargeToKeep(Exception):
+    def __init__(self, body: str) -> None:
+        super().__init__("answer too large to keep for replays")
+        self.body = body
+
+
+def run_once(
+    operation: str,
+    key: str | None,
+    request: dict[str, Any],
+    work: Callable[[], str],
+    *,
+    request_id: str,
+    context: LambdaContext | None,
+) -> Answer:
+    """`work()` (which returns the JSON body) once per key; a repeat of `request` gets the first body back.
+
+    `request` holds the validated request (path values and body models): a repeat must match it exactly.
+    """
+    if key is None:
+        return Answer(work())
+
+    def replay(response: dict[str, Any], idempotent_data: DataRecord) -> dict[str, Any]:
+        metrics.add_metric(name="IdempotentReplays", unit=MetricUnit.Count, value=1)
+        logger.info("idempotent replay", extra={"operation": operation, "original_request_id": response["request_id"]})
+        return {**response, "replayed": True}
+
+    config = IdempotencyConfig(
+        event_key_jmespath="key",
+        payload_validation_jmespath="request",
+        expires_after_seconds=WINDOW_SECONDS,
+        lambda_context=context,
+        response_hook=replay,
+    )
+    persistence = DynamoDBPersistenceLayer(
+        table_name=idempotency_settings().idempotency_table_name, boto3_client=aws.dynamodb
+    )
+
+    finished: list[dict[str, Any]] = []
+
+    def first_time(guarded: dict[str, Any]) -> dict[str, Any]:
+        answer = {"body": work(), "request_id": request_id}
+        finished.append(answer)
+        if len(json.dumps(answer)) > MAX_KEPT_ANSWER_BYTES:  # as Powertools will store it: ASCII, escaped
+            raise _TooLargeToKeep(answer["body"])
+        return answer
+
+    once: Callable[..., dict[str, Any]] = idempotent_function(
+        first_time, data_keyword_argument="guarded", persistence_store=persistence, config=config, key_prefix=operation
+    )
+    try:
+        outcome = once(guarded={"key": key, "request": fingerprint(request)})
+    except _TooLargeToKeep as large:
+        return Answer(large.body)
+    except IdempotencyValidationError:
+        raise RecipientsError(
+            ErrorKind.INVALID,
+            "idempotency_key_reused",
+            "this Idempotency-Key was used with a different request in the last 24 hours: use a new key",
+        ) from None
+    except IdempotencyAlreadyInProgressError:
+        raise RecipientsError(
+            ErrorKind.CONFLICT,
+            "idempotency_key_in_progress",
+            "a request with this Idempotency-Key is still being processed: retry shortly",
+        ) from None
+    except IdempotencyPersistenceLayerError as error:
+        logger.warning("idempotency store unavailable", extra={"operation": operation, "error": str(error)})
+        if finished:  # the work is done and its answer is right; only keeping it for repeats failed
+            return Answer(finished[0]["body"])
+        raise RecipientsError.unavailable("the idempotency store is unavailable: retry shortly") from None
+    replayed_from = outcome["request_id"] if outcome.get("replayed") else None
+    return Answer(outcome["body"], replayed_from)
+
+
+def fingerprint(request: dict[str, Any]) -> str:
+    """The request as canonical JSON text: keys sorted, numbers exact, fields left out kept apart from nulls."""
+
+    def canonical(value: Any) -> Any:
+        if isinstance(value, BaseModel):
+            value = value.model_dump(exclude_unset=True)
+        if isinstance(value, dict):
+            return {key: canonical(value[key]) for key in sorted(value)}
+        if isinstance(value, list | tuple):
+            return [canonical(item) for item in value]
+        return value
+
+    return jsontext.dumps(canonical(request))
