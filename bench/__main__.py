@@ -1,6 +1,7 @@
 """`make bench`: what each operation costs, as counts and as ratios to a baseline from the same run.
 
-- DynamoDB requests per identify, get, delete and list page, counted with botocore's event hooks
+- DynamoDB requests per identify (without and with an Idempotency-Key, and its replay), get, delete
+  and list page, counted with botocore's event hooks
   on the layer's own client against in-process moto (counts do not depend on the machine).
 - Import time of each handler module in a fresh interpreter, divided by a bare `import boto3`
   timed the same way in the same run (this machine is shared and noisy: compare ratios).
@@ -39,11 +40,17 @@ _FAKE_AWS = {
     "AWS_SECRET_ACCESS_KEY": "bench",
     "AWS_DEFAULT_REGION": "us-east-1",
     "RECIPIENTS_TABLE_NAME": "recipients-bench",
+    "IDEMPOTENCY_TABLE_NAME": "idempotency-bench",
     "POWERTOOLS_SERVICE_NAME": "recipients",
     "POWERTOOLS_METRICS_NAMESPACE": "Recipients",
     "POWERTOOLS_TRACE_DISABLED": "true",
     "POWERTOOLS_LOG_LEVEL": "WARNING",
 }
+
+
+class _BenchContext:
+    def get_remaining_time_in_millis(self) -> int:
+        return 10_000
 
 
 def count_requests() -> dict[str, dict[str, int]]:
@@ -54,15 +61,17 @@ def count_requests() -> dict[str, dict[str, int]]:
 
     with mock_aws():
         from local.template import resources_of_type
-        from recipients import service
+        from recipients import idempotency, service
         from recipients.aws import dynamodb
         from recipients.models import IdentifyUserRequest
 
-        properties = resources_of_type("AWS::DynamoDB::Table")["RecipientsTable"]["Properties"]
-        keys = ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode")
-        boto3.client("dynamodb").create_table(
-            TableName=_FAKE_AWS["RECIPIENTS_TABLE_NAME"], **{key: properties[key] for key in keys}
-        )
+        tables = resources_of_type("AWS::DynamoDB::Table")
+        for logical_id, name in (("RecipientsTable", "RECIPIENTS"), ("IdempotencyTable", "IDEMPOTENCY")):
+            properties = tables[logical_id]["Properties"]
+            keys = ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode")
+            boto3.client("dynamodb").create_table(
+                TableName=_FAKE_AWS[f"{name}_TABLE_NAME"], **{key: properties[key] for key in keys if key in properties}
+            )
         for index in range(30):
             seed_id, seed = f"seed-{index}", IdentifyUserRequest.model_validate({"name": "seed"})
             service.identify_user(seed_id, service.check_identify_user(seed_id, seed))
@@ -75,8 +84,22 @@ def count_requests() -> dict[str, dict[str, int]]:
         dynamodb.meta.events.register("before-call.dynamodb.*", record)
         user_id = f"bench-{uuid.uuid4().hex[:8]}"
         body = IdentifyUserRequest.model_validate({"email": "ada@example.com", "plan": "pro", "prefs": {"a": 1}})
+
+        def identify_with_key() -> object:  # as the SDK sends it: with an Idempotency-Key
+            plan = service.check_identify_user(user_id, body)
+            return idempotency.run_once(
+                "identify",
+                "bench-key",
+                {"user_id": user_id, "body": body},
+                lambda: service.identify_user(user_id, plan).to_json(),
+                request_id="bench",
+                context=_BenchContext(),  # type: ignore[arg-type]  # the one method Powertools calls
+            )
+
         operations: dict[str, Callable[[], object]] = {
             "identify": lambda: service.identify_user(user_id, service.check_identify_user(user_id, body)),
+            "identify_key": identify_with_key,
+            "identify_replay": identify_with_key,
             "get": lambda: service.get_user(user_id),
             "list_page": lambda: service.list_users(10, None, None),
             "delete": lambda: service.delete_user(user_id),
@@ -140,6 +163,8 @@ def main() -> int:
     results = {
         "identify_dynamodb_requests": sum(requests["identify"].values()),
         "identify_dynamodb_reads": sum(n for op, n in requests["identify"].items() if op != "UpdateItem"),
+        "identify_with_idempotency_key_dynamodb_requests": sum(requests["identify_key"].values()),
+        "idempotent_replay_dynamodb_requests": sum(requests["identify_replay"].values()),
         "get_dynamodb_requests": sum(requests["get"].values()),
         "delete_dynamodb_requests": sum(requests["delete"].values()),
         "list_page_dynamodb_requests": sum(requests["list_page"].values()),
@@ -155,9 +180,9 @@ def main() -> int:
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 
     print()
-    print(f"{'operation':<12} {'DynamoDB requests':<18} operations")
+    print(f"{'operation':<16} {'DynamoDB requests':<18} operations")
     for name, ops in requests.items():
-        print(f"{name:<12} {sum(ops.values()):<18} {ops}")
+        print(f"{name:<16} {sum(ops.values()):<18} {ops}")
     print()
     print(f"import time, median of {args.repeats} fresh interpreters (bare `import boto3` = {imports['boto3_ms']} ms)")
     for name, figures in imports["handlers"].items():

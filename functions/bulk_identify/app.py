@@ -6,8 +6,8 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from recipients import operations
-from recipients.http import documented, http_entrypoint, idempotent_json_response, make_app, request_base_url
-from recipients.idempotency import IdempotencyKeyHeader
+from recipients.http import documented, http_entrypoint, make_app, request_base_url
+from recipients.idempotency import IdempotencyKeyHeader, idempotent_json_response
 from recipients.models import BulkIdentifyRequest, BulkOperation
 
 app = make_app()

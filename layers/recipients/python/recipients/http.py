@@ -22,7 +22,6 @@ from pydantic import BaseModel
 
 from recipients import jsontext
 from recipients.errors import ErrorKind, FieldError, RecipientsError
-from recipients.idempotency import run_once
 from recipients.models import ErrorBody
 from recipients.observability import logger, metrics, tracer
 
@@ -75,15 +74,6 @@ _ROOT_TYPE_ERRORS = {"model_type", "model_attributes_type", "dict_type", "missin
 
 def json_response(status: int, body: str, headers: dict[str, str] | None = None) -> Response[Any]:
     return Response(status_code=status, content_type=JSON, body=body, headers=headers)
-
-
-def idempotent_json_response(
-    app: APIGatewayHttpResolver, operation: str, key: str | None, request: dict[str, Any], work: Callable[[], str]
-) -> Response[Any]:
-    """A 200 answer whose JSON body `work()` makes once per Idempotency-Key; repeats replay it."""
-    request_id = app.current_event.request_context.request_id
-    answer = run_once(operation, key, request, work, request_id=request_id, context=app.lambda_context)
-    return json_response(200, answer.body, answer.headers())
 
 
 def request_base_url(app: APIGatewayHttpResolver) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.idempotency import (
@@ -28,8 +29,9 @@ from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import D
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from recipients import aws, jsontext
+from recipients import jsontext
 from recipients.errors import ErrorKind, RecipientsError
+from recipients.http import json_response
 from recipients.observability import logger, metrics
 from recipients.settings import idempotency_settings
 
@@ -86,6 +88,7 @@ def run_once(
     """
     if key is None:
         return Answer(work())
+    from recipients.aws import dynamodb  # made on first use, as by the Store
 
     def replay(response: dict[str, Any], idempotent_data: DataRecord) -> dict[str, Any]:
         metrics.add_metric(name="IdempotentReplays", unit=MetricUnit.Count, value=1)
@@ -100,7 +103,7 @@ def run_once(
         response_hook=replay,
     )
     persistence = DynamoDBPersistenceLayer(
-        table_name=idempotency_settings().idempotency_table_name, boto3_client=aws.dynamodb
+        table_name=idempotency_settings().idempotency_table_name, boto3_client=dynamodb
     )
 
     finished: list[dict[str, Any]] = []
@@ -138,6 +141,15 @@ def run_once(
         raise RecipientsError.unavailable("the idempotency store is unavailable: retry shortly") from None
     replayed_from = outcome["request_id"] if outcome.get("replayed") else None
     return Answer(outcome["body"], replayed_from)
+
+
+def idempotent_json_response(
+    app: APIGatewayHttpResolver, operation: str, key: str | None, request: dict[str, Any], work: Callable[[], str]
+) -> Response[Any]:
+    """A 200 answer whose JSON body `work()` makes once per Idempotency-Key; repeats replay it."""
+    request_id = app.current_event.request_context.request_id
+    answer = run_once(operation, key, request, work, request_id=request_id, context=app.lambda_context)
+    return json_response(200, answer.body, answer.headers())
 
 
 def fingerprint(request: dict[str, Any]) -> str:
