@@ -28,10 +28,12 @@ def summarize(event: dict[str, Any]) -> str:
         recipients = ", ".join(_reference(r) for r in detail.get("recipients", [])[:5])
         more = len(detail.get("recipients", [])) - 5
         part = f" part {detail['part']}/{detail['parts']}" if detail.get("parts", 1) > 1 else ""
+        data_ref = detail.get("data_ref")
+        stored = f", data in s3://{data_ref['bucket']}/{data_ref['key']}" if data_ref else ""
         return (
             f"event {kind} {detail.get('workflow_key')} run {detail.get('workflow_run_id')}{part}: "
             f"{len(detail.get('recipients', []))} recipients [{recipients}{f', +{more}' if more > 0 else ''}], "
-            f"{detail.get('skipped_count', 0)} skipped"
+            f"{detail.get('skipped_count', 0)} skipped{stored}"
         )
     if kind == "workflow.cancelled":
         return (

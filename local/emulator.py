@@ -99,7 +99,8 @@ class LocalResources:
             return logical_id
         spec = self.template["Resources"][logical_id]
         fifo = spec["Type"] == "AWS::SQS::Queue" and _is_true(spec.get("Properties", {}).get("FifoQueue"))
-        return f"{STACK_NAME}-{logical_id}" + (".fifo" if fifo else "")
+        name = f"{STACK_NAME}-{logical_id}" + (".fifo" if fifo else "")
+        return name.lower() if spec["Type"] == "AWS::S3::Bucket" else name  # bucket names are lower-case
 
     def arn(self, logical_id: str) -> str:
         name, kind, where = self.physical_name(logical_id), self.types[logical_id], f"{region()}:{ACCOUNT_ID}"
@@ -109,6 +110,8 @@ class LocalResources:
             return f"arn:aws:sqs:{where}:{name}"
         if kind == "AWS::Events::EventBus":
             return f"arn:aws:events:{where}:event-bus/{name}"
+        if kind == "AWS::S3::Bucket":
+            return f"arn:aws:s3:::{name}"
         if kind == FUNCTION_TYPE:
             return f"arn:aws:lambda:{where}:function:{name}"
         service = kind.split("::")[1].lower()
@@ -136,7 +139,7 @@ class LocalResources:
     def get_att(self, logical_id: str, attribute: str) -> str:
         if attribute == "Arn":
             return self.arn(logical_id)
-        if attribute in ("Name", "QueueName", "TableName"):
+        if attribute in ("Name", "QueueName", "TableName", "BucketName"):
             return self.physical_name(logical_id)
         if attribute == "QueueUrl":
             return self.queue_urls[logical_id]
@@ -195,13 +198,15 @@ def _to_text(value: Any) -> str:
 
 
 def create_resources(resources: LocalResources, api_key: str) -> None:
-    """Create every table, queue and event bus of the template, and the SSM key-hash parameter."""
+    """Create every table, queue, event bus and bucket of the template, and the SSM key-hash parameter."""
     template = resources.template
     for logical_id, spec in resources_of_type("AWS::DynamoDB::Table", template).items():
         _create_table(resources, logical_id, resources.resolve(spec.get("Properties", {})))
     create_queues(resources)
     for logical_id in resources_of_type("AWS::Events::EventBus", template):
         boto3.client("events").create_event_bus(Name=resources.physical_name(logical_id))
+    for logical_id in resources_of_type("AWS::S3::Bucket", template):
+        boto3.client("s3").create_bucket(Bucket=resources.physical_name(logical_id))
     _put_key_hashes(template, api_key)
 
 

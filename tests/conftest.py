@@ -34,6 +34,7 @@ os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Recipients")
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 os.environ.setdefault("RECIPIENTS_TABLE_NAME", "recipients-test")
 os.environ.setdefault("IDEMPOTENCY_TABLE_NAME", "idempotency-test")
+os.environ.setdefault("WORKFLOW_DATA_BUCKET_NAME", "workflow-data-test")
 os.environ.setdefault("API_KEY_HASHES_PARAMETER", parameter_defaults()["ApiKeyHashesParameterName"])
 
 import boto3  # noqa: E402
@@ -42,12 +43,13 @@ from aws_lambda_powertools.utilities import parameters  # noqa: E402
 from moto import mock_aws  # noqa: E402  # registers moto's botocore hooks before any client exists
 
 from recipients.auth import hash_key  # noqa: E402
-from recipients.aws import events, sqs  # noqa: E402
+from recipients.aws import events, s3, sqs  # noqa: E402
 from recipients.settings import (  # noqa: E402
     auth_settings,
     bulk_settings,
     idempotency_settings,
     queue_settings,
+    run_data_settings,
     table_settings,
     workflow_settings,
 )
@@ -76,8 +78,10 @@ def _clear_caches() -> None:
     bulk_settings.cache_clear()
     sqs.cache_clear()
     events.cache_clear()
+    s3.cache_clear()
     workflow_settings.cache_clear()
     idempotency_settings.cache_clear()
+    run_data_settings.cache_clear()
     get_store.cache_clear()
     parameters.clear_caches()
 
@@ -177,6 +181,14 @@ def workflow_bus(aws: None, monkeypatch: pytest.MonkeyPatch) -> WorkflowBus:
     bus_client.put_targets(Rule="all-runs", EventBusName=name, Targets=[{"Id": "tests", "Arn": queue_arn}])
     monkeypatch.setenv("WORKFLOW_EVENT_BUS_NAME", name)
     return WorkflowBus(name=name, queue_url=queue_url)
+
+
+@pytest.fixture
+def workflow_data_bucket(aws: None) -> str:
+    """The bucket for run data too large for an event (WorkflowDataBucket in template.yaml)."""
+    name = os.environ["WORKFLOW_DATA_BUCKET_NAME"]
+    _client("s3").create_bucket(Bucket=name)
+    return name
 
 
 @pytest.fixture

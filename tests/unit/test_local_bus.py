@@ -29,6 +29,15 @@ def test_triggered_event_line_names_the_run_its_first_recipients_and_the_skipped
     )
 
 
+def test_triggered_event_line_says_where_stored_data_is() -> None:
+    detail = {"workflow_key": "k", "workflow_run_id": "r1", "recipients": [{"id": "u"}], "skipped_count": 0}
+    detail["data_ref"] = {"bucket": "b", "key": "runs/r1/data.json", "bytes": 300_000}
+
+    line = summarize({"detail-type": "workflow.triggered", "detail": detail})
+
+    assert line == "event workflow.triggered k run r1: 1 recipients [u], 0 skipped, data in s3://b/runs/r1/data.json"
+
+
 def test_cancelled_event_line_names_the_key_and_the_runs() -> None:
     event = {
         "detail-type": "workflow.cancelled",

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import boto3
 import pytest
 
 from functions.cancel.app import lambda_handler as cancel_handler
@@ -221,14 +222,60 @@ def test_bad_workflow_key_is_a_422(trigger: Callable[..., dict[str, Any]], workf
     assert error_fields(body) == ["workflow_key"]
 
 
-def test_data_too_large_for_an_event_is_rejected_before_anything_is_written(
-    trigger: Callable[..., dict[str, Any]], stored_items: StoredItems
+def test_data_too_large_for_an_event_is_stored_in_s3_and_the_event_references_it(
+    trigger: Callable[..., dict[str, Any]], workflow_bus: WorkflowBus, workflow_data_bucket: str
 ) -> None:
-    response = trigger({"recipients": [{"id": "u", "name": "x"}], "data": {"blob": "x" * 300_000}})
+    data_text = '{"blob": "' + "x" * 300_000 + '", "exact": 0.1000000000000000055511151231257827}'
 
-    body = assert_knock_error(response, 422, "invalid_params")
-    assert error_fields(body) == ["data"]
-    assert stored_items() == []
+    response = trigger('{"recipients": [{"id": "u", "name": "x"}], "data": ' + data_text + "}")
+
+    assert response["statusCode"] == 200
+    run_id = json_body(response)["workflow_run_id"]
+    (event,) = workflow_bus.received()
+    detail = event["detail"]
+    assert detail["data"] is None
+    assert detail["data_ref"] == {
+        "bucket": workflow_data_bucket,
+        "key": f"runs/{run_id}/data.json",
+        "bytes": len(data_text.replace(", ", ",").replace(": ", ":").encode()),
+    }
+    stored = boto3.client("s3").get_object(Bucket=workflow_data_bucket, Key=detail["data_ref"]["key"])
+    assert jsontext.loads(stored["Body"].read()) == jsontext.loads(data_text)  # numbers exact
+    assert stored["ContentType"] == "application/json"
+
+
+def test_small_data_travels_in_the_event_without_a_reference(
+    trigger: Callable[..., dict[str, Any]], workflow_bus: WorkflowBus, workflow_data_bucket: str
+) -> None:
+    trigger({"recipients": ["u"], "data": {"blob": "x" * 200_000}})
+
+    (event,) = workflow_bus.received()
+    assert (len(event["detail"]["data"]["blob"]), event["detail"]["data_ref"]) == (200_000, None)
+    assert boto3.client("s3").list_objects_v2(Bucket=workflow_data_bucket)["KeyCount"] == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"recipients": ["u"], "data": {"blob": "x" * (10 * 1024 * 1024)}}, "data"),
+        ({"recipients": ["u"], "tenant": {"id": "t", "logo": "x" * 300_000}}, "tenant"),
+    ],
+    ids=["data-over-10-mb", "tenant-too-large-for-an-event"],
+)
+def test_run_fields_too_large_are_rejected_before_anything_is_written(
+    trigger: Callable[..., dict[str, Any]],
+    workflow_bus: WorkflowBus,
+    workflow_data_bucket: str,
+    nothing_written: Callable[[], None],
+    body: dict[str, Any],
+    field: str,
+) -> None:
+    response = trigger(body)
+
+    assert error_fields(assert_knock_error(response, 422, "invalid_params")) == [field]
+    nothing_written()
+    assert workflow_bus.received() == []
+    assert boto3.client("s3").list_objects_v2(Bucket=workflow_data_bucket)["KeyCount"] == 0
 
 
 def test_a_thousand_inline_recipients_are_all_identified_and_listed_in_the_event(

@@ -1,4 +1,4 @@
-"""boto3 clients, created once per container. Only store.py, queue.py and bus.py use them.
+"""boto3 clients, created once per container. Only store.py, queue.py, bus.py and idempotency.py use them.
 
 Outside Lambda, `AWS_ENDPOINT_URL` points every client at the local emulator.
 """
@@ -13,6 +13,7 @@ from botocore.config import Config
 
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_s3 import S3Client
     from mypy_boto3_sqs import SQSClient
 
 # max_pool_connections: bulk_worker writes the rows of a chunk from several threads at once
@@ -32,3 +33,8 @@ def sqs() -> SQSClient:
 @lru_cache(maxsize=1)
 def events() -> EventBridgeClient:
     return boto3.client("events", config=_config)
+
+
+@lru_cache(maxsize=1)
+def s3() -> S3Client:
+    return boto3.client("s3", config=_config)

@@ -1,4 +1,4 @@
-"""Putting workflow-run events on the EventBridge bus.
+"""Putting workflow-run events on the EventBridge bus, and run data too large for them in S3.
 
 PutEvents takes at most 10 entries and 256 KB a request, and reports failed entries without
 raising; those are sent again, and if some still fail the caller gets a retryable error.
@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import time
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from recipients.aws import events
+from recipients.aws import events, s3
 from recipients.batching import batches
 from recipients.errors import RecipientsError
 from recipients.observability import logger
-from recipients.settings import workflow_settings
+from recipients.settings import run_data_settings, workflow_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_events.type_defs import PutEventsRequestEntryTypeDef
@@ -31,6 +31,23 @@ PUT_ATTEMPTS = 3
 def event_size(detail_type: str, detail: str) -> int:
     """An entry's size as EventBridge counts it: source, detail type and detail, plus the 14-byte time."""
     return 14 + len(SOURCE.encode()) + len(detail_type.encode()) + len(detail.encode())
+
+
+def run_data_reference(run_id: str, data_bytes: int) -> dict[str, Any]:
+    """Where `put_run_data` keeps a run's data: what its events carry instead of the data."""
+    bucket = run_data_settings().workflow_data_bucket_name
+    return {"bucket": bucket, "key": f"runs/{run_id}/data.json", "bytes": data_bytes}
+
+
+def put_run_data(reference: dict[str, Any], data: str) -> None:
+    """Store a run's data (JSON text) where its reference points, or raise a retryable error."""
+    try:
+        s3().put_object(
+            Bucket=reference["bucket"], Key=reference["key"], Body=data.encode(), ContentType="application/json"
+        )
+    except ClientError as exc:
+        logger.warning("PutObject failed", extra={"error": exc.response.get("Error", {}).get("Code")})
+        raise RecipientsError.unavailable("the run data could not be stored; retry") from exc
 
 
 def publish(detail_type: str, details: list[str]) -> None:

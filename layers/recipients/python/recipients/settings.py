@@ -58,6 +58,15 @@ def workflow_settings() -> WorkflowSettings:
     return WorkflowSettings()
 
 
+class RunDataSettings(BaseSettings):
+    workflow_data_bucket_name: str = Field(min_length=3, description="S3 bucket for run data too large for events")
+
+
+@lru_cache(maxsize=1)
+def run_data_settings() -> RunDataSettings:
+    return RunDataSettings()
+
+
 class IdempotencySettings(BaseSettings):
     idempotency_table_name: str = Field(min_length=3, description="DynamoDB table of Idempotency-Key records")
 

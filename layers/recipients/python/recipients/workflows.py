@@ -37,6 +37,8 @@ TRIGGERED = "workflow.triggered"
 CANCELLED = "workflow.cancelled"
 WRITE_THREADS = 16
 TRIGGER_DATA_KEY = "$trigger_data"
+MAX_DATA_BYTES = 10 * 1024 * 1024
+"""A trigger's `data` as JSON (Knock's limit). Data too large for an event is stored in S3 and referenced."""
 _RECIPIENT_FORMS = "must be a user id, a user {id, ...} or an object {id, collection, ...}"
 
 
@@ -99,6 +101,8 @@ class Trigger:
     cancellation_key: str | None
     event_base: dict[str, Any]
     """The fields every `workflow.triggered` event of the run carries."""
+    stored_data: str | None = None
+    """The run's data as JSON text, when it is too large for the events and goes to `data_ref` instead."""
 
 
 def check_trigger(workflow_key: str, request: TriggerWorkflowRequest) -> Trigger:
@@ -106,18 +110,31 @@ def check_trigger(workflow_key: str, request: TriggerWorkflowRequest) -> Trigger
     recipients = [parse_recipient(value, f"recipients.{index}") for index, value in enumerate(request.recipients)]
     actor = parse_recipient(request.actor, "actor") if request.actor is not None else None
     run_id = str(uuid.uuid4())
+    data = jsontext.dumps(request.data or {})
+    data_bytes = len(data.encode())
+    if data_bytes > MAX_DATA_BYTES:
+        raise RecipientsError.invalid_field("data", f"is {data_bytes:,} bytes of JSON; the limit is 10 MB")
     event_base: dict[str, Any] = {
         "workflow_key": workflow_key,
         "workflow_run_id": run_id,
         "actor": actor.ref.to_wire() if actor else None,
         "tenant": request.tenant,
         "data": request.data or {},
+        "data_ref": None,
         "cancellation_key": request.cancellation_key,
         "settings": request.settings.model_dump() if request.settings else None,
         "triggered_at": now_timestamp(),
     }
-    _check_fits_an_event(event_base)
-    return Trigger(workflow_key, run_id, recipients, actor, request.cancellation_key, event_base)
+    stored_data = None
+    if not _leaves_room_for_recipients(event_base):
+        event_base["data"], event_base["data_ref"] = None, bus.run_data_reference(run_id, data_bytes)
+        stored_data = data
+        if not _leaves_room_for_recipients(event_base):
+            size, limit = _base_size(event_base), (bus.MAX_EVENT_BYTES - _MIN_RECIPIENTS_ROOM) // 1024
+            raise RecipientsError.invalid_field(
+                "tenant", f"actor and tenant come to {size:,} bytes; a run event carries at most {limit} KiB of them"
+            )
+    return Trigger(workflow_key, run_id, recipients, actor, request.cancellation_key, event_base, stored_data)
 
 
 def trigger_workflow(trigger: Trigger) -> str:
@@ -161,6 +178,8 @@ def trigger_workflow(trigger: Trigger) -> str:
         cancellation_key=trigger.cancellation_key,
         inserted_at=event_base["triggered_at"],
     )
+    if trigger.stored_data is not None:
+        bus.put_run_data(event_base["data_ref"], trigger.stored_data)
     retention = workflow_settings().workflow_run_retention_days
     store.record_run(run, skipped_count=len(skipped), expires_at=expires_in(retention))
     event_base["skipped_count"] = len(skipped)
@@ -235,13 +254,8 @@ def _base_size(base: dict[str, Any]) -> int:
     return bus.event_size(TRIGGERED, jsontext.dumps({**base, "skipped_count": 0})) + _PART_FIELDS_BYTES
 
 
-def _check_fits_an_event(base: dict[str, Any]) -> None:
-    size = _base_size(base)
-    if size > bus.MAX_EVENT_BYTES - _MIN_RECIPIENTS_ROOM:
-        limit = (bus.MAX_EVENT_BYTES - _MIN_RECIPIENTS_ROOM) // 1024
-        raise RecipientsError.invalid_field(
-            "data", f"data, actor and tenant come to {size:,} bytes; a run event carries at most {limit} KiB of them"
-        )
+def _leaves_room_for_recipients(base: dict[str, Any]) -> bool:
+    return _base_size(base) <= bus.MAX_EVENT_BYTES - _MIN_RECIPIENTS_ROOM
 
 
 def _identify_all(inline: list[Recipient]) -> None:
