@@ -5,6 +5,8 @@
   on the layer's own client against in-process moto (counts do not depend on the machine).
 - Import time of each handler module in a fresh interpreter, divided by a bare `import boto3`
   timed the same way in the same run (this machine is shared and noisy: compare ratios).
+- CPU per identify request through the real handler with DynamoDB stubbed, minus a minimal
+  UpdateItem-only handler, and the peak RSS after importing it and serving one request (bench/warm.py).
 - The bulk pipeline's rows/s against raw concurrent UpdateItem on the same moto server (bench/bulk.py).
 
 Results go to bench/results.json and are printed as a table.
@@ -25,16 +27,16 @@ from pathlib import Path
 from typing import Any
 
 from bench.bulk import measure_bulk
+from bench.warm import measure_rss, measure_warm
+from local.template import handler_location, resources_of_type
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.json"
 HANDLERS = {
-    "identify": "functions.identify.app",
-    "get": "functions.get.app",
-    "delete": "functions.delete.app",
-    "authorizer": "functions.authorizer.app",
-    "fallback": "functions.fallback.app",
+    Path(properties["CodeUri"]).name: handler_location(properties)[0]
+    for properties in (spec["Properties"] for spec in resources_of_type("AWS::Serverless::Function").values())
 }
+"""Every function of template.yaml: its folder name and handler module."""
 _FAKE_AWS = {
     "AWS_ACCESS_KEY_ID": "bench",
     "AWS_SECRET_ACCESS_KEY": "bench",
@@ -148,12 +150,16 @@ def main() -> int:
     parser.add_argument("--bulk-rows", type=int, default=1000, help="rows per bulk run (moto writes ~100 rows/s)")
     parser.add_argument("--bulk-repeats", type=int, default=5, help="alternating raw/pipeline runs")
     parser.add_argument("--skip-bulk", action="store_true", help="leave out the bulk pipeline benchmark")
+    parser.add_argument("--warm-requests", type=int, default=1000, help="identify requests per warm CPU sample")
     args = parser.parse_args()
 
     print("counting DynamoDB requests per operation (in-process moto)...", flush=True)
     requests = count_requests()
     print(f"timing imports in fresh interpreters, {args.repeats} repeats each...", flush=True)
     imports = measure_imports(args.repeats)
+    print("warm CPU per identify (DynamoDB stubbed) and peak RSS after one request...", flush=True)
+    warm = measure_warm(args.warm_requests, repeats=5)
+    rss = measure_rss(repeats=5)
     bulk: dict[str, Any] = {}
     if not args.skip_bulk:
         print(f"bulk pipeline vs raw UpdateItem, {args.bulk_repeats} x {args.bulk_rows} rows each...", flush=True)
@@ -169,6 +175,9 @@ def main() -> int:
         "delete_dynamodb_requests": sum(requests["delete"].values()),
         "list_page_dynamodb_requests": sum(requests["list_page"].values()),
         "dynamodb_operations": requests,
+        "warm_overhead_ms": warm["warm_overhead_ms"],
+        "warm": warm,
+        "peak_rss_mb": rss["peak_rss_mb"],
         "identify_import_ratio": imports["handlers"]["identify"]["ratio_to_boto3"],
         "cold_import_ratio": worst[1]["ratio_to_boto3"],
         "cold_import_worst_handler": worst[0],
@@ -186,7 +195,13 @@ def main() -> int:
     print()
     print(f"import time, median of {args.repeats} fresh interpreters (bare `import boto3` = {imports['boto3_ms']} ms)")
     for name, figures in imports["handlers"].items():
-        print(f"  {name:<11} {figures['ms']:>7} ms   {figures['ratio_to_boto3']:.2f} x boto3")
+        print(f"  {name:<17} {figures['ms']:>7} ms   {figures['ratio_to_boto3']:.2f} x boto3")
+    print(
+        f"\nwarm CPU per identify: handler {warm['identify_cpu_ms']} ms, minimal UpdateItem handler "
+        f"{warm['minimal_cpu_ms']} ms: overhead {warm['warm_overhead_ms']} ms (median of {warm['repeats']} x "
+        f"{warm['requests']} requests)"
+    )
+    print(f"peak RSS after importing identify and serving one request: {rss['peak_rss_mb']} MB")
     if bulk:
         print(
             f"\nbulk pipeline {bulk['pipeline_rows_per_s']} rows/s vs raw UpdateItem {bulk['raw_rows_per_s']} rows/s "

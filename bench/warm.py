@@ -1,0 +1,208 @@
+"""Warm cost of the identify handler, and the memory a function holds after its first request.
+
+DynamoDB answers through botocore's Stubber with the response moto gave for the same request, so
+the figures are the handler's own work: parsing, validation, the update plan, the response,
+logging and metrics. `warm_overhead_ms` is the CPU time per request of the real handler minus that
+of a minimal handler that only sends the same kind of `UpdateItem` through the same client.
+
+`python -m bench.warm rss` runs in a fresh interpreter: import the handler, serve one request,
+print the peak resident set size in MB.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "RECIPIENTS_TABLE_NAME": "recipients-bench",
+    "IDEMPOTENCY_TABLE_NAME": "idempotency-bench",
+    "POWERTOOLS_SERVICE_NAME": "recipients",
+    "POWERTOOLS_METRICS_NAMESPACE": "Recipients",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_LOG_LEVEL": "WARNING",
+}
+
+
+class Context:
+    function_name = "identify"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:identify"
+    aws_request_id = "bench"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 10_000
+
+
+def identify_event() -> dict[str, Any]:
+    """events/identify.json without its Idempotency-Key: one UpdateItem, as identify is specified."""
+    event: dict[str, Any] = json.loads((ROOT / "events" / "identify.json").read_text(encoding="utf-8"))
+    event["headers"].pop("idempotency-key")
+    return event
+
+
+def update_item_response() -> dict[str, Any]:
+    """The UpdateItem response moto gives to the identify handler's request, recorded once."""
+    import boto3
+    from moto import mock_aws
+
+    from local.template import resources_of_type
+    from recipients.aws import dynamodb
+
+    recorded: dict[str, Any] = {}
+
+    def record(parsed: dict[str, Any], **_: Any) -> None:
+        recorded.update(parsed)
+
+    with mock_aws():
+        properties = resources_of_type("AWS::DynamoDB::Table")["RecipientsTable"]["Properties"]
+        keys = ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode")
+        boto3.client("dynamodb").create_table(
+            TableName=ENVIRONMENT["RECIPIENTS_TABLE_NAME"], **{key: properties[key] for key in keys}
+        )
+        dynamodb.meta.events.register("after-call.dynamodb.UpdateItem", record, unique_id="bench.record")
+        handler = _identify_handler()
+        with _quiet():
+            handler(identify_event(), Context())
+        dynamodb.meta.events.unregister("after-call.dynamodb.UpdateItem", unique_id="bench.record")
+    recorded.pop("ResponseMetadata", None)
+    return recorded
+
+
+def _identify_handler() -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    from functions.identify.app import lambda_handler
+
+    return lambda_handler
+
+
+def _minimal_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The least a Lambda can do for an identify: one UpdateItem, the answer passed through."""
+    from recipients.aws import dynamodb
+
+    body = json.loads(event["body"])
+    response = dynamodb.update_item(
+        TableName=ENVIRONMENT["RECIPIENTS_TABLE_NAME"],
+        Key={"pk": {"S": "user#" + event["pathParameters"]["user_id"]}},
+        UpdateExpression="SET #n = :n",
+        ExpressionAttributeNames={"#n": "name"},
+        ExpressionAttributeValues={":n": {"S": body["name"]}},
+        ReturnValues="ALL_NEW",
+    )
+    return {"statusCode": 200, "body": json.dumps(response["Attributes"], default=str)}
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Logs and metrics are written, as in Lambda, but not shown."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        yield
+
+
+def _cpu_per_request(handler: Callable[..., Any], response: dict[str, Any], requests: int) -> float:
+    from botocore.stub import Stubber
+
+    from recipients.aws import dynamodb
+
+    event = identify_event()
+    context = Context()
+    with Stubber(dynamodb) as stubber, _quiet():
+        for _ in range(requests + 20):
+            stubber.add_response("update_item", response)
+        for _ in range(20):  # warm-up: first calls build caches
+            handler(event, context)
+        start = time.process_time()
+        for _ in range(requests):
+            answer = handler(event, context)
+        elapsed = time.process_time() - start
+    assert answer["statusCode"] == 200, answer
+    return elapsed / requests
+
+
+def measure_warm(requests: int, repeats: int) -> dict[str, Any]:
+    """Median CPU ms per request, real identify handler and minimal handler, alternated."""
+    os.environ.update(ENVIRONMENT)
+    response = update_item_response()
+    real, minimal = [], []
+    for _ in range(repeats):
+        real.append(_cpu_per_request(_identify_handler(), response, requests))
+        minimal.append(_cpu_per_request(_minimal_handler, response, requests))
+    real_ms, minimal_ms = statistics.median(real) * 1000, statistics.median(minimal) * 1000
+    return {
+        "requests": requests,
+        "repeats": repeats,
+        "identify_cpu_ms": round(real_ms, 3),
+        "minimal_cpu_ms": round(minimal_ms, 3),
+        "warm_overhead_ms": round(real_ms - minimal_ms, 3),
+    }
+
+
+def _serve_one_and_report_rss() -> None:
+    os.environ.update(ENVIRONMENT)
+    response = update_item_response_handed_over()
+    handler = _identify_handler()
+    from botocore.stub import Stubber
+
+    from recipients.aws import dynamodb
+
+    with Stubber(dynamodb) as stubber, _quiet():
+        stubber.add_response("update_item", response)
+        answer = handler(identify_event(), Context())
+    assert answer["statusCode"] == 200, answer
+    print(peak_rss_mb())
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set size. `ru_maxrss` is not used: Linux keeps it across exec, so
+    a child started by a big parent would report the parent's peak."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # elsewhere: kilobytes (bytes on macOS)
+
+
+def update_item_response_handed_over() -> dict[str, Any]:
+    """The response the parent recorded with moto (moto itself is not imported here)."""
+    response: dict[str, Any] = json.loads(os.environ["BENCH_UPDATE_ITEM_RESPONSE"])
+    return response
+
+
+def measure_rss(repeats: int) -> dict[str, Any]:
+    """Peak RSS of a fresh interpreter that imported the identify handler and served one request
+    (moto is not loaded there: the recorded response is handed over)."""
+    os.environ.update(ENVIRONMENT)
+    response = json.dumps(update_item_response(), default=str)
+    samples = []
+    for _ in range(repeats):
+        output = subprocess.run(
+            [sys.executable, "-m", "bench.warm", "rss"],
+            cwd=ROOT,
+            env={**os.environ, "BENCH_UPDATE_ITEM_RESPONSE": response},
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        samples.append(float(output.stdout.strip().splitlines()[-1]))
+    return {"repeats": repeats, "peak_rss_mb": round(statistics.median(samples), 1)}
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["rss"]:
+        _serve_one_and_report_rss()
+    else:
+        print(json.dumps({**measure_warm(500, 3), **measure_rss(3)}, indent=2))
