@@ -14,6 +14,7 @@ import pytest
 import pytest_socket
 
 from recipients.observability import logger, metrics
+from tests.conftest import BulkQueues, WorkflowBus
 
 
 @pytest.hookimpl(trylast=True)
@@ -64,6 +65,37 @@ def nothing_written(
         assert dynamodb_requests == []
         assert idempotency_requests == []
         assert stored_items() == []
+
+    return check
+
+
+@pytest.fixture(scope="session")
+def sqs_client() -> Any:
+    """A plain boto3 SQS client, separate from the layer's, for looking into queues."""
+    return boto3.client("sqs")
+
+
+@pytest.fixture(scope="session")
+def s3_client() -> Any:
+    """A plain boto3 S3 client, separate from the layer's, for looking into buckets."""
+    return boto3.client("s3")
+
+
+@pytest.fixture
+def nothing_published(
+    bulk_queues: BulkQueues, workflow_bus: WorkflowBus, workflow_data_bucket: str, sqs_client: Any, s3_client: Any
+) -> Callable[[], None]:
+    """Asserts that no bulk chunk was queued (nor dead-lettered), no workflow event reached the bus and
+    no run data was stored."""
+
+    def check() -> None:
+        for url in (bulk_queues.url, bulk_queues.dead_letter_url):
+            counts = sqs_client.get_queue_attributes(
+                QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+            )["Attributes"]
+            assert counts == {"ApproximateNumberOfMessages": "0", "ApproximateNumberOfMessagesNotVisible": "0"}
+        assert workflow_bus.received() == []
+        assert s3_client.list_objects_v2(Bucket=workflow_data_bucket)["KeyCount"] == 0
 
     return check
 

@@ -387,3 +387,36 @@ def test_answer_that_cannot_be_kept_is_still_given(
     assert response["statusCode"] == 200
     (event,) = workflow_bus.received()
     assert json_body(response)["workflow_run_id"] == event["detail"]["workflow_run_id"]
+
+
+DEEP = 600
+"""Levels of nesting the JSON parser takes, but a recursive walk of the request (two frames a level) does not."""
+
+
+def test_trigger_with_data_nested_600_deep_and_a_key_runs_once_and_replays(api: Api, workflow_bus: WorkflowBus) -> None:
+    # Given trigger data nested far deeper than a property may be (data has no depth limit)
+    body = '{"recipients": ["nobody"], "data": {"tree": ' + "[" * DEEP + "]" * DEEP + "}}"
+
+    # When it is sent twice with one key, as the SDK does
+    first = api.trigger(body, "key-deep")
+    replayed = api.trigger(body, "key-deep")
+
+    # Then it ran once and the repeat is a replay, not a 500
+    assert first["statusCode"] == 200, first["body"]
+    assert json_body(replayed) == json_body(first)
+    assert replayed["headers"]["idempotent-replayed"] == "true"
+    assert len(workflow_bus.received()) == 1
+
+
+def test_bulk_identify_row_nested_600_deep_with_a_key_is_a_rejected_row(api: Api) -> None:
+    # Given a bulk call whose first row nests a property far past the 100-level limit
+    deep_row = '{"id": "deep", "tree": ' + "[" * DEEP + "]" * DEEP + "}"
+
+    # When it is sent with a key
+    response = api.bulk_identify('{"users": [' + deep_row + ', {"id": "fine"}]}', "key-deep")
+
+    # Then the row is rejected with the reason and the other one is queued, rather than the call failing
+    assert response["statusCode"] == 200, response["body"]
+    body = json_body(response)
+    assert [(item["index"], item["errors"][0]["field"]) for item in body["error_items"]] == [(0, "tree")]
+    assert body["status"] == "queued"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, Literal, cast
 from urllib.parse import quote
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -66,7 +66,10 @@ def documented(description: str, model: type[BaseModel] | None = None, status: i
 PageSize = Annotated[int, Query(ge=1, le=50, description="Entries per page, 1-50")]
 AfterCursor = Annotated[str | None, Query(description="Cursor from page_info.after")]
 BeforeCursor = Annotated[str | None, Query(description="Cursor from page_info.before")]
-Include = Annotated[list[str] | None, Query(alias="include[]", description="Accepted; not used yet")]
+Include = Annotated[
+    list[Literal["preferences"]] | None,
+    Query(alias="include[]", description="Only `preferences`: accepted, not used yet"),
+]
 """The query parameters of every list route (Knock's cursor pagination)."""
 
 _ROOT_TYPE_ERRORS = {"model_type", "model_attributes_type", "dict_type", "missing"}

@@ -153,15 +153,23 @@ def idempotent_json_response(
 
 
 def fingerprint(request: dict[str, Any]) -> str:
-    """The request as canonical JSON text: keys sorted, numbers exact, fields left out kept apart from nulls."""
+    """The request as canonical JSON text: keys sorted, numbers exact, fields left out kept apart from nulls.
 
-    def canonical(value: Any) -> Any:
+    Built without recursion: a body may nest as deeply as the JSON parser allows (trigger `data` has no
+    depth limit), and a recursive copy would overflow the stack long before that.
+    """
+    root: list[Any] = [None]
+    pending: list[tuple[Any, Any, Any]] = [(request, root, 0)]  # (value, where its copy goes, under which key)
+    while pending:
+        value, parent, slot = pending.pop()
         if isinstance(value, BaseModel):
             value = value.model_dump(exclude_unset=True)
         if isinstance(value, dict):
-            return {key: canonical(value[key]) for key in sorted(value)}
-        if isinstance(value, list | tuple):
-            return [canonical(item) for item in value]
-        return value
-
-    return jsontext.dumps(canonical(request))
+            parent[slot] = copy = dict.fromkeys(sorted(value))
+            pending.extend((value[key], copy, key) for key in copy)
+        elif isinstance(value, list | tuple):
+            parent[slot] = items = [None] * len(value)
+            pending.extend((item, items, index) for index, item in enumerate(value))
+        else:
+            parent[slot] = value
+    return jsontext.dumps(root[0])

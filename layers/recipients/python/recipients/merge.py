@@ -20,6 +20,10 @@ PREFERENCES_PREFIX = "pref:"
 MAX_KEYS_PER_WRITE = 250
 """Properties, channels and preference sets one identify may set: keeps the UpdateItem expression
 well under DynamoDB's 4 KB expression limit."""
+MAX_ITEM_BYTES = 400 * 1024
+"""DynamoDB's cap on one item, attribute names and values together."""
+MAX_KEY_BYTES = 64 * 1024 - len(PROPERTY_PREFIX)
+"""DynamoDB's cap on an attribute name (64 KB), less the prefix a key is stored under."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,8 @@ def plan_identify(request: RecipientWrite) -> UpdatePlan:
         for key, value in (group or {}).items():
             if not _encodes(key):
                 raise RecipientsError.invalid_field(field_name, "a key contains an unpaired surrogate")
+            if len(key.encode()) > MAX_KEY_BYTES:
+                raise RecipientsError.invalid_field(field_name, _KEY_TOO_LONG)
             if nesting_depth(value) > MAX_NESTING_DEPTH:
                 raise RecipientsError.invalid_field(field_name, f"is nested more than {MAX_NESTING_DEPTH} levels deep")
             attributes[prefix + key] = jsontext.dumps(value)
@@ -47,6 +53,12 @@ def plan_identify(request: RecipientWrite) -> UpdatePlan:
         raise RecipientsError.invalid_field(
             "properties",
             f"{len(attributes)} keys in one request; send at most {MAX_KEYS_PER_WRITE} and split larger updates",
+        )
+    size = sum(len(name.encode()) + len(text.encode()) for name, text in attributes.items())
+    if size > MAX_ITEM_BYTES:  # refused here rather than by DynamoDB: bad input sends no request
+        raise RecipientsError.invalid(
+            [FieldError("properties", f"the keys sent take {size:,} bytes; a recipient holds at most 400 KB")],
+            code="properties_too_large",
         )
     return UpdatePlan(attributes)
 
@@ -57,6 +69,8 @@ def _serialize_custom_properties(values: dict[str, Any]) -> dict[str, str]:
     for key, value in values.items():
         if not _encodes(key):
             errors.append(FieldError("properties", "a property name contains an unpaired surrogate"))
+        elif len(key.encode()) > MAX_KEY_BYTES:
+            errors.append(FieldError("properties", _KEY_TOO_LONG))
         elif nesting_depth(value) > MAX_NESTING_DEPTH:
             errors.append(FieldError(key, f"is nested more than {MAX_NESTING_DEPTH} levels deep"))
     if errors:
@@ -71,6 +85,9 @@ def _serialize_custom_properties(values: dict[str, Any]) -> dict[str, str]:
             code="properties_too_large",
         )
     return texts
+
+
+_KEY_TOO_LONG = f"a key is longer than {MAX_KEY_BYTES:,} bytes"
 
 
 def _encodes(text: str) -> bool:

@@ -303,6 +303,15 @@ class BulkOperation(BaseModel):
         return jsontext.dumps(self.model_dump(by_alias=True))
 
 
+def _string_or_object(value: Any) -> Any:
+    """One error naming the field when a value is neither form (pydantic would report one per form)."""
+    if value is not None and not isinstance(value, str | dict):
+        raise ValueError("must be a string (an id) or an object")
+    return value
+
+
+StringOrObject = Annotated[str | dict[str, Any] | None, BeforeValidator(_string_or_object)]
+
 WorkflowKeyPath = Annotated[str, BeforeValidator(decode_path_segment), AfterValidator(check_workflow_key)]
 CancellationKey = Annotated[str, AfterValidator(check_cancellation_key)]
 MAX_TRIGGER_RECIPIENTS = 1000
@@ -339,9 +348,9 @@ class TriggerWorkflowRequest(BaseModel):
         max_length=MAX_TRIGGER_RECIPIENTS,
         description="1 to 1,000: a user id, an inline user {id, ...} or an object {id, collection, ...}",
     )
-    actor: str | dict[str, Any] | None = Field(None, description="Who or what acted: same forms as a recipient")
+    actor: StringOrObject = Field(None, description="Who or what acted: same forms as a recipient")
     data: dict[str, Any] | None = Field(None, description="Passed to the run")
-    tenant: str | dict[str, Any] | None = Field(None, description="A tenant id, or an inline tenant with an id")
+    tenant: StringOrObject = Field(None, description="A tenant id, or an inline tenant with an id")
     cancellation_key: CancellationKey | None = Field(None, description="Lets POST .../cancel find this run")
     settings: WorkflowSettings | None = None
 

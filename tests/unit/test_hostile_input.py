@@ -1,0 +1,650 @@
+"""Hostile and malformed requests on every route of the HTTP API: a Knock-shaped 4xx, never a 5xx, nothing written.
+
+Each case is one request as API Gateway hands it to the route's function: the route's sample from
+events/ with one thing made hostile (`load_event` builds the variant), run through the function that
+template.yaml routes it to, through its real `lambda_handler`, against moto. Whatever the case:
+
+- the answer is `{code, message, status, type}` with the expected 4xx status, repeated in the body,
+  and a message; a validation error (422 `invalid_params`) names the field in `errors` and the message;
+- no request reached the recipients table or the idempotency table, the table is still empty,
+  nothing was queued for the bulk worker, no event was put on the workflow bus and no run data was stored.
+
+What API Gateway refuses before any function runs (a request line that is not valid HTTP, a body
+over 10 MB, headers over its limits) cannot reach a function and is not here. Rows of a bulk call
+that break a rule are not here either: by design they never fail the call (they are reported in the
+operation's `error_items`, see tests/unit/handlers/test_bulk_pipeline.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import pytest
+
+from local.template import handler_location, http_api, resources_of_type
+from tests.conftest import EVENTS_DIR, EventLoader, FakeLambdaContext
+from tests.unit.knock import assert_knock_error, error_fields
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+A_UUID = "9b2e1c7a-3f4d-4e8b-9a51-2c0d5e6f7a81"
+TOO_LONG_ID = "a" * 257
+DEEP = 10_000
+"""Levels of nesting of the deepest body: far past any parser's recursion limit."""
+
+
+@dataclass(frozen=True)
+class Case:
+    """One hostile request: a route's sample (events/<sample>.json), what is changed, what must come back."""
+
+    id: str
+    sample: str
+    status: int
+    code: str
+    field_name: str | None = None
+    """The field a 422 invalid_params must name."""
+    variant: dict[str, Any] = field(default_factory=dict)
+    """Keyword arguments for `load_event`: body, path, query, headers, method."""
+    raw_body: bytes | None = None
+    """Bytes that are not UTF-8: API Gateway hands them over base64-encoded."""
+
+    def event(self, load_event: EventLoader) -> dict[str, Any]:
+        event = load_event(self.sample, **self.variant)
+        if self.raw_body is not None:
+            event["body"] = base64.b64encode(self.raw_body).decode("ascii")
+            event["isBase64Encoded"] = True
+        return event
+
+    def signature(self) -> str:
+        """What makes two cases the same request."""
+        raw = base64.b64encode(self.raw_body).decode() if self.raw_body is not None else None
+        return json.dumps([self.sample, self.variant, raw], sort_keys=True, default=repr)
+
+
+def invalid(case_id: str, sample: str, field_name: str, **variant: Any) -> Case:
+    return Case(case_id, sample, 422, "invalid_params", field_name, variant)
+
+
+def not_json(case_id: str, sample: str, body: str) -> Case:
+    return Case(case_id, sample, 400, "invalid_json", None, {"body": body})
+
+
+def not_utf8(case_id: str, sample: str, raw: bytes) -> Case:
+    return Case(case_id, sample, 400, "invalid_json", None, {}, raw)
+
+
+def media_type(case_id: str, sample: str, content_type: str) -> Case:
+    return Case(case_id, sample, 415, "unsupported_media_type", None, {"headers": {"content-type": content_type}})
+
+
+# --- the cases, route by route ------------------------------------------------------------------------
+
+BAD_IDS: dict[str, str] = {
+    "257-chars": TOO_LONG_ID,
+    "hash": "a#b",
+    "slash": "team/ada",
+    "blank": "   ",
+    "tab": "\t",
+    "newline": "ada\n",
+    "nul": "ada\x00",
+    "escape-sequence": "\x1b[31mada",
+    "del": "ada\x7f",
+}
+"""Ids that break a rule, sent percent-encoded in the path as the SDK encodes them."""
+
+NOT_UTF8_SEGMENTS: dict[str, str] = {
+    "ff": "%FF",
+    "truncated": "ada%C3",
+    "overlong-slash": "%C0%AF",
+    "surrogate": "%ED%A0%80",
+}
+"""Raw path segments whose percent-escapes do not decode to UTF-8."""
+
+
+def slug(*parts: str) -> str:
+    """A readable case id prefix: ("objects_set", "object_id") -> "objects-set-object-id"."""
+    return "-".join(parts).replace("_", "-")
+
+
+def path_id_cases(sample: str, parameter: str, template: str, names: list[str]) -> list[Case]:
+    """The id rules on one path parameter, each bad id by name, plus the raw segments that are not UTF-8."""
+    cases = [
+        invalid(f"{slug(sample, parameter)}-{name}", sample, parameter, path={parameter: BAD_IDS[name]})
+        for name in names
+    ]
+    cases += [
+        invalid(f"{slug(sample, parameter)}-not-utf8-{name}", sample, parameter, path=template.format(segment))
+        for name, segment in NOT_UTF8_SEGMENTS.items()
+    ]
+    return cases
+
+
+def user_cases() -> list[Case]:
+    cases = path_id_cases("identify", "user_id", "/v1/users/{}", list(BAD_IDS))
+    cases += path_id_cases("get", "user_id", "/v1/users/{}", ["257-chars", "hash", "slash", "blank", "nul"])
+    cases += path_id_cases("delete", "user_id", "/v1/users/{}", ["257-chars", "slash", "newline", "escape-sequence"])
+    cases += [
+        # the path is decoded once: %2523 is the id "a%23b", not "a#b"
+        invalid(
+            "identify-double-encoded-id-differs-from-body-id",
+            "identify",
+            "id",
+            path="/v1/users/a%2523b",
+            body={"id": "a#b"},
+        ),
+        # reserved properties of the wrong type or format
+        invalid("identify-email-object", "identify", "email", body={"email": {"address": "ada@example.com"}}),
+        invalid(
+            "identify-email-with-newline-header-injection",
+            "identify",
+            "email",
+            body={"email": "ada@example.com\nBcc: all@example.com"},
+        ),
+        invalid(
+            "identify-phone-number-formatted", "identify", "phone_number", body={"phone_number": "+1 (415) 555-0123"}
+        ),
+        invalid("identify-avatar-javascript-url", "identify", "avatar", body={"avatar": "javascript:alert(1)"}),
+        invalid("identify-avatar-data-url", "identify", "avatar", body={"avatar": "data:image/png;base64,AAAA"}),
+        invalid("identify-timezone-path-traversal", "identify", "timezone", body={"timezone": "../../etc/passwd"}),
+        invalid("identify-timezone-trailing-space", "identify", "timezone", body={"timezone": "Europe/London "}),
+        invalid("identify-locale-posix", "identify", "locale", body={"locale": "en_US.UTF-8"}),
+        invalid("identify-created-at-bool", "identify", "created_at", body={"created_at": True}),
+        invalid("identify-created-at-huge-number", "identify", "created_at", body={"created_at": 10**400}),
+        invalid("identify-created-at-year-0", "identify", "created_at", body={"created_at": "0000-01-01T00:00:00Z"}),
+        invalid("identify-name-list", "identify", "name", body={"name": ["Ada", "Lovelace"]}),
+        invalid("identify-channel-data-list", "identify", "channel_data", body={"channel_data": [{"tokens": []}]}),
+        invalid("identify-preferences-string", "identify", "preferences", body={"preferences": "default"}),
+        # the last of duplicate keys is the one read
+        invalid(
+            "identify-duplicate-key-last-invalid",
+            "identify",
+            "email",
+            body='{"email": "ada@example.com", "email": "not-an-email"}',
+        ),
+        # oversized
+        Case(
+            "identify-custom-property-5-mb",
+            "identify",
+            422,
+            "properties_too_large",
+            "properties",
+            {"body": {"blob": "x" * 5_000_000}},
+        ),
+        invalid("identify-property-name-300-kb", "identify", "properties", body={"k" * 300_000: 1}),
+        Case(
+            "identify-name-500-kb",
+            "identify",
+            422,
+            "properties_too_large",
+            "properties",
+            {"body": {"name": "x" * 500_000}},
+        ),
+        Case(
+            "identify-channel-data-and-preferences-over-400-kb",
+            "identify",
+            422,
+            "properties_too_large",
+            "properties",
+            {"body": {"channel_data": {"c1": {"t": "x" * 210_000}}, "preferences": {"default": {"t": "x" * 210_000}}}},
+        ),
+        invalid("identify-property-name-70-kb", "identify", "properties", body={"k" * 70_000: 1}),
+        invalid(
+            "identify-channel-data-key-70-kb", "identify", "channel_data", body={"channel_data": {"c" * 70_000: {}}}
+        ),
+        invalid("identify-251-properties", "identify", "properties", body={f"p{i}": i for i in range(251)}),
+        invalid(
+            "identify-custom-property-nested-101-deep",
+            "identify",
+            "deep",
+            body='{"deep": ' + "{" + '"a":{' * 100 + "}" * 101 + "}",
+        ),
+        # bodies that are not JSON objects, or not JSON at all
+        invalid("identify-body-json-array-of-objects", "identify", "body", body=[{"name": "Ada"}]),
+        invalid("identify-body-json-string", "identify", "body", body='"Ada"'),
+        invalid("identify-body-json-null", "identify", "body", body="null"),
+        not_json("identify-body-nested-10000-deep", "identify", '{"a": ' + "[" * DEEP + "]" * DEEP + "}"),
+        not_json("identify-body-utf8-bom", "identify", '\ufeff{"name": "Ada"}'),
+        not_json("identify-body-javascript-comment", "identify", '{"name": "Ada" /* admin */}'),
+        not_json("identify-number-5000-digits", "identify", '{"big": ' + "9" * 5000 + "}"),
+        not_json("identify-infinity", "identify", '{"score": Infinity}'),
+        not_utf8("identify-body-utf16", "identify", '{"name": "Ada"}'.encode("utf-16")),
+        media_type("identify-content-type-form", "identify", "application/x-www-form-urlencoded"),
+        media_type("identify-content-type-xml", "identify", "application/xml"),
+        # headers
+        invalid(
+            "identify-idempotency-key-256-chars", "identify", "idempotency-key", headers={"idempotency-key": "k" * 256}
+        ),
+        invalid("identify-idempotency-key-empty", "identify", "idempotency-key", headers={"idempotency-key": ""}),
+    ]
+    return cases
+
+
+def list_cases(sample: str) -> list[Case]:
+    """The list query parameters (`page_size`, `after`, `before`, `include[]`), on a list route's sample."""
+    cursor = base64.urlsafe_b64encode(json.dumps([0, "a"]).encode()).decode().rstrip("=")
+    out_of_range_shard = base64.urlsafe_b64encode(json.dumps([99, "a"]).encode()).decode().rstrip("=")
+    forged_id = base64.urlsafe_b64encode(json.dumps([0, "a#b"]).encode()).decode().rstrip("=")
+    return [
+        invalid(f"{slug(sample)}-page-size-0", sample, "page_size", query={"page_size": "0"}),
+        invalid(f"{slug(sample)}-page-size-51", sample, "page_size", query={"page_size": "51"}),
+        invalid(f"{slug(sample)}-page-size-abc", sample, "page_size", query={"page_size": "abc"}),
+        invalid(f"{slug(sample)}-page-size-negative", sample, "page_size", query={"page_size": "-5"}),
+        invalid(f"{slug(sample)}-page-size-empty", sample, "page_size", query={"page_size": ""}),
+        invalid(f"{slug(sample)}-page-size-huge", sample, "page_size", query={"page_size": "9" * 40}),
+        invalid(f"{slug(sample)}-page-size-exponent", sample, "page_size", query={"page_size": "1e1"}),
+        invalid(f"{slug(sample)}-page-size-hex", sample, "page_size", query={"page_size": "0x10"}),
+        invalid(f"{slug(sample)}-page-size-repeated", sample, "page_size", query={"page_size": ["5", "6"]}),
+        invalid(f"{slug(sample)}-after-and-before", sample, "before", query={"after": cursor, "before": cursor}),
+        invalid(f"{slug(sample)}-after-not-a-cursor", sample, "after", query={"after": "not-a-cursor"}),
+        invalid(f"{slug(sample)}-after-3000-chars", sample, "after", query={"after": "A" * 3000}),
+        invalid(f"{slug(sample)}-after-shard-out-of-range", sample, "after", query={"after": out_of_range_shard}),
+        invalid(f"{slug(sample)}-before-forged-id", sample, "before", query={"before": forged_id}),
+        invalid(f"{slug(sample)}-include-junk", sample, "include[].0", query={"include[]": "junk"}),
+        invalid(
+            f"{slug(sample)}-include-preferences-and-junk",
+            sample,
+            "include[].1",
+            query={"include[]": ["preferences", "secrets"]},
+        ),
+    ]
+
+
+def bulk_user_cases() -> list[Case]:
+    return [
+        invalid("bulk-identify-users-missing", "bulk_identify", "users", body={}),
+        invalid("bulk-identify-users-empty", "bulk_identify", "users", body={"users": []}),
+        invalid("bulk-identify-users-null", "bulk_identify", "users", body={"users": None}),
+        invalid("bulk-identify-users-object", "bulk_identify", "users", body={"users": {"id": "u1"}}),
+        invalid("bulk-identify-users-string", "bulk_identify", "users", body={"users": "u1,u2"}),
+        invalid(
+            "bulk-identify-1001-users", "bulk_identify", "users", body={"users": [{"id": f"u{i}"} for i in range(1001)]}
+        ),
+        invalid(
+            "bulk-identify-unknown-top-level-key",
+            "bulk_identify",
+            "dry_run",
+            body={"users": [{"id": "u1"}], "dry_run": True},
+        ),
+        invalid("bulk-identify-body-bare-array", "bulk_identify", "body", body=[{"id": "u1"}]),
+        invalid(
+            "bulk-identify-duplicate-key-last-invalid",
+            "bulk_identify",
+            "users",
+            body='{"users": [{"id": "u1"}], "users": 5}',
+        ),
+        invalid(
+            "bulk-identify-idempotency-key-256-chars",
+            "bulk_identify",
+            "idempotency-key",
+            headers={"idempotency-key": "k" * 256},
+        ),
+        not_json("bulk-identify-nan-in-a-row", "bulk_identify", '{"users": [{"id": "u1", "score": NaN}]}'),
+        not_json("bulk-identify-nested-10000-deep", "bulk_identify", '{"users": ' + "[" * DEEP + "]" * DEEP + "}"),
+        not_json("bulk-identify-truncated", "bulk_identify", '{"users": [{"id": "u1"}'),
+        not_utf8("bulk-identify-latin1", "bulk_identify", '{"users": [{"id": "Zoë"}]}'.encode("latin-1")),
+        media_type("bulk-identify-content-type-text", "bulk_identify", "text/plain"),
+        invalid("bulk-delete-user-ids-missing", "bulk_delete", "user_ids", body={}),
+        invalid("bulk-delete-user-ids-empty", "bulk_delete", "user_ids", body={"user_ids": []}),
+        invalid("bulk-delete-user-ids-string", "bulk_delete", "user_ids", body={"user_ids": "u1"}),
+        invalid("bulk-delete-user-ids-object", "bulk_delete", "user_ids", body={"user_ids": {"0": "u1"}}),
+        invalid("bulk-delete-1001-ids", "bulk_delete", "user_ids", body={"user_ids": [f"u{i}" for i in range(1001)]}),
+        invalid("bulk-delete-unknown-key", "bulk_delete", "users", body={"user_ids": ["u1"], "users": ["u2"]}),
+        invalid("bulk-delete-body-json-number", "bulk_delete", "body", body="42"),
+        not_json("bulk-delete-single-quotes", "bulk_delete", "{'user_ids': ['u1']}"),
+        not_json("bulk-delete-number-5000-digits", "bulk_delete", '{"user_ids": [' + "1" * 5000 + "]}"),
+        media_type("bulk-delete-content-type-multipart", "bulk_delete", "multipart/form-data; boundary=x"),
+    ]
+
+
+def bulk_operation_cases() -> list[Case]:
+    def operation(case_id: str, operation_id: str) -> Case:
+        return invalid(
+            f"bulk-operations-{case_id}", "bulk_operations", "operation_id", path={"operation_id": operation_id}
+        )
+
+    return [
+        operation("not-a-uuid", "not-a-uuid"),
+        operation("uuid-one-digit-short", A_UUID[:-1]),
+        operation("uuid-one-digit-long", A_UUID + "0"),
+        operation("257-chars", TOO_LONG_ID),
+        operation("sql", "' OR '1'='1"),
+        operation("dot-dot", ".."),
+        operation("blank", " "),
+        invalid(
+            "bulk-operations-double-encoded-dash",
+            "bulk_operations",
+            "operation_id",
+            path="/v1/bulk_operations/" + A_UUID.replace("-", "%252D"),
+        ),
+        invalid("bulk-operations-not-utf8", "bulk_operations", "operation_id", path="/v1/bulk_operations/%FF"),
+    ]
+
+
+def merge_cases() -> list[Case]:
+    cases = path_id_cases("merge", "user_id", "/v1/users/{}/merge", ["257-chars", "hash", "blank", "nul"])
+    cases += [
+        invalid("merge-from-user-id-missing", "merge", "from_user_id", body={}),
+        invalid("merge-from-user-id-null", "merge", "from_user_id", body={"from_user_id": None}),
+        invalid("merge-from-user-id-number", "merge", "from_user_id", body={"from_user_id": 42}),
+        invalid("merge-from-user-id-huge-number", "merge", "from_user_id", body='{"from_user_id": 1e400}'),
+        invalid("merge-from-user-id-list", "merge", "from_user_id", body={"from_user_id": ["guest_42"]}),
+        invalid("merge-from-user-id-empty", "merge", "from_user_id", body={"from_user_id": ""}),
+        invalid("merge-from-user-id-257-chars", "merge", "from_user_id", body={"from_user_id": TOO_LONG_ID}),
+        invalid("merge-from-user-id-slash", "merge", "from_user_id", body={"from_user_id": "../guest"}),
+        invalid("merge-from-user-id-control-char", "merge", "from_user_id", body={"from_user_id": "guest\r\n"}),
+        invalid("merge-from-user-id-lone-surrogate", "merge", "from_user_id", body='{"from_user_id": "\\ud800"}'),
+        invalid("merge-into-itself", "merge", "from_user_id", body={"from_user_id": "user_123"}),
+        # decoded once, the path id is "a%23b": the same user as the body's, not the invalid "a#b"
+        invalid(
+            "merge-double-encoded-path-into-itself",
+            "merge",
+            "from_user_id",
+            path="/v1/users/a%2523b/merge",
+            body={"from_user_id": "a%23b"},
+        ),
+        invalid("merge-unknown-key-1-mb", "merge", "note", body={"from_user_id": "guest_42", "note": "x" * 1_000_000}),
+        invalid(
+            "merge-duplicate-key-last-invalid",
+            "merge",
+            "from_user_id",
+            body='{"from_user_id": "guest_42", "from_user_id": "a#b"}',
+        ),
+        not_json("merge-nan", "merge", '{"from_user_id": NaN}'),
+        not_json("merge-empty-object-unclosed", "merge", "{"),
+        not_utf8("merge-not-utf8", "merge", b'{"from_user_id": "\xc3\x28"}'),
+        media_type("merge-content-type-text", "merge", "text/plain; charset=utf-8"),
+    ]
+    return cases
+
+
+def workflow_cases() -> list[Case]:
+    def trigger(case_id: str, field_name: str, body: Any) -> Case:
+        return invalid(f"trigger-{case_id}", "trigger", field_name, body=body)
+
+    def cancel(case_id: str, field_name: str, body: Any) -> Case:
+        return invalid(f"cancel-{case_id}", "cancel", field_name, body=body)
+
+    cases = [
+        invalid("trigger-workflow-key-uppercase", "trigger", "workflow_key", path={"workflow_key": "New-Comment"}),
+        invalid("trigger-workflow-key-dot-dot", "trigger", "workflow_key", path={"workflow_key": ".."}),
+        invalid("trigger-workflow-key-256-chars", "trigger", "workflow_key", path={"workflow_key": "k" * 256}),
+        invalid("trigger-workflow-key-encoded-slash", "trigger", "workflow_key", path={"workflow_key": "a/b"}),
+        invalid(
+            "trigger-workflow-key-double-encoded-dash",
+            "trigger",
+            "workflow_key",
+            path="/v1/workflows/new%252Dcomment/trigger",
+        ),
+        invalid("trigger-workflow-key-not-utf8", "trigger", "workflow_key", path="/v1/workflows/%FF/trigger"),
+        trigger("recipients-missing", "recipients", {"data": {}}),
+        trigger("recipients-null", "recipients", {"recipients": None}),
+        trigger("recipients-string", "recipients", {"recipients": "user_1"}),
+        trigger("recipients-1001", "recipients", {"recipients": [f"u{i}" for i in range(1001)]}),
+        trigger("recipient-null", "recipients.0", {"recipients": [None]}),
+        trigger("recipient-list", "recipients.0", {"recipients": [["user_1"]]}),
+        trigger("recipient-bool", "recipients.0", {"recipients": [True]}),
+        trigger("recipient-id-hash", "recipients.0", {"recipients": ["a#b"]}),
+        trigger("recipient-id-lone-surrogate", "recipients.0", '{"recipients": ["\\udc80"]}'),
+        trigger("inline-user-email-number", "recipients.0.email", {"recipients": [{"id": "u1", "email": 5}]}),
+        trigger("inline-user-id-missing", "recipients.0.id", {"recipients": [{"name": "Nobody"}]}),
+        trigger("inline-user-id-number", "recipients.0.id", {"recipients": [{"id": 7}]}),
+        trigger(
+            "inline-object-collection-reserved",
+            "recipients.0.collection",
+            {"recipients": [{"id": "t1", "collection": "$tenants", "name": "x"}]},
+        ),
+        Case(
+            "trigger-inline-user-properties-over-256-kib",
+            "trigger",
+            422,
+            "properties_too_large",
+            "recipients.0.properties",
+            {"body": {"recipients": [{"id": "u1", "blob": "x" * 270_000}]}},
+        ),
+        Case(
+            "trigger-inline-user-name-500-kb",
+            "trigger",
+            422,
+            "properties_too_large",
+            "recipients.0.properties",
+            {"body": {"recipients": [{"id": "u1", "name": "x" * 500_000}]}},
+        ),
+        trigger("actor-number", "actor", {"recipients": ["u1"], "actor": 5}),
+        trigger("actor-blank", "actor", {"recipients": ["u1"], "actor": " "}),
+        trigger("data-list", "data", {"recipients": ["u1"], "data": [1, 2]}),
+        trigger("tenant-over-256-kb", "tenant", {"recipients": ["u1"], "tenant": {"id": "t1", "blob": "x" * 300_000}}),
+        trigger("tenant-number", "tenant", {"recipients": ["u1"], "tenant": 5}),
+        trigger("cancellation-key-number", "cancellation_key", {"recipients": ["u1"], "cancellation_key": 5}),
+        trigger("cancellation-key-newline", "cancellation_key", {"recipients": ["u1"], "cancellation_key": "c\n"}),
+        trigger("settings-string", "settings", {"recipients": ["u1"], "settings": "sandbox"}),
+        trigger(
+            "settings-sandbox-mode-string",
+            "settings.sandbox_mode",
+            {"recipients": ["u1"], "settings": {"sandbox_mode": "true"}},
+        ),
+        trigger("settings-unknown-key", "settings.dry_run", {"recipients": ["u1"], "settings": {"dry_run": True}}),
+        trigger("unknown-top-level-key", "workflow", {"recipients": ["u1"], "workflow": "other"}),
+        invalid(
+            "trigger-idempotency-key-256-chars", "trigger", "idempotency-key", headers={"idempotency-key": "k" * 256}
+        ),
+        not_json("trigger-data-infinity", "trigger", '{"recipients": ["u1"], "data": {"x": -Infinity}}'),
+        not_json(
+            "trigger-data-nested-10000-deep",
+            "trigger",
+            '{"recipients": ["u1"], "data": ' + '{"a":' * DEEP + "1" + "}" * DEEP + "}",
+        ),
+        not_json("trigger-trailing-garbage", "trigger", '{"recipients": ["u1"]} {"recipients": ["u2"]}'),
+        not_utf8("trigger-not-utf8", "trigger", b'{"recipients": ["\xff"]}'),
+        media_type("trigger-content-type-form", "trigger", "application/x-www-form-urlencoded"),
+        invalid("cancel-workflow-key-space", "cancel", "workflow_key", path={"workflow_key": "new comment"}),
+        invalid(
+            "cancel-workflow-key-double-encoded-dash",
+            "cancel",
+            "workflow_key",
+            path="/v1/workflows/new%252Dcomment/cancel",
+        ),
+        cancel("cancellation-key-missing", "cancellation_key", {"recipients": ["u1"]}),
+        cancel("cancellation-key-null", "cancellation_key", {"cancellation_key": None}),
+        cancel("cancellation-key-257-chars", "cancellation_key", {"cancellation_key": TOO_LONG_ID}),
+        cancel("cancellation-key-slash", "cancellation_key", {"cancellation_key": "a/b"}),
+        cancel("cancellation-key-object", "cancellation_key", {"cancellation_key": {"key": "c"}}),
+        cancel("recipients-string", "recipients", {"cancellation_key": "c", "recipients": "u1"}),
+        cancel(
+            "recipients-1001", "recipients", {"cancellation_key": "c", "recipients": [f"u{i}" for i in range(1001)]}
+        ),
+        cancel(
+            "recipient-inline-user", "recipients.0", {"cancellation_key": "c", "recipients": [{"id": "u1", "x": 1}]}
+        ),
+        cancel("recipient-number", "recipients.0", {"cancellation_key": "c", "recipients": [1]}),
+        cancel("unknown-key", "workflow_run_id", {"cancellation_key": "c", "workflow_run_id": A_UUID}),
+        not_json("cancel-nested-10000-deep", "cancel", '{"cancellation_key": ' + "[" * DEEP + "]" * DEEP + "}"),
+        invalid("cancel-body-json-string", "cancel", "body", body='"comment-c_9"'),
+        media_type("cancel-content-type-text", "cancel", "text/plain"),
+    ]
+    return cases
+
+
+def object_cases() -> list[Case]:
+    cases = path_id_cases("objects_set", "collection", "/v1/objects/{}/proj_1", ["hash", "slash", "blank", "nul"])
+    cases += path_id_cases("objects_set", "object_id", "/v1/objects/projects/{}", ["257-chars", "tab", "del"])
+    cases += path_id_cases("objects_get", "object_id", "/v1/objects/projects/{}", ["hash", "slash"])
+    cases += path_id_cases("objects_delete", "collection", "/v1/objects/{}/proj_1", ["257-chars", "newline"])
+    cases += [
+        invalid("objects-set-collection-tenants", "objects_set", "collection", path={"collection": "$tenants"}),
+        invalid("objects-get-collection-dollar", "objects_get", "collection", path={"collection": "$users"}),
+        invalid("objects-delete-object-id-blank", "objects_delete", "object_id", path={"object_id": " "}),
+        invalid("objects-set-body-id-differs", "objects_set", "id", body={"id": "proj_2", "name": "Apollo"}),
+        invalid("objects-set-body-collection-differs", "objects_set", "collection", body={"collection": "teams"}),
+        invalid("objects-set-body-collection-reserved", "objects_set", "collection", body={"collection": "$tenants"}),
+        invalid("objects-set-timezone-number", "objects_set", "timezone", body={"timezone": 5}),
+        invalid("objects-set-locale-script-tag", "objects_set", "locale", body={"locale": "<script>"}),
+        invalid("objects-set-created-at-not-a-date", "objects_set", "created_at", body={"created_at": "soon"}),
+        invalid("objects-set-name-object", "objects_set", "name", body={"name": {"en": "Apollo"}}),
+        invalid("objects-set-preferences-list", "objects_set", "preferences", body={"preferences": ["default"]}),
+        Case(
+            "objects-set-properties-over-256-kib",
+            "objects_set",
+            422,
+            "properties_too_large",
+            "properties",
+            {"body": {"blob": "x" * 262_144}},
+        ),
+        Case(
+            "objects-set-channel-data-500-kb",
+            "objects_set",
+            422,
+            "properties_too_large",
+            "properties",
+            {"body": {"channel_data": {"c1": {"tokens": ["x" * 500_000]}}}},
+        ),
+        invalid("objects-set-body-json-array", "objects_set", "body", body="[]"),
+        invalid("objects-set-body-empty", "objects_set", "body", body=""),
+        not_json("objects-set-nested-10000-deep", "objects_set", '{"a": ' + '{"b":' * DEEP + "1" + "}" * DEEP + "}"),
+        not_json("objects-set-nan", "objects_set", '{"budget": NaN}'),
+        not_utf8("objects-set-not-utf8", "objects_set", b'{"name": "Apollo\xa0"}'),
+        media_type("objects-set-content-type-xml", "objects_set", "text/xml"),
+        invalid("objects-list-collection-tenants", "objects_list", "collection", path={"collection": "$tenants"}),
+        invalid("objects-list-collection-hash", "objects_list", "collection", path={"collection": "a#b"}),
+        invalid("objects-list-collection-not-utf8", "objects_list", "collection", path="/v1/objects/%ED%A0%80"),
+    ]
+    cases += list_cases("objects_list")
+    cases += [
+        invalid("objects-bulk-set-collection-slash", "objects_bulk_set", "collection", path={"collection": "a/b"}),
+        invalid(
+            "objects-bulk-set-collection-tenants", "objects_bulk_set", "collection", path={"collection": "$tenants"}
+        ),
+        invalid("objects-bulk-set-objects-missing", "objects_bulk_set", "objects", body={}),
+        invalid("objects-bulk-set-objects-empty", "objects_bulk_set", "objects", body={"objects": []}),
+        invalid("objects-bulk-set-objects-object", "objects_bulk_set", "objects", body={"objects": {"id": "p1"}}),
+        invalid(
+            "objects-bulk-set-1001-objects",
+            "objects_bulk_set",
+            "objects",
+            body={"objects": [{"id": f"p{i}"} for i in range(1001)]},
+        ),
+        invalid(
+            "objects-bulk-set-users-key", "objects_bulk_set", "users", body={"objects": [{"id": "p1"}], "users": []}
+        ),
+        not_json(
+            "objects-bulk-set-nested-10000-deep", "objects_bulk_set", '{"objects": ' + "[" * DEEP + "]" * DEEP + "}"
+        ),
+        media_type("objects-bulk-set-content-type-text", "objects_bulk_set", "text/plain"),
+        invalid(
+            "objects-bulk-delete-collection-not-utf8",
+            "objects_bulk_delete",
+            "collection",
+            path="/v1/objects/%FF/bulk/delete",
+        ),
+        invalid("objects-bulk-delete-collection-blank", "objects_bulk_delete", "collection", path={"collection": "\t"}),
+        invalid("objects-bulk-delete-object-ids-missing", "objects_bulk_delete", "object_ids", body={}),
+        invalid("objects-bulk-delete-object-ids-null", "objects_bulk_delete", "object_ids", body={"object_ids": None}),
+        invalid(
+            "objects-bulk-delete-1001-ids",
+            "objects_bulk_delete",
+            "object_ids",
+            body={"object_ids": [f"p{i}" for i in range(1001)]},
+        ),
+        invalid("objects-bulk-delete-body-json-true", "objects_bulk_delete", "body", body="true"),
+        not_json("objects-bulk-delete-infinity", "objects_bulk_delete", '{"object_ids": [Infinity]}'),
+        not_utf8("objects-bulk-delete-not-utf8", "objects_bulk_delete", b'{"object_ids": ["\xfe\xff"]}'),
+    ]
+    return cases
+
+
+def unrouted_cases() -> list[Case]:
+    """What API Gateway sends to the $default route: paths no route matches, methods no route takes."""
+
+    def unrouted(case_id: str, method: str, path: str, status: int) -> Case:
+        code = "method_not_allowed" if status == 405 else "resource_missing"
+        return Case(f"unrouted-{case_id}", "fallback", status, code, None, {"method": method, "path": path})
+
+    return [
+        unrouted("raw-slash-in-user-id", "GET", "/v1/users/team/ada", 404),
+        unrouted("dot-dot-segment", "GET", "/v1/users/../bulk_operations/x", 404),
+        unrouted("empty-segment", "POST", "/v1/users//merge", 404),
+        unrouted("double-slash-prefix", "GET", "//v1/users", 404),
+        unrouted("trailing-slash", "GET", "/v1/users/", 404),
+        unrouted("upper-case-path", "GET", "/V1/USERS", 404),
+        unrouted("extra-object-segment", "DELETE", "/v1/objects/projects/p1/x", 404),
+        unrouted("patch-user", "PATCH", "/v1/users/user_123", 405),
+        unrouted("post-user-list", "POST", "/v1/users", 405),
+        unrouted("get-bulk-identify", "GET", "/v1/users/bulk/identify", 405),
+        unrouted("delete-bulk-operation", "DELETE", f"/v1/bulk_operations/{A_UUID}", 405),
+        unrouted("put-trigger", "PUT", "/v1/workflows/new-comment/trigger", 405),
+        unrouted("trace", "TRACE", "/v1/users", 405),
+    ]
+
+
+CASES: list[Case] = [
+    *user_cases(),
+    *list_cases("list"),
+    *bulk_user_cases(),
+    *bulk_operation_cases(),
+    *merge_cases(),
+    *workflow_cases(),
+    *object_cases(),
+    *unrouted_cases(),
+]
+MIN_DISTINCT_CASES = 100
+
+
+# --- running them ---------------------------------------------------------------------------------------
+
+
+def route_key_of(sample: str) -> str:
+    return str(json.loads((EVENTS_DIR / f"{sample}.json").read_text(encoding="utf-8"))["routeKey"])
+
+
+@cache
+def handler_for(sample: str) -> Handler:
+    """The lambda_handler of the function template.yaml routes the sample's routeKey to."""
+    function = next(route.function for route in http_api().routes if route.route_key == route_key_of(sample))
+    module, attribute = handler_location(resources_of_type("AWS::Serverless::Function")[function]["Properties"])
+    handler: Handler = getattr(importlib.import_module(module), attribute)
+    return handler
+
+
+@pytest.mark.usefixtures("idempotency_table")
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_hostile_request_is_a_knock_4xx_and_writes_nothing(
+    case: Case,
+    load_event: EventLoader,
+    lambda_context: FakeLambdaContext,
+    nothing_written: Callable[[], None],
+    nothing_published: Callable[[], None],
+) -> None:
+    # Given a route's sample request with one hostile change
+    event = case.event(load_event)
+
+    # When the function the template routes it to handles it
+    response = handler_for(case.sample)(event, lambda_context)
+
+    # Then the answer is the expected Knock-shaped 4xx, naming the field of a validation error
+    assert response["statusCode"] < 500, response.get("body", "")[:500]
+    body = assert_knock_error(response, case.status, case.code)
+    if case.field_name is not None:
+        assert case.field_name in error_fields(body), body
+        assert case.field_name in body["message"], body
+        assert all(error["message"] for error in body["errors"]), body
+    # and nothing was written, queued, put on the bus or stored
+    nothing_written()
+    nothing_published()
+
+
+def test_hostile_cases_are_at_least_100_distinct_requests_covering_every_route() -> None:
+    ids = [case.id for case in CASES]
+    signatures = {case.signature() for case in CASES}
+    covered = {route_key_of(case.sample) for case in CASES}
+    routes = {route.route_key for route in http_api().routes}
+
+    assert len(set(ids)) == len(ids), "two cases share an id"
+    assert len(signatures) == len(CASES), "two cases send the same request"
+    assert len(CASES) >= MIN_DISTINCT_CASES, f"{len(CASES)} distinct hostile requests"
+    assert covered == routes
+    print(f"{len(CASES)} distinct hostile requests over {len(routes)} routes")
