@@ -7,6 +7,7 @@ The environment is set and moto imported at module top, before anything imports 
 from __future__ import annotations
 
 import copy
+import importlib
 import json
 import os
 import re
@@ -15,10 +16,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote, unquote, urlencode
 
-from local.template import http_api, parameter_defaults, resources_of_type  # reads template.yaml only; no AWS
+from local.template import (  # reads template.yaml only; no AWS
+    handler_location,
+    http_api,
+    parameter_defaults,
+    resources_of_type,
+)
 from tests import aws_calls  # noqa: F401  # before any boto3 client exists: its hook goes into every one
 
 # When API_URL is set the integration tests talk to a deployed stage, which needs the real environment.
@@ -326,3 +332,9 @@ def function_for_event(name: str) -> str:
     folders = {Path(spec["Properties"]["CodeUri"]).name: logical_id for logical_id, spec in functions.items()}
     matching = [folder for folder in folders if name == folder or name.startswith(f"{folder}_")]
     return folders[max(matching, key=len)]
+
+
+def function_handler(logical_id: str) -> Callable[[dict[str, Any], Any], Any]:
+    """The handler template.yaml gives a function (its CodeUri and Handler), imported as Lambda would."""
+    module, attribute = handler_location(resources_of_type("AWS::Serverless::Function")[logical_id]["Properties"])
+    return cast(Callable[[dict[str, Any], Any], Any], getattr(importlib.import_module(module), attribute))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 from pathlib import Path
 from typing import Any
@@ -15,10 +14,18 @@ from aws_lambda_powertools.utilities.parser.models import (
     SqsModel,
 )
 
-from local.template import handler_location, http_api, resources_of_type
+from local.template import http_api, resources_of_type
 from recipients.auth import hash_key
 from recipients.settings import auth_settings
-from tests.conftest import AUTHORIZER_EVENTS, EVENTS_DIR, BulkQueues, EventLoader, WorkflowBus, function_for_event
+from tests.conftest import (
+    AUTHORIZER_EVENTS,
+    EVENTS_DIR,
+    BulkQueues,
+    EventLoader,
+    WorkflowBus,
+    function_for_event,
+    function_handler,
+)
 
 EVENT_FILES = sorted(EVENTS_DIR.glob("*.json"))
 SQS_EVENTS = {path.stem for path in EVENT_FILES if "Records" in json.loads(path.read_text(encoding="utf-8"))}
@@ -109,9 +116,7 @@ def test_event_file_runs_with_its_function_and_gets_no_server_error(
         Name=auth_settings().api_key_hashes_parameter, Type="SecureString", Value=hash_key("sk_test_local")
     )
     event = read(path)
-    properties = resources_of_type("AWS::Serverless::Function")[function_for_event(path.stem)]["Properties"]
-    module, attribute = handler_location(properties)
-    handler = getattr(importlib.import_module(module), attribute)
+    handler = function_handler(function_for_event(path.stem))
 
     # When the function runs with the sample
     result = handler(event, lambda_context)

@@ -15,7 +15,6 @@ Out of scope: what SAM adds by itself (AWSLambdaBasicExecutionRole for logs, X-R
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import re
@@ -28,7 +27,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from local.template import handler_location, load_template, resources_of_type
+from local.template import load_template, resources_of_type
 from recipients.auth import hash_key
 from recipients.aws import dynamodb
 from tests.aws_calls import AwsCall, recording
@@ -39,6 +38,7 @@ from tests.conftest import (
     FakeLambdaContext,
     WorkflowBus,
     function_for_event,
+    function_handler,
 )
 from tests.unit.bulk_queue import deliver
 
@@ -379,8 +379,7 @@ class FunctionRuns:
         self.calls: dict[str, list[AwsCall]] = {}
 
     def handler(self, function: str) -> Callable[[dict[str, Any], Any], Any]:
-        module, attribute = handler_location(FUNCTIONS[function]["Properties"])
-        handler = getattr(importlib.import_module(module), attribute)
+        handler = function_handler(function)
 
         def run(event: dict[str, Any], context: Any) -> Any:
             with recording() as calls:
