@@ -67,11 +67,15 @@ def handler_location(properties: dict[str, Any]) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class Route:
-    """One HttpApi route: `method` is upper-case or ANY; `path` is None for the $default route."""
+    """One HttpApi route: `method` is upper-case or ANY; `path` is None for the $default route.
+
+    `authorized` is False only for a route that opts out of the API's authorizer (`Auth: {Authorizer: NONE}`).
+    """
 
     method: str
     path: str | None
     function: str
+    authorized: bool = True
 
     @property
     def route_key(self) -> str:
@@ -102,25 +106,30 @@ class Api:
 def http_api(template: dict[str, Any] | None = None) -> Api:
     """The routes of the template's HttpApi events and the API's default Lambda authorizer."""
     template = template or load_template()
+    authorizer = None
+    default_name = None
+    for api in resources_of_type("AWS::Serverless::HttpApi", template).values():
+        auth = api.get("Properties", {}).get("Auth") or {}
+        default_name = auth.get("DefaultAuthorizer")
+        if default_name:
+            spec = auth["Authorizers"][default_name]
+            function = spec["FunctionArn"]["Fn::GetAtt"][0]
+            identity = spec.get("Identity") or {}
+            ttl = _resolve_number(identity.get("ReauthorizeEvery", 300), template)
+            authorizer = Authorizer(function, tuple(h.lower() for h in identity.get("Headers", [])), ttl)
     routes = []
     for name, spec in resources_of_type("AWS::Serverless::Function", template).items():
-        for event in (spec.get("Properties", {}).get("Events") or {}).values():
+        for event_name, event in (spec.get("Properties", {}).get("Events") or {}).items():
             if event.get("Type") != "HttpApi":
                 continue
             props = event.get("Properties") or {}
             path = props.get("Path")
             method = str(props.get("Method", "ANY")).upper()
-            routes.append(Route(method="ANY" if path is None else method, path=path, function=name))
-    authorizer = None
-    for api in resources_of_type("AWS::Serverless::HttpApi", template).values():
-        auth = api.get("Properties", {}).get("Auth") or {}
-        default = auth.get("DefaultAuthorizer")
-        if default:
-            spec = auth["Authorizers"][default]
-            function = spec["FunctionArn"]["Fn::GetAtt"][0]
-            identity = spec.get("Identity") or {}
-            ttl = _resolve_number(identity.get("ReauthorizeEvery", 300), template)
-            authorizer = Authorizer(function, tuple(h.lower() for h in identity.get("Headers", [])), ttl)
+            chosen = (props.get("Auth") or {}).get("Authorizer", default_name)
+            if chosen not in (default_name, "NONE"):
+                raise ValueError(f"{name}.Events.{event_name}: only the API's default authorizer or NONE is served")
+            authorized = chosen != "NONE"
+            routes.append(Route("ANY" if path is None else method, path, name, authorized=authorized))
     return Api(routes=routes, authorizer=authorizer)
 
 

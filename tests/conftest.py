@@ -7,6 +7,7 @@ The environment is set and moto imported at module top, before anything imports 
 from __future__ import annotations
 
 import copy
+import importlib
 import json
 import os
 import re
@@ -15,10 +16,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote, unquote, urlencode
 
-from local.template import parameter_defaults, resources_of_type  # reads template.yaml only; no AWS
+from local.template import (  # reads template.yaml only; no AWS
+    handler_location,
+    http_api,
+    parameter_defaults,
+    resources_of_type,
+)
+from tests import aws_calls  # noqa: F401  # before any boto3 client exists: its hook goes into every one
 
 # When API_URL is set the integration tests talk to a deployed stage, which needs the real environment.
 if not os.environ.get("API_URL"):
@@ -303,3 +310,31 @@ def _set_raw_path(event: dict[str, Any], raw_path: str) -> None:
 @pytest.fixture
 def load_event() -> EventLoader:
     return _load_event
+
+
+AUTHORIZER_EVENTS = frozenset({"authorizer"})
+"""The samples that are authorizer requests rather than HTTP API or SQS events."""
+
+
+def function_for_event(name: str) -> str:
+    """The logical id of the function events/<name>.json is for.
+
+    An HTTP sample is for its route's function, the authorizer sample for the API's authorizer, and
+    any other <folder>[_<variant>] for the function whose CodeUri is functions/<folder>/.
+    """
+    api = http_api()
+    if name in AUTHORIZER_EVENTS and api.authorizer is not None:
+        return api.authorizer.function
+    event = json.loads((EVENTS_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    if "routeKey" in event:
+        return next(route.function for route in api.routes if route.route_key == event["routeKey"])
+    functions = resources_of_type("AWS::Serverless::Function")
+    folders = {Path(spec["Properties"]["CodeUri"]).name: logical_id for logical_id, spec in functions.items()}
+    matching = [folder for folder in folders if name == folder or name.startswith(f"{folder}_")]
+    return folders[max(matching, key=len)]
+
+
+def function_handler(logical_id: str) -> Callable[[dict[str, Any], Any], Any]:
+    """The handler template.yaml gives a function (its CodeUri and Handler), imported as Lambda would."""
+    module, attribute = handler_location(resources_of_type("AWS::Serverless::Function")[logical_id]["Properties"])
+    return cast(Callable[[dict[str, Any], Any], Any], getattr(importlib.import_module(module), attribute))

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import time
 from decimal import Decimal
 from typing import Any
 
 import httpx
+import pytest
 
 RESERVED_FIELDS = ("name", "email", "avatar", "phone_number", "timezone", "locale", "created_at")
 KNOCK_ERROR_TYPES = {401: "authentication_error", 403: "authentication_error", 500: "api_error"}
+OPERATION_SECONDS = 60
 
 
 def assert_knock_error(response: httpx.Response, status: int, code: str, fields: set[str] | None = None) -> None:
@@ -48,3 +51,17 @@ def exact_json(text: str) -> Any:
 def blank_user(user_id: str) -> dict[str, Any]:
     """The reserved part of a user that was identified with no reserved property."""
     return {"__typename": "User", "id": user_id, **dict.fromkeys(RESERVED_FIELDS)}
+
+
+def finished_operation(http: httpx.Client, operation: dict[str, Any]) -> dict[str, Any]:
+    """Poll the operation's progress_path until it is completed or failed (never a fixed sleep)."""
+    deadline = time.monotonic() + OPERATION_SECONDS
+    while True:
+        response = http.get(f"/v1/bulk_operations/{operation['id']}")
+        assert response.status_code == 200, response.text
+        current: dict[str, Any] = response.json()
+        if current["status"] in ("completed", "failed"):
+            return current
+        if time.monotonic() > deadline:
+            pytest.fail(f"bulk operation still {current['status']} after {OPERATION_SECONDS} s: {current}")
+        time.sleep(0.2)

@@ -6,12 +6,14 @@ import json
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.integration.support import finished_operation
 from tests.local_api import ApiTarget
 
 pytestmark = pytest.mark.integration
@@ -33,11 +35,24 @@ def listed_ids(http: httpx.Client, prefix: str) -> list[str]:
             return found
 
 
+@pytest.fixture
+def import_prefix(http: httpx.Client) -> Iterator[str]:
+    """A prefix for the imported ids; every user stored with it is deleted after the test, so the
+    tests that page through all users do not page through these thousands."""
+    prefix = f"imp-{uuid.uuid4().hex[:8]}-"
+    yield prefix
+    stored = listed_ids(http, prefix)
+    for start in range(0, len(stored), 1000):
+        response = http.post("/v1/users/bulk/delete", json={"user_ids": stored[start : start + 1000]})
+        assert response.status_code == 200, response.text
+        assert finished_operation(http, response.json())["status"] == "completed"
+
+
 def test_import_of_2500_rows_writes_every_valid_row_once_and_rejects_the_rest_with_reasons(
-    api: ApiTarget, http: httpx.Client, tmp_path: Path
+    api: ApiTarget, http: httpx.Client, tmp_path: Path, import_prefix: str
 ) -> None:
     # Given a JSONL file of 2,500 users, three of them bad (a '#' id, a bad email, no id)
-    prefix = f"imp-{uuid.uuid4().hex[:8]}-"
+    prefix = import_prefix
     source = tmp_path / "users.jsonl"
     with source.open("w", encoding="utf-8") as handle:
         for line in range(1, ROWS + 1):

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from local.server import Gateway, GatewayResponse, IncomingRequest
-from local.template import Authorizer, Route
+from local.template import Authorizer, Route, http_api
 
 pytestmark = pytest.mark.integration
 
@@ -211,6 +211,61 @@ def test_gateway_authorizer_event_is_a_v2_request_event() -> None:
     assert "authorizer" not in event["requestContext"]
     (function_event,) = functions.invoked("GetFunction")
     assert function_event["requestContext"]["authorizer"] == {"lambda": ALLOW["context"]}
+
+
+def test_gateway_route_without_authorizer_is_served_without_invoking_it() -> None:
+    # Given a route that opts out of the API's authorizer
+    functions = ScriptedLambda(authorizer=raise_(Exception("Unauthorized")))
+    routes = [Route("GET", "/health", "HealthFunction", authorized=False)]
+
+    # When a request without any key arrives
+    response = Gateway(routes, AUTHORIZER, functions).handle(request(target="/health", headers={"authorization": ""}))
+
+    # Then only the route's function runs, as API Gateway would do it
+    assert response.status == 200
+    assert [name for name, _ in functions.calls] == ["HealthFunction"]
+
+
+def _template_with_route_auth(auth: dict[str, Any] | None) -> dict[str, Any]:
+    event: dict[str, Any] = {"ApiId": {"Ref": "Api"}, "Method": "GET", "Path": "/health"}
+    if auth is not None:
+        event["Auth"] = auth
+    return {
+        "Parameters": {},
+        "Resources": {
+            "Api": {
+                "Type": "AWS::Serverless::HttpApi",
+                "Properties": {
+                    "Auth": {
+                        "DefaultAuthorizer": "Keys",
+                        "Authorizers": {"Keys": {"FunctionArn": {"Fn::GetAtt": ["AuthFunction", "Arn"]}}},
+                    }
+                },
+            },
+            "HealthFunction": {
+                "Type": "AWS::Serverless::Function",
+                "Properties": {"Events": {"Health": {"Type": "HttpApi", "Properties": event}}},
+            },
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("auth", "authorized"),
+    [(None, True), ({"Authorizer": "Keys"}, True), ({"Authorizer": "NONE"}, False)],
+)
+def test_http_api_reads_each_routes_authorizer_from_the_template(auth: dict[str, Any] | None, authorized: bool) -> None:
+    # When the routes of a template are read
+    (route,) = http_api(_template_with_route_auth(auth)).routes
+
+    # Then a route uses the API's default authorizer unless its event says Authorizer: NONE
+    assert route == Route("GET", "/health", "HealthFunction", authorized=authorized)
+
+
+def test_http_api_route_with_another_authorizer_is_refused() -> None:
+    # A route naming an authorizer the local API does not run must not be served as if it were checked
+    with pytest.raises(ValueError, match="HealthFunction.Events.Health"):
+        http_api(_template_with_route_auth({"Authorizer": "OtherKeys"}))
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,12 +11,11 @@ import httpx
 import pytest
 
 from tests.conftest import PATH_SAFE
-from tests.integration.support import assert_knock_error, exact_json
+from tests.integration.support import assert_knock_error, exact_json, finished_operation
 
 pytestmark = pytest.mark.integration
 
 NewCollection = Callable[[str], str]
-OPERATION_SECONDS = 60
 
 
 def set_object(http: httpx.Client, collection: str, object_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -42,20 +40,6 @@ def list_all(http: httpx.Client, collection: str, page_size: int) -> list[list[d
             return pages
         params = {"page_size": page_size, "after": page["page_info"]["after"]}
     pytest.fail("page_info.after never became null")
-
-
-def finished_operation(http: httpx.Client, operation: dict[str, Any]) -> dict[str, Any]:
-    """Poll the operation's progress_path until it is completed or failed (never a fixed sleep)."""
-    deadline = time.monotonic() + OPERATION_SECONDS
-    while True:
-        response = http.get(f"/v1/bulk_operations/{operation['id']}")
-        assert response.status_code == 200, response.text
-        current: dict[str, Any] = response.json()
-        if current["status"] in ("completed", "failed"):
-            return current
-        if time.monotonic() > deadline:
-            pytest.fail(f"bulk operation still {current['status']} after {OPERATION_SECONDS} s: {current}")
-        time.sleep(0.2)
 
 
 def test_set_new_object_returns_200_and_the_object_with_properties_nested(

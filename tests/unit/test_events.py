@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 from pathlib import Path
 from typing import Any
@@ -15,13 +14,20 @@ from aws_lambda_powertools.utilities.parser.models import (
     SqsModel,
 )
 
-from local.template import handler_location, http_api, resources_of_type
+from local.template import http_api, resources_of_type
 from recipients.auth import hash_key
 from recipients.settings import auth_settings
-from tests.conftest import EVENTS_DIR, BulkQueues, EventLoader, WorkflowBus
+from tests.conftest import (
+    AUTHORIZER_EVENTS,
+    EVENTS_DIR,
+    BulkQueues,
+    EventLoader,
+    WorkflowBus,
+    function_for_event,
+    function_handler,
+)
 
 EVENT_FILES = sorted(EVENTS_DIR.glob("*.json"))
-AUTHORIZER_EVENTS = {"authorizer"}
 SQS_EVENTS = {path.stem for path in EVENT_FILES if "Records" in json.loads(path.read_text(encoding="utf-8"))}
 HTTP_EVENT_FILES = [path for path in EVENT_FILES if path.stem not in AUTHORIZER_EVENTS | SQS_EVENTS]
 
@@ -96,20 +102,6 @@ def test_load_event_body_variant_dumps_objects_and_keeps_strings(load_event: Eve
     assert load_event("identify", body="[")["body"] == "["
 
 
-def _function_for(path: Path, event: dict[str, Any]) -> str:
-    """An HTTP sample is for its route's function, the authorizer sample for the API's authorizer, and
-    any other events/<folder>[_<variant>].json for the function whose CodeUri is functions/<folder>/."""
-    api = http_api()
-    if path.stem in AUTHORIZER_EVENTS and api.authorizer is not None:
-        return api.authorizer.function
-    if "routeKey" in event:
-        return next(route.function for route in api.routes if route.route_key == event["routeKey"])
-    functions = resources_of_type("AWS::Serverless::Function")
-    folders = {Path(spec["Properties"]["CodeUri"]).name: name for name, spec in functions.items()}
-    matching = [folder for folder in folders if path.stem == folder or path.stem.startswith(f"{folder}_")]
-    return folders[max(matching, key=len)]
-
-
 @pytest.mark.parametrize("path", EVENT_FILES, ids=[path.stem for path in EVENT_FILES])
 def test_event_file_runs_with_its_function_and_gets_no_server_error(
     path: Path,
@@ -124,9 +116,7 @@ def test_event_file_runs_with_its_function_and_gets_no_server_error(
         Name=auth_settings().api_key_hashes_parameter, Type="SecureString", Value=hash_key("sk_test_local")
     )
     event = read(path)
-    properties = resources_of_type("AWS::Serverless::Function")[_function_for(path, event)]["Properties"]
-    module, attribute = handler_location(properties)
-    handler = getattr(importlib.import_module(module), attribute)
+    handler = function_handler(function_for_event(path.stem))
 
     # When the function runs with the sample
     result = handler(event, lambda_context)

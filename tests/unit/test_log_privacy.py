@@ -1,0 +1,304 @@
+"""No log line or metric holds an email, a phone number, a property value or a key.
+
+Every function of template.yaml is driven with distinctive personal values (each one holds "canary",
+or is an unusual number) on its success and rejection paths, with the service logger at DEBUG, the
+most verbose level the template's LogLevel allows. Captured: the service's JSON log lines and EMF
+metrics (stdout) and every other logger at INFO, the root level Lambda runs with (botocore logs
+request bodies only at DEBUG).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+
+from local.template import resources_of_type
+from recipients.auth import Unauthorized, hash_key
+from recipients.observability import logger
+from tests.conftest import EVENTS_DIR, BulkQueues, EventLoader, FakeLambdaContext, function_handler
+from tests.unit.bulk_queue import deliver
+
+EMAIL = "quillon.canary@example.org"
+PHONE = "+15550107391"
+NAME = "Quillon Canarywood"
+AVATAR = "https://avatars.example.org/canary-quillon.png"
+CUSTOM_VALUE = "canary-custom-value"
+NESTED_VALUE = "canary-nested-value"
+NUMBER = 918273645
+OBJECT_VALUE = "canary-object-value"
+DATA_VALUE = "canary-trigger-data"
+REJECTED_EMAIL = "canary-rejected-email"
+REJECTED_PHONE = "canary-rejected-phone"
+REJECTED_TIMEZONE = "Canary/Nowhere"
+SECRET_KEY = "sk_test_canary_secret"
+UNKNOWN_KEY = "sk_live_canary_unknown"
+PUBLIC_KEY = "pk_test_canary_public"
+
+PERSONAL_VALUES = [
+    EMAIL,
+    PHONE,
+    NAME,
+    AVATAR,
+    CUSTOM_VALUE,
+    NESTED_VALUE,
+    str(NUMBER),
+    OBJECT_VALUE,
+    DATA_VALUE,
+    REJECTED_EMAIL,
+    REJECTED_PHONE,
+    REJECTED_TIMEZONE,
+    SECRET_KEY,
+    UNKNOWN_KEY,
+    PUBLIC_KEY,
+]
+PROFILE = {
+    "name": NAME,
+    "email": EMAIL,
+    "phone_number": PHONE,
+    "avatar": AVATAR,
+    "plan": CUSTOM_VALUE,
+    "prefs": {"theme": NESTED_VALUE, "score": NUMBER},
+}
+REJECTED_PROFILE = {"email": REJECTED_EMAIL, "phone_number": REJECTED_PHONE, "plan": CUSTOM_VALUE}
+OBJECT = {"name": OBJECT_VALUE, "budget": NUMBER, "owner": {"email": EMAIL, "phone": PHONE}}
+
+FUNCTIONS = resources_of_type("AWS::Serverless::Function")
+
+
+@dataclass
+class Calls:
+    """Runs the template's functions with variants of the samples in events/, asserting their answers."""
+
+    load_event: EventLoader
+    context: FakeLambdaContext
+    queues: BulkQueues
+
+    def http(self, function: str, sample: str, status: int, **variant: Any) -> Any:
+        response = function_handler(function)(self.load_event(sample, **variant), self.context)
+        assert response["statusCode"] == status, response.get("body")
+        return json.loads(response["body"]) if response.get("body") else None
+
+    def sqs(self, function: str, *bodies: Any) -> dict[str, Any]:
+        """An SQS event (the shape of events/bulk_worker.json) with one message per body."""
+        sample = json.loads((EVENTS_DIR / "bulk_worker.json").read_text(encoding="utf-8"))
+        template = sample["Records"][0]
+        records = [
+            {**template, "messageId": f"message-{index}", "body": body if isinstance(body, str) else json.dumps(body)}
+            for index, body in enumerate(bodies)
+        ]
+        result: dict[str, Any] = function_handler(function)({"Records": records}, self.context)
+        return result
+
+    def authorize(self, authorization: str) -> dict[str, Any] | None:
+        event = self.load_event("authorizer", headers={"authorization": authorization})
+        try:
+            result: dict[str, Any] = function_handler("AuthorizerFunction")(event, self.context)
+        except Unauthorized:
+            return None
+        return result
+
+    def identify(self, user_id: str) -> None:
+        self.http("IdentifyFunction", "identify", 200, path={"user_id": user_id}, body=PROFILE)
+
+    def drain(self) -> None:
+        for _ in range(20):
+            if not deliver(self.queues.url, function_handler("BulkWorkerFunction"), self.context):
+                return
+
+
+def _authorizer(calls: Calls) -> None:
+    assert calls.authorize(f"Bearer {SECRET_KEY}") == {
+        "isAuthorized": True,
+        "context": {"key_id": hash_key(SECRET_KEY)[:12]},
+    }
+    assert calls.authorize(f"bearer {SECRET_KEY}") is not None
+    assert calls.authorize(f"Bearer {PUBLIC_KEY}") == {"isAuthorized": False}
+    for denied in (f"Bearer {UNKNOWN_KEY}", f"Basic {SECRET_KEY}", SECRET_KEY, f"Bearer {SECRET_KEY}x", "Bearer  "):
+        assert calls.authorize(denied) is None
+
+
+def _identify(calls: Calls) -> None:
+    calls.identify("privacy-user")
+    calls.http("IdentifyFunction", "identify", 422, path={"user_id": "privacy-user"}, body=REJECTED_PROFILE)
+    repeated = calls.load_event("identify", path={"user_id": "privacy-user"}, body=PROFILE)
+    for _ in range(2):  # the second is an Idempotency-Key replay
+        assert function_handler("IdentifyFunction")(repeated, calls.context)["statusCode"] == 200
+
+
+def _get(calls: Calls) -> None:
+    calls.identify("privacy-user")
+    assert calls.http("GetFunction", "get", 200, path={"user_id": "privacy-user"})["email"] == EMAIL
+    assert calls.http("GetFunction", "list", 200)["entries"][0]["phone_number"] == PHONE
+
+
+def _delete(calls: Calls) -> None:
+    calls.identify("privacy-user")
+    calls.http("DeleteFunction", "delete", 204, path={"user_id": "privacy-user"})
+
+
+def _merge(calls: Calls) -> None:
+    calls.identify("privacy-guest")
+    calls.http("IdentifyFunction", "identify", 200, path={"user_id": "privacy-user"}, body={"locale": "en-GB"})
+    merged = calls.http(
+        "MergeFunction", "merge", 200, path={"user_id": "privacy-user"}, body={"from_user_id": "privacy-guest"}
+    )
+    assert merged["email"] == EMAIL
+
+
+def _bulk_rows() -> list[dict[str, Any]]:
+    return [
+        {"id": "privacy-bulk-1", **PROFILE},
+        {"id": "privacy-bulk-2", "name": NAME, "prefs": {"nested": NESTED_VALUE}},
+        {"id": "privacy-bulk-3", **REJECTED_PROFILE},
+    ]
+
+
+def _bulk_identify(calls: Calls) -> None:
+    operation = calls.http("BulkIdentifyFunction", "bulk_identify", 200, body={"users": _bulk_rows()})
+    assert operation["error_count"] == 1
+
+
+def _bulk_worker(calls: Calls) -> None:
+    operation = calls.http("BulkIdentifyFunction", "bulk_identify", 200, body={"users": _bulk_rows()})
+    calls.drain()
+    path = {"operation_id": operation["id"]}
+    assert calls.http("BulkOperationsFunction", "bulk_operations", 200, path=path)["success_count"] == 2
+    # a message that is not a chunk fails alone, whatever it holds
+    failures = calls.sqs("BulkWorkerFunction", {"users": [PROFILE]})["batchItemFailures"]
+    assert failures == [{"itemIdentifier": "message-0"}]
+
+
+def _bulk_dead_letter(calls: Calls) -> None:
+    operation = calls.http("BulkIdentifyFunction", "bulk_identify", 200, body={"users": _bulk_rows()})
+    rows = [{"index": 0, "id": "privacy-bulk-1", "body": PROFILE}]
+    chunk = {"operation_id": operation["id"], "chunk_index": 0, "action": "identify", "rows": rows}
+    assert calls.sqs("BulkDeadLetterFunction", chunk, json.dumps(PROFILE)) == {"batchItemFailures": []}
+
+
+def _bulk_operations(calls: Calls) -> None:
+    operation = calls.http("BulkIdentifyFunction", "bulk_identify", 200, body={"users": _bulk_rows()})
+    found = calls.http("BulkOperationsFunction", "bulk_operations", 200, path={"operation_id": operation["id"]})
+    assert found["error_count"] == 1
+
+
+def _bulk_delete(calls: Calls) -> None:
+    calls.identify("privacy-user")
+    calls.http("BulkDeleteFunction", "bulk_delete", 200, body={"user_ids": ["privacy-user", "bad#id"]})
+    calls.drain()
+
+
+def _trigger(calls: Calls) -> None:
+    calls.identify("privacy-known")
+    recipients = [
+        "privacy-known",
+        {"id": "privacy-inline", **PROFILE},
+        {"id": "privacy-object", "collection": "projects", **OBJECT},
+    ]
+    body = {
+        "recipients": recipients,
+        "actor": {"id": "privacy-actor", "email": EMAIL, "name": NAME},
+        "data": {"comment": DATA_VALUE, "author": {"phone": PHONE}},
+        "tenant": "privacy-tenant",
+    }
+    calls.http("TriggerFunction", "trigger", 200, body=body)
+    large = {**body, "data": {"comment": DATA_VALUE * 20_000}}  # too large for an event: kept in the bucket
+    calls.http("TriggerFunction", "trigger", 200, body=large)
+    rejected = {**body, "recipients": [{"id": "privacy-rejected", **REJECTED_PROFILE}]}
+    calls.http("TriggerFunction", "trigger", 422, body=rejected)
+
+
+def _cancel(calls: Calls) -> None:
+    recipients = [{"id": "privacy-inline", **PROFILE}]
+    trigger = {"recipients": recipients, "data": {"comment": DATA_VALUE}, "cancellation_key": "privacy-cancel"}
+    calls.http("TriggerFunction", "trigger", 200, body=trigger)
+    calls.http("CancelFunction", "cancel", 204, body={"cancellation_key": "privacy-cancel"})
+
+
+def _objects(calls: Calls) -> None:
+    path = {"collection": "projects", "object_id": "privacy-object"}
+    calls.http("ObjectsFunction", "objects_set", 200, path=path, body=OBJECT)
+    calls.http("ObjectsFunction", "objects_set", 422, path=path, body={**OBJECT, "timezone": REJECTED_TIMEZONE})
+    assert calls.http("ObjectsFunction", "objects_get", 200, path=path)["properties"]["name"] == OBJECT_VALUE
+    calls.http("ObjectsFunction", "objects_list", 200, path={"collection": "projects"})
+    calls.http("ObjectsFunction", "objects_delete", 204, path=path)
+
+
+def _objects_bulk(calls: Calls) -> None:
+    rows = [{"id": "privacy-object", **OBJECT}, {"id": "privacy-rejected", "timezone": REJECTED_TIMEZONE}]
+    body = {"objects": rows}
+    assert calls.http("ObjectsBulkFunction", "objects_bulk_set", 200, body=body)["error_count"] == 1
+    calls.drain()
+    body = {"object_ids": ["privacy-object"]}
+    calls.http("ObjectsBulkFunction", "objects_bulk_delete", 200, body=body)
+
+
+def _fallback(calls: Calls) -> None:
+    calls.http("FallbackFunction", "fallback", 404, path="/v2/users/privacy-user", body=PROFILE)
+
+
+CASES: dict[str, tuple[Callable[[Calls], None], str | None]] = {
+    # function: (what drives it, a line only that function writes: proof the capture saw it)
+    "AuthorizerFunction": (_authorizer, None),  # it writes nothing at these levels
+    "IdentifyFunction": (_identify, "idempotent replay"),
+    "GetFunction": (_get, "UserPagesListed"),
+    "DeleteFunction": (_delete, "user deleted"),
+    "MergeFunction": (_merge, "users merged"),
+    "BulkIdentifyFunction": (_bulk_identify, "bulk operation started"),
+    "BulkWorkerFunction": (_bulk_worker, "BatchItemFailures"),
+    "BulkDeadLetterFunction": (_bulk_dead_letter, "message is not a bulk chunk"),
+    "BulkOperationsFunction": (_bulk_operations, "BulkOperationsFetched"),
+    "BulkDeleteFunction": (_bulk_delete, "users.bulk_delete"),
+    "TriggerFunction": (_trigger, "workflow triggered"),
+    "CancelFunction": (_cancel, "workflow cancelled"),
+    "ObjectsFunction": (_objects, "object deleted"),
+    "ObjectsBulkFunction": (_objects_bulk, "objects.bulk_delete"),
+    "FallbackFunction": (_fallback, "UnroutedRequests"),
+}
+
+
+@pytest.fixture
+def service_logger_at_debug() -> Iterator[None]:
+    previous = logger.log_level
+    logger.setLevel(logging.DEBUG)
+    yield
+    logger.setLevel(previous)
+
+
+def test_cases_drive_every_function_of_the_template() -> None:
+    assert set(CASES) == set(FUNCTIONS)
+
+
+@pytest.mark.usefixtures("recipients_table", "idempotency_table", "workflow_bus", "workflow_data_bucket")
+@pytest.mark.usefixtures("service_logger_at_debug")
+@pytest.mark.parametrize("function", sorted(CASES))
+def test_function_logs_no_personal_value_or_key(
+    function: str,
+    load_event: EventLoader,
+    lambda_context: FakeLambdaContext,
+    bulk_queues: BulkQueues,
+    caplog: pytest.LogCaptureFixture,
+    log_output: Callable[[], str],
+) -> None:
+    # Given the secret key's hash in SSM and every logger writing at the levels above
+    boto3.client("ssm").put_parameter(
+        Name=os.environ["API_KEY_HASHES_PARAMETER"], Type="SecureString", Value=hash_key(SECRET_KEY)
+    )
+    caplog.set_level(logging.INFO)
+    drive, marker = CASES[function]
+
+    # When the function is driven with personal values and keys
+    drive(Calls(load_event, lambda_context, bulk_queues))
+
+    # Then its output (which the capture saw) holds none of them, not even in part
+    output = log_output() + caplog.text
+    if marker is not None:
+        assert marker in output
+    assert [value for value in PERSONAL_VALUES if value in output] == []
+    assert "canary" not in output.lower()
