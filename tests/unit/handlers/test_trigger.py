@@ -184,6 +184,8 @@ def test_an_inline_actor_is_identified(trigger: Callable[..., dict[str, Any]], w
         ({"recipients": [{"id": "x", "$trigger_data": [1]}]}, "recipients.0.$trigger_data"),
         ({"recipients": ["u"], "actor": {"id": "x", "phone_number": "123"}}, "actor.phone_number"),
         ({"recipients": ["u"], "data": [1, 2]}, "data"),
+        ({"recipients": ["u"], "tenant": {"name": "Acme"}}, "tenant"),
+        ({"recipients": ["u"], "tenant": {"id": " "}}, "tenant"),
         ({"recipients": ["u"], "cancellation_key": "a#b"}, "cancellation_key"),
         ({"recipients": ["u"], "settings": {"sandbox_mode": "yes"}}, "settings.sandbox_mode"),
         ({"recipients": ["u"], "workflow": "x"}, "workflow"),

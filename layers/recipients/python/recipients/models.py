@@ -312,6 +312,15 @@ def _string_or_object(value: Any) -> Any:
 
 StringOrObject = Annotated[str | dict[str, Any] | None, BeforeValidator(_string_or_object)]
 
+
+def _tenant_has_id(value: str | dict[str, Any] | None) -> str | dict[str, Any] | None:
+    if isinstance(value, dict) and not (isinstance(value.get("id"), str) and value["id"].strip()):
+        raise ValueError("an inline tenant needs an id (a non-blank string)")
+    return value
+
+
+Tenant = Annotated[StringOrObject, AfterValidator(_tenant_has_id)]
+
 WorkflowKeyPath = Annotated[str, BeforeValidator(decode_path_segment), AfterValidator(check_workflow_key)]
 CancellationKey = Annotated[str, AfterValidator(check_cancellation_key)]
 MAX_TRIGGER_RECIPIENTS = 1000
@@ -350,7 +359,7 @@ class TriggerWorkflowRequest(BaseModel):
     )
     actor: StringOrObject = Field(None, description="Who or what acted: same forms as a recipient")
     data: dict[str, Any] | None = Field(None, description="Passed to the run")
-    tenant: StringOrObject = Field(None, description="A tenant id, or an inline tenant with an id")
+    tenant: Tenant = Field(None, description="A tenant id, or an inline tenant with an id")
     cancellation_key: CancellationKey | None = Field(None, description="Lets POST .../cancel find this run")
     settings: WorkflowSettings | None = None
 
