@@ -240,7 +240,7 @@ class Gateway:
             return gateway_error(404, "Not Found")
         route, path_parameters = matched
         event = http_event(request, route.route_key, path_parameters, request_id, time.time())
-        if self.authorizer is not None:
+        if self.authorizer is not None and route.uses_authorizer:
             verdict = self._authorize(self.authorizer, event, request_id)
             if not verdict.allowed:
                 return gateway_error(verdict.status, _DENIAL_MESSAGES[verdict.status])

@@ -67,11 +67,16 @@ def handler_location(properties: dict[str, Any]) -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class Route:
-    """One HttpApi route: `method` is upper-case or ANY; `path` is None for the $default route."""
+    """One HttpApi route: `method` is upper-case or ANY; `path` is None for the $default route.
+
+    `uses_authorizer` is False for a route whose event says `Auth: Authorizer: NONE`: API Gateway
+    calls its function without running the API's default authorizer.
+    """
 
     method: str
     path: str | None
     function: str
+    uses_authorizer: bool = True
 
     @property
     def route_key(self) -> str:
@@ -102,16 +107,7 @@ class Api:
 def http_api(template: dict[str, Any] | None = None) -> Api:
     """The routes of the template's HttpApi events and the API's default Lambda authorizer."""
     template = template or load_template()
-    routes = []
-    for name, spec in resources_of_type("AWS::Serverless::Function", template).items():
-        for event in (spec.get("Properties", {}).get("Events") or {}).values():
-            if event.get("Type") != "HttpApi":
-                continue
-            props = event.get("Properties") or {}
-            path = props.get("Path")
-            method = str(props.get("Method", "ANY")).upper()
-            routes.append(Route(method="ANY" if path is None else method, path=path, function=name))
-    authorizer = None
+    authorizer, authorizer_name = None, None
     for api in resources_of_type("AWS::Serverless::HttpApi", template).values():
         auth = api.get("Properties", {}).get("Auth") or {}
         default = auth.get("DefaultAuthorizer")
@@ -121,7 +117,31 @@ def http_api(template: dict[str, Any] | None = None) -> Api:
             identity = spec.get("Identity") or {}
             ttl = _resolve_number(identity.get("ReauthorizeEvery", 300), template)
             authorizer = Authorizer(function, tuple(h.lower() for h in identity.get("Headers", [])), ttl)
+            authorizer_name = default
+    routes = []
+    for name, spec in resources_of_type("AWS::Serverless::Function", template).items():
+        for event_name, event in (spec.get("Properties", {}).get("Events") or {}).items():
+            if event.get("Type") != "HttpApi":
+                continue
+            props = event.get("Properties") or {}
+            path = props.get("Path")
+            method = str(props.get("Method", "ANY")).upper()
+            uses_authorizer = _route_uses_authorizer(props, authorizer_name, f"{name}.Events.{event_name}")
+            routes.append(Route("ANY" if path is None else method, path, name, uses_authorizer))
     return Api(routes=routes, authorizer=authorizer)
+
+
+def _route_uses_authorizer(properties: dict[str, Any], default: str | None, where: str) -> bool:
+    """Whether the API's default authorizer guards a route: not with `Auth: Authorizer: NONE`.
+
+    Only the default authorizer is served locally, so a route naming another one is refused.
+    """
+    authorizer = (properties.get("Auth") or {}).get("Authorizer")
+    if authorizer == "NONE":
+        return False
+    if authorizer is None or authorizer == default:
+        return True
+    raise ValueError(f"{where}: Auth.Authorizer {authorizer!r} is neither NONE nor the API's default authorizer")
 
 
 @dataclass(frozen=True)

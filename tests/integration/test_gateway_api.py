@@ -1,9 +1,11 @@
-"""What API Gateway and the template decide: authorization on every route, unrouted requests, headers."""
+"""What API Gateway and the template decide: authorization on every route but the docs, unrouted requests,
+headers."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import quote
 
 import httpx
@@ -15,7 +17,9 @@ from tests.integration.support import assert_gateway_denial, assert_knock_error
 pytestmark = pytest.mark.integration
 
 NewUserId = Callable[[str], str]
-ROUTES = http_api().routes
+ROUTES = [route for route in http_api().routes if route.uses_authorizer]
+PUBLIC_ROUTES = [route for route in http_api().routes if not route.uses_authorizer]
+OPENAPI_PATH = Path(__file__).resolve().parents[2] / "openapi.json"
 SDK_SAFE_CHARACTERS = "!$&'()*+,;=:@"
 """What the knockapi SDK leaves literal in a path segment (RFC 3986); everything else is %XX."""
 
@@ -98,6 +102,47 @@ def api_key_header(http: httpx.Client) -> str:
     return str(http.headers["Authorization"])
 
 
+def test_only_the_docs_routes_are_public() -> None:
+    assert {route.route_key for route in PUBLIC_ROUTES} == {"GET /openapi.json", "GET /docs"}
+    assert all(route.function == "DocsFunction" for route in PUBLIC_ROUTES)
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer pk_test_local", "Bearer sk_unknown"])
+def test_openapi_document_is_served_without_a_key_exactly_as_generated(
+    anonymous_http: httpx.Client, authorization: str | None
+) -> None:
+    # When the OpenAPI document is fetched with no key, or with one the authorizer would refuse
+    headers = {} if authorization is None else {"Authorization": authorization}
+    response = anonymous_http.get("/openapi.json", headers=headers)
+
+    # Then the docs function answers with the committed openapi.json, byte for byte
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
+    assert "x-request-id" in response.headers
+    assert response.content == OPENAPI_PATH.read_bytes()
+
+
+def test_swagger_ui_is_served_without_a_key_and_loads_the_served_document(anonymous_http: httpx.Client) -> None:
+    # When a browser asks for /docs without a key, accepting gzip
+    response = anonymous_http.get("/docs", headers={"Accept-Encoding": "gzip"})
+
+    # Then it gets a compressed, self-contained Swagger UI page pointed at openapi.json beside it
+    assert response.status_code == 200, response.text[:200]
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.num_bytes_downloaded < len(response.content) / 2  # what was sent is compressed
+    page = response.text
+    assert page.startswith("<!DOCTYPE html>")
+    assert 'SwaggerUIBundle({"url": "openapi.json"' in page
+    assert "<script src=" not in page and "<link " not in page  # nothing fetched from elsewhere
+
+
+@pytest.mark.parametrize(("method", "path"), [("POST", "/openapi.json"), ("DELETE", "/docs"), ("GET", "/docs/")])
+def test_other_requests_near_the_docs_still_need_a_key(anonymous_http: httpx.Client, method: str, path: str) -> None:
+    # Only the two GET routes are public: anything else goes to the $default route, behind the authorizer
+    assert_gateway_denial(anonymous_http.request(method, path), 401)
+
+
 @pytest.mark.parametrize(
     "path", ["/v2/users", "/v1/objects", "/v1/objects/projects/p1/x", "/v1/users/a/b", "/v1/users/", "/"]
 )
@@ -119,6 +164,8 @@ def test_request_unknown_route_returns_404_knock_error(http: httpx.Client, path:
         ("POST", "/v1/objects/projects/{id}", "DELETE, GET, PUT"),
         ("DELETE", "/v1/objects/projects", "GET"),
         ("GET", "/v1/objects/projects/bulk/set", "POST"),
+        ("POST", "/openapi.json", "GET"),
+        ("PUT", "/docs", "GET"),
     ],
 )
 def test_request_wrong_method_on_known_path_returns_405_with_allow(

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from local.server import Gateway, GatewayResponse, IncomingRequest
-from local.template import Authorizer, Route
+from local.template import Authorizer, Route, http_api
 
 pytestmark = pytest.mark.integration
 
@@ -211,6 +211,53 @@ def test_gateway_authorizer_event_is_a_v2_request_event() -> None:
     assert "authorizer" not in event["requestContext"]
     (function_event,) = functions.invoked("GetFunction")
     assert function_event["requestContext"]["authorizer"] == {"lambda": ALLOW["context"]}
+
+
+@pytest.mark.parametrize("authorization", [[], [("authorization", "Bearer pk_test_local")]], ids=["none", "bad"])
+def test_gateway_route_without_authorizer_invokes_only_its_function(authorization: list[tuple[str, str]]) -> None:
+    # Given a route with `Auth: Authorizer: NONE` and an authorizer that would deny everything
+    functions = ScriptedLambda(authorizer={"isAuthorized": False})
+    routes = [Route("GET", "/docs", "DocsFunction", uses_authorizer=False), *ROUTES]
+    sent = IncomingRequest("GET", "/docs", "", [("host", "127.0.0.1:3000"), *authorization], b"", "127.0.0.1")
+
+    # When it is requested, with no key or a bad one
+    response = Gateway(routes, AUTHORIZER, functions).handle(sent)
+
+    # Then the function answers, and its event carries no authorizer context
+    assert response.status == 200
+    assert [name for name, _ in functions.calls] == ["DocsFunction"]
+    (event,) = functions.invoked("DocsFunction")
+    assert "authorizer" not in event["requestContext"]
+
+
+def test_http_api_reads_routes_without_authorizer_and_refuses_other_authorizers() -> None:
+    # Given a template whose API has a default authorizer and routes with and without Auth
+    def route(path: str, auth: dict[str, str] | None) -> dict[str, Any]:
+        properties: dict[str, Any] = {"Path": path, "Method": "GET", **({"Auth": auth} if auth else {})}
+        return {"Type": "HttpApi", "Properties": properties}
+
+    def template(events: dict[str, Any]) -> dict[str, Any]:
+        authorizer = {"FunctionArn": {"Fn::GetAtt": ["Auth", "Arn"]}, "Identity": {"Headers": ["Authorization"]}}
+        api_auth = {"DefaultAuthorizer": "Keys", "Authorizers": {"Keys": authorizer}}
+        return {
+            "Resources": {
+                "Api": {"Type": "AWS::Serverless::HttpApi", "Properties": {"Auth": api_auth}},
+                "Fn": {"Type": "AWS::Serverless::Function", "Properties": {"Events": events}},
+            }
+        }
+
+    # When its routes are read
+    api = http_api(
+        template(
+            {"A": route("/a", None), "B": route("/b", {"Authorizer": "NONE"}), "C": route("/c", {"Authorizer": "Keys"})}
+        )
+    )
+
+    # Then NONE opts a route out of the default authorizer, naming the default keeps it
+    assert [(r.path, r.uses_authorizer) for r in api.routes] == [("/a", True), ("/b", False), ("/c", True)]
+    # And an authorizer the local server does not run is refused rather than skipped
+    with pytest.raises(ValueError, match=r"Fn\.Events\.D: Auth\.Authorizer 'Other'"):
+        http_api(template({"D": route("/d", {"Authorizer": "Other"})}))
 
 
 @pytest.mark.parametrize(
