@@ -1,6 +1,7 @@
 """Builds openapi.json from the resolvers of the functions template.yaml routes to.
 
-`python -m local.openapi` writes it; `--check` fails when the committed file is stale.
+`python -m local.openapi` writes it, and the copy the docs function serves at GET /openapi.json;
+`--check` fails when either committed file is stale.
 """
 
 from __future__ import annotations
@@ -16,7 +17,16 @@ from aws_lambda_powertools.event_handler.openapi.models import Server
 
 from local.template import handler_location, http_api, load_template
 
-OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi.json"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+OPENAPI_PATH = REPO_ROOT / "openapi.json"
+SERVED_PATH = "/openapi.json"
+
+
+def served_copy_path() -> Path:
+    """The copy the function routed GET /openapi.json in template.yaml ships with: in its CodeUri."""
+    function = next(route.function for route in http_api().routes if (route.method, route.path) == ("GET", SERVED_PATH))
+    code_uri = str(load_template()["Resources"][function]["Properties"]["CodeUri"])
+    return REPO_ROOT / code_uri / "openapi.json"
 
 
 def build_openapi() -> str:
@@ -28,7 +38,10 @@ def build_openapi() -> str:
             "Knock-compatible recipients API: users, objects and workflow triggers. "
             "Authenticate with `Authorization: Bearer sk_...`."
         ),
-        servers=[Server(url="http://127.0.0.1:3000", description="make run")],
+        servers=[
+            Server(url="/", description="the API that serves this document"),
+            Server(url="http://127.0.0.1:3000", description="make run"),
+        ],
         security_schemes={"bearer": {"type": "http", "scheme": "bearer"}},  # type: ignore[dict-item]
         security=[{"bearer": []}],
         on_conflict="error",
@@ -46,14 +59,18 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="fail if openapi.json is not up to date")
     args = parser.parse_args()
     document = build_openapi()
+    outputs = (OPENAPI_PATH, served_copy_path())
     if args.check:
-        if not OPENAPI_PATH.exists() or OPENAPI_PATH.read_text(encoding="utf-8") != document:
-            print("openapi.json is stale: run `make openapi` and commit it", file=sys.stderr)
+        stale = [path for path in outputs if not path.exists() or path.read_text(encoding="utf-8") != document]
+        for path in stale:
+            print(f"{path.relative_to(REPO_ROOT)} is stale: run `make openapi` and commit it", file=sys.stderr)
+        if stale:
             return 1
         print("openapi.json is up to date")
         return 0
-    OPENAPI_PATH.write_text(document, encoding="utf-8")
-    print(f"wrote {OPENAPI_PATH.name}")
+    for path in outputs:
+        path.write_text(document, encoding="utf-8")
+        print(f"wrote {path.relative_to(REPO_ROOT)}")
     return 0
 
 

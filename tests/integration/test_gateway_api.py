@@ -1,10 +1,12 @@
-"""What API Gateway and the template decide: authorization on every route, unrouted requests, headers."""
+"""What API Gateway and the template decide: authorization on every route but the docs, unrouted requests,
+headers."""
 
 from __future__ import annotations
 
 import http.client
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import quote
 
 import httpx
@@ -17,7 +19,9 @@ from tests.local_api import ApiTarget
 pytestmark = pytest.mark.integration
 
 NewUserId = Callable[[str], str]
-ROUTES = http_api().routes
+ROUTES = [route for route in http_api().routes if route.authorized]
+PUBLIC_ROUTES = [route for route in http_api().routes if not route.authorized]
+OPENAPI_PATH = Path(__file__).resolve().parents[2] / "openapi.json"
 SDK_SAFE_CHARACTERS = "!$&'()*+,;=:@"
 """What the knockapi SDK leaves literal in a path segment (RFC 3986); everything else is %XX."""
 
@@ -133,13 +137,16 @@ def test_request_with_valid_secret_key_reaches_the_function_without_server_error
     assert "x-request-id" in response.headers
 
 
-def test_every_route_of_the_template_is_behind_the_authorizer() -> None:
+def test_every_route_of_the_template_but_the_docs_is_behind_the_authorizer() -> None:
     # Given the routes and authorizer the local API serves from template.yaml
     api = http_api()
 
-    # Then there is an authorizer and no route opts out of it (the matrix above would catch one too)
+    # Then there is an authorizer and only the OpenAPI document and its UI opt out of it
     assert api.authorizer is not None
-    assert [route.route_key for route in api.routes if not route.authorized] == []
+    assert sorted(route.route_key for route in api.routes if not route.authorized) == [
+        "GET /docs",
+        "GET /openapi.json",
+    ]
 
 
 def _header(authorization: str | None, api_key: str) -> str | None:
@@ -149,6 +156,47 @@ def _header(authorization: str | None, api_key: str) -> str | None:
 @pytest.fixture(scope="session")
 def api_key(api: ApiTarget) -> str:
     return api.api_key
+
+
+def test_only_the_docs_routes_are_public() -> None:
+    assert {route.route_key for route in PUBLIC_ROUTES} == {"GET /openapi.json", "GET /docs"}
+    assert all(route.function == "DocsFunction" for route in PUBLIC_ROUTES)
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer pk_test_local", "Bearer sk_unknown"])
+def test_openapi_document_is_served_without_a_key_exactly_as_generated(
+    anonymous_http: httpx.Client, authorization: str | None
+) -> None:
+    # When the OpenAPI document is fetched with no key, or with one the authorizer would refuse
+    headers = {} if authorization is None else {"Authorization": authorization}
+    response = anonymous_http.get("/openapi.json", headers=headers)
+
+    # Then the docs function answers with the committed openapi.json, byte for byte
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
+    assert "x-request-id" in response.headers
+    assert response.content == OPENAPI_PATH.read_bytes()
+
+
+def test_swagger_ui_is_served_without_a_key_and_loads_the_served_document(anonymous_http: httpx.Client) -> None:
+    # When a browser asks for /docs without a key, accepting gzip
+    response = anonymous_http.get("/docs", headers={"Accept-Encoding": "gzip"})
+
+    # Then it gets a compressed, self-contained Swagger UI page pointed at openapi.json beside it
+    assert response.status_code == 200, response.text[:200]
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.num_bytes_downloaded < len(response.content) / 2  # what was sent is compressed
+    page = response.text
+    assert page.startswith("<!DOCTYPE html>")
+    assert 'SwaggerUIBundle({"url": "openapi.json"' in page
+    assert "<script src=" not in page and "<link " not in page  # nothing fetched from elsewhere
+
+
+@pytest.mark.parametrize(("method", "path"), [("POST", "/openapi.json"), ("DELETE", "/docs"), ("GET", "/docs/")])
+def test_other_requests_near_the_docs_still_need_a_key(anonymous_http: httpx.Client, method: str, path: str) -> None:
+    # Only the two GET routes are public: anything else goes to the $default route, behind the authorizer
+    assert_gateway_denial(anonymous_http.request(method, path), 401)
 
 
 @pytest.mark.parametrize(
@@ -172,6 +220,8 @@ def test_request_unknown_route_returns_404_knock_error(http: httpx.Client, path:
         ("POST", "/v1/objects/projects/{id}", "DELETE, GET, PUT"),
         ("DELETE", "/v1/objects/projects", "GET"),
         ("GET", "/v1/objects/projects/bulk/set", "POST"),
+        ("POST", "/openapi.json", "GET"),
+        ("PUT", "/docs", "GET"),
     ],
 )
 def test_request_wrong_method_on_known_path_returns_405_with_allow(

@@ -243,6 +243,10 @@ def _fallback(calls: Calls) -> None:
     calls.http("FallbackFunction", "fallback", 404, path="/v2/users/privacy-user", body=PROFILE)
 
 
+def _docs(calls: Calls) -> None:
+    calls.http("DocsFunction", "docs", 200, headers={"authorization": f"Bearer {SECRET_KEY}"})
+
+
 CASES: dict[str, tuple[Callable[[Calls], None], str | None]] = {
     # function: (what drives it, a line only that function writes: proof the capture saw it)
     "AuthorizerFunction": (_authorizer, None),  # it writes nothing at these levels
@@ -260,6 +264,7 @@ CASES: dict[str, tuple[Callable[[Calls], None], str | None]] = {
     "ObjectsFunction": (_objects, "object deleted"),
     "ObjectsBulkFunction": (_objects_bulk, "objects.bulk_delete"),
     "FallbackFunction": (_fallback, "UnroutedRequests"),
+    "DocsFunction": (_docs, None),  # it writes nothing at these levels
 }
 
 

@@ -101,6 +101,7 @@ EXPECTED_GRANTS: dict[str, set[Grant]] = {
         ("dynamodb:GetItem", "RecipientsTable"),
     },
     "FallbackFunction": set(),
+    "DocsFunction": set(),
 }
 
 SAM_POLICY_TEMPLATES: dict[str, tuple[tuple[str, ...], str]] = {
@@ -305,6 +306,8 @@ SAMPLE_ORDER = [
     "objects_delete",
     "delete",
     "fallback",
+    "docs",
+    "docs_swagger_ui",
 ]
 """Every sample, in an order that lets each reach its main path (merge and cancel find what to act on)."""
 

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 
 from recipients import jsontext
 from recipients.errors import ErrorKind, FieldError, RecipientsError
-from recipients.models import ErrorBody
+from recipients.models import ErrorBody, GatewayErrorBody
 from recipients.observability import logger, metrics, tracer
 
 JSON = "application/json"
@@ -48,16 +48,27 @@ _ERROR_DESCRIPTIONS = {
     422: "A field breaks a rule; `errors` names each field and why",
     503: "Throttled; retry with backoff",
 }
-ERROR_RESPONSES: dict[int, OpenAPIResponse] = {
-    status: {"description": text, "content": {JSON: {"model": ErrorBody}}}
-    for status, text in _ERROR_DESCRIPTIONS.items()
+_GATEWAY_ERROR_DESCRIPTIONS = {
+    401: "No key, not a Bearer key, or an unknown key (API Gateway's answer: the authorizer refused it)",
+    403: "A key that may not call this API, such as a public pk_ key (API Gateway's answer)",
 }
-"""OpenAPI documentation of the error body, shared by every route."""
+ERROR_RESPONSES: dict[int, OpenAPIResponse] = {
+    **{
+        status: {"description": text, "content": {JSON: {"model": GatewayErrorBody}}}
+        for status, text in _GATEWAY_ERROR_DESCRIPTIONS.items()
+    },
+    **{
+        status: {"description": text, "content": {JSON: {"model": ErrorBody}}}
+        for status, text in _ERROR_DESCRIPTIONS.items()
+    },
+}
+"""OpenAPI documentation of the error answers every route can give: the authorizer's, then the functions'."""
 
 
 def documented(description: str, model: type[BaseModel] | None = None, status: int = 200) -> dict[int, OpenAPIResponse]:
-    """A route's OpenAPI responses: its success (with the body's model, if any) and the errors."""
-    success: OpenAPIResponse = {"description": description}
+    """A route's OpenAPI responses: its success (with the body's model, or no body) and the errors."""
+    # Without `content`, Powertools would document the handler's return type as a JSON body.
+    success: OpenAPIResponse = {"description": description, "content": {}}
     if model is not None:
         success["content"] = {JSON: {"model": model}}
     return {status: success, **ERROR_RESPONSES}

@@ -193,6 +193,12 @@ class ErrorBody(BaseModel):
     errors: list[ErrorItem] | None = None
 
 
+class GatewayErrorBody(BaseModel):
+    """API Gateway's own answer when the authorizer refuses a request: `{"message": "Unauthorized"}`."""
+
+    message: str
+
+
 class MergeUserRequest(BaseModel):
     """Body of `POST /v1/users/{user_id}/merge`."""
 
