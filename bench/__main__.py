@@ -83,7 +83,7 @@ def count_requests() -> dict[str, dict[str, int]]:
         def record(event_name: str, **_: Any) -> None:
             calls[event_name.rsplit(".", 1)[-1]] += 1
 
-        dynamodb.meta.events.register("before-call.dynamodb.*", record)
+        dynamodb().meta.events.register("before-call.dynamodb.*", record)
         user_id = f"bench-{uuid.uuid4().hex[:8]}"
         body = IdentifyUserRequest.model_validate({"email": "ada@example.com", "plan": "pro", "prefs": {"a": 1}})
 
@@ -111,7 +111,7 @@ def count_requests() -> dict[str, dict[str, int]]:
             calls.clear()
             operation()
             counts[name] = dict(calls)
-        dynamodb.meta.events.unregister("before-call.dynamodb.*", record)
+        dynamodb().meta.events.unregister("before-call.dynamodb.*", record)
     return counts
 
 

@@ -74,11 +74,11 @@ def update_item_response() -> dict[str, Any]:
         boto3.client("dynamodb").create_table(
             TableName=ENVIRONMENT["RECIPIENTS_TABLE_NAME"], **{key: properties[key] for key in keys}
         )
-        dynamodb.meta.events.register("after-call.dynamodb.UpdateItem", record, unique_id="bench.record")
+        dynamodb().meta.events.register("after-call.dynamodb.UpdateItem", record, unique_id="bench.record")
         handler = _identify_handler()
         with _quiet():
             handler(identify_event(), Context())
-        dynamodb.meta.events.unregister("after-call.dynamodb.UpdateItem", unique_id="bench.record")
+        dynamodb().meta.events.unregister("after-call.dynamodb.UpdateItem", unique_id="bench.record")
     recorded.pop("ResponseMetadata", None)
     return recorded
 
@@ -94,7 +94,7 @@ def _minimal_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from recipients.aws import dynamodb
 
     body = json.loads(event["body"])
-    response = dynamodb.update_item(
+    response = dynamodb().update_item(
         TableName=ENVIRONMENT["RECIPIENTS_TABLE_NAME"],
         Key={"pk": {"S": "user#" + event["pathParameters"]["user_id"]}},
         UpdateExpression="SET #n = :n",
@@ -119,7 +119,7 @@ def _cpu_per_request(handler: Callable[..., Any], response: dict[str, Any], requ
 
     event = identify_event()
     context = Context()
-    with Stubber(dynamodb) as stubber, _quiet():
+    with Stubber(dynamodb()) as stubber, _quiet():
         for _ in range(requests + 20):
             stubber.add_response("update_item", response)
         for _ in range(20):  # warm-up: first calls build caches
@@ -158,7 +158,7 @@ def _serve_one_and_report_rss() -> None:
 
     from recipients.aws import dynamodb
 
-    with Stubber(dynamodb) as stubber, _quiet():
+    with Stubber(dynamodb()) as stubber, _quiet():
         stubber.add_response("update_item", response)
         answer = handler(identify_event(), Context())
     assert answer["statusCode"] == 200, answer

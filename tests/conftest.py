@@ -1,7 +1,7 @@
 """Shared test set-up: a fake AWS environment, moto, sample events and a Lambda context.
 
 The environment is set and moto imported at module top, before anything imports `recipients`:
-`recipients.aws` creates its boto3 client at import, and moto must have registered its hooks first.
+`recipients.aws` creates its clients once per process, and moto must have registered its hooks first.
 """
 
 from __future__ import annotations

@@ -125,9 +125,9 @@ def _requests_to(table: str) -> Iterator[list[str]]:
 
     # First, so it runs before moto answers the request (the first handler to answer stops the chain).
     unique_id = f"tests.dynamodb_requests.{table}"
-    dynamodb.meta.events.register_first("before-send.dynamodb", record, unique_id=unique_id)
+    dynamodb().meta.events.register_first("before-send.dynamodb", record, unique_id=unique_id)
     yield sent
-    dynamodb.meta.events.unregister("before-send.dynamodb", unique_id=unique_id)
+    dynamodb().meta.events.unregister("before-send.dynamodb", unique_id=unique_id)
 
 
 @pytest.fixture

@@ -328,7 +328,7 @@ def test_throttled_request_raises_unavailable(
     store: Store, operation: str, call: Callable[[Store], object], error_code: str
 ) -> None:
     # Given DynamoDB answers with a throttling error
-    with Stubber(dynamodb) as stubber:
+    with Stubber(dynamodb()) as stubber:
         stubber.add_client_error(operation, service_error_code=error_code, http_status_code=400)
         # When / Then: a retryable "unavailable" error, never a raw ClientError
         with pytest.raises(RecipientsError) as caught:

@@ -410,11 +410,11 @@ def throttled_writes_to(table: str) -> Iterator[None]:
             error = {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "throttled"}}
             raise ClientError(error, model.name)  # type: ignore[arg-type]
 
-    dynamodb.meta.events.register("before-parameter-build.dynamodb", refuse)
+    dynamodb().meta.events.register("before-parameter-build.dynamodb", refuse)
     try:
         yield
     finally:
-        dynamodb.meta.events.unregister("before-parameter-build.dynamodb", refuse)
+        dynamodb().meta.events.unregister("before-parameter-build.dynamodb", refuse)
 
 
 def test_functions_make_only_granted_aws_calls_and_use_every_grant(

@@ -51,11 +51,11 @@ def dynamodb_fault(fault: Callable[[str, dict[str, Any]], None]) -> Iterator[Non
     def hook(params: dict[str, Any], model: Any, **_: Any) -> None:
         fault(model.name, params)
 
-    dynamodb.meta.events.register("before-parameter-build.dynamodb.*", hook)
+    dynamodb().meta.events.register("before-parameter-build.dynamodb.*", hook)
     try:
         yield
     finally:
-        dynamodb.meta.events.unregister("before-parameter-build.dynamodb.*", hook)
+        dynamodb().meta.events.unregister("before-parameter-build.dynamodb.*", hook)
 
 
 def stored_ids(prefix: str) -> set[str]:

@@ -102,10 +102,10 @@ def test_merge_when_a_user_changes_meanwhile_returns_409_and_changes_nothing(
     identify("guest", {"plan": "free"})
 
     def identify_guest_first(params: dict[str, Any], **_: Any) -> None:
-        dynamodb.meta.events.unregister("before-parameter-build.dynamodb.TransactWriteItems", identify_guest_first)
+        dynamodb().meta.events.unregister("before-parameter-build.dynamodb.TransactWriteItems", identify_guest_first)
         identify("guest", {"plan": "pro"})
 
-    dynamodb.meta.events.register("before-parameter-build.dynamodb.TransactWriteItems", identify_guest_first)
+    dynamodb().meta.events.register("before-parameter-build.dynamodb.TransactWriteItems", identify_guest_first)
 
     # When the merge runs
     response = merge(load_event, lambda_context, "ada", {"from_user_id": "guest"})

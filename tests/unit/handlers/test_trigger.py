@@ -118,12 +118,12 @@ def test_inline_recipients_are_written_before_the_run_is_recorded_and_its_event_
         sent.append((target.decode() if isinstance(target, bytes) else target).rpartition(".")[2])
 
     events().meta.events.register_first("before-send.eventbridge", record, unique_id="order")
-    dynamodb.meta.events.register_first("before-send.dynamodb", record, unique_id="order")
+    dynamodb().meta.events.register_first("before-send.dynamodb", record, unique_id="order")
     try:
         response = trigger({"recipients": [{"id": f"u{i}", "name": "x"} for i in range(20)] + ["unknown"]})
     finally:
         events().meta.events.unregister("before-send.eventbridge", unique_id="order")
-        dynamodb.meta.events.unregister("before-send.dynamodb", unique_id="order")
+        dynamodb().meta.events.unregister("before-send.dynamodb", unique_id="order")
 
     assert response["statusCode"] == 200
     # The Idempotency-Key record is taken first (PutItem) and completed last (UpdateItem)

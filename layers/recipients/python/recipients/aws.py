@@ -12,6 +12,7 @@ import boto3
 from botocore.config import Config
 
 if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sqs import SQSClient
@@ -21,7 +22,11 @@ _config = Config(
     retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5, max_pool_connections=32
 )
 
-dynamodb = boto3.client("dynamodb", config=_config)
+
+@lru_cache(maxsize=1)
+def dynamodb() -> DynamoDBClient:
+    """Made on first use, like the others: importing a handler creates no client."""
+    return boto3.client("dynamodb", config=_config)
 
 
 @lru_cache(maxsize=1)

@@ -30,6 +30,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from recipients import jsontext
+from recipients.aws import dynamodb
 from recipients.errors import ErrorKind, RecipientsError
 from recipients.http import json_response
 from recipients.observability import logger, metrics
@@ -88,7 +89,6 @@ def run_once(
     """
     if key is None:
         return Answer(work())
-    from recipients.aws import dynamodb  # made on first use, as by the Store
 
     def replay(response: dict[str, Any], idempotent_data: DataRecord) -> dict[str, Any]:
         metrics.add_metric(name="IdempotentReplays", unit=MetricUnit.Count, value=1)
@@ -103,7 +103,7 @@ def run_once(
         response_hook=replay,
     )
     persistence = DynamoDBPersistenceLayer(
-        table_name=idempotency_settings().idempotency_table_name, boto3_client=dynamodb
+        table_name=idempotency_settings().idempotency_table_name, boto3_client=dynamodb()
     )
 
     finished: list[dict[str, Any]] = []

@@ -631,4 +631,4 @@ def get_store() -> Store:
     from recipients.aws import dynamodb
     from recipients.settings import table_settings
 
-    return Store(dynamodb, table_settings().recipients_table_name)
+    return Store(dynamodb(), table_settings().recipients_table_name)
