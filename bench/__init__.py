@@ -1,0 +1,33 @@
+"""`make bench` (see `__main__.py`): what the shared pieces of the benchmarks need."""
+
+from __future__ import annotations
+
+FAKE_AWS = {
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "RECIPIENTS_TABLE_NAME": "recipients-bench",
+    "IDEMPOTENCY_TABLE_NAME": "idempotency-bench",
+    "POWERTOOLS_SERVICE_NAME": "recipients",
+    "POWERTOOLS_METRICS_NAMESPACE": "Recipients",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_LOG_LEVEL": "WARNING",
+}
+"""The environment in-process benchmarks and the fresh interpreters they start run with."""
+
+_TABLE_NAMES = {"RecipientsTable": "RECIPIENTS_TABLE_NAME", "IdempotencyTable": "IDEMPOTENCY_TABLE_NAME"}
+
+
+def create_tables() -> None:
+    """The template's tables in the active moto mock, named as FAKE_AWS says."""
+    import boto3
+
+    from local.template import resources_of_type
+
+    tables = resources_of_type("AWS::DynamoDB::Table")
+    for logical_id, variable in _TABLE_NAMES.items():
+        properties = tables[logical_id]["Properties"]
+        keys = ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode")
+        boto3.client("dynamodb").create_table(
+            TableName=FAKE_AWS[variable], **{key: properties[key] for key in keys if key in properties}
+        )

@@ -26,8 +26,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench import FAKE_AWS, create_tables
 from bench.bulk import measure_bulk
-from bench.warm import measure_rss, measure_warm
+from bench.warm import Context, measure_rss, measure_warm
 from local.template import handler_location, resources_of_type
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,43 +38,19 @@ HANDLERS = {
     for properties in (spec["Properties"] for spec in resources_of_type("AWS::Serverless::Function").values())
 }
 """Every function of template.yaml: its folder name and handler module."""
-_FAKE_AWS = {
-    "AWS_ACCESS_KEY_ID": "bench",
-    "AWS_SECRET_ACCESS_KEY": "bench",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "RECIPIENTS_TABLE_NAME": "recipients-bench",
-    "IDEMPOTENCY_TABLE_NAME": "idempotency-bench",
-    "POWERTOOLS_SERVICE_NAME": "recipients",
-    "POWERTOOLS_METRICS_NAMESPACE": "Recipients",
-    "POWERTOOLS_TRACE_DISABLED": "true",
-    "POWERTOOLS_LOG_LEVEL": "WARNING",
-}
-
-
-class _BenchContext:
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
 
 
 def count_requests() -> dict[str, dict[str, int]]:
     """DynamoDB operations issued by one call of each store operation, by operation name."""
-    os.environ.update(_FAKE_AWS)
-    import boto3
+    os.environ.update(FAKE_AWS)
     from moto import mock_aws
 
     with mock_aws():
-        from local.template import resources_of_type
         from recipients import idempotency, service
         from recipients.aws import dynamodb
         from recipients.models import IdentifyUserRequest
 
-        tables = resources_of_type("AWS::DynamoDB::Table")
-        for logical_id, name in (("RecipientsTable", "RECIPIENTS"), ("IdempotencyTable", "IDEMPOTENCY")):
-            properties = tables[logical_id]["Properties"]
-            keys = ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode")
-            boto3.client("dynamodb").create_table(
-                TableName=_FAKE_AWS[f"{name}_TABLE_NAME"], **{key: properties[key] for key in keys if key in properties}
-            )
+        create_tables()
         for index in range(30):
             seed_id, seed = f"seed-{index}", IdentifyUserRequest.model_validate({"name": "seed"})
             service.identify_user(seed_id, service.check_identify_user(seed_id, seed))
@@ -95,7 +72,7 @@ def count_requests() -> dict[str, dict[str, int]]:
                 {"user_id": user_id, "body": body},
                 lambda: service.identify_user(user_id, plan).to_json(),
                 request_id="bench",
-                context=_BenchContext(),  # type: ignore[arg-type]  # the one method Powertools calls
+                context=Context(),  # type: ignore[arg-type]  # the one method Powertools calls
             )
 
         operations: dict[str, Callable[[], object]] = {
@@ -117,7 +94,7 @@ def count_requests() -> dict[str, dict[str, int]]:
 
 def import_seconds(module: str) -> float:
     code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
-    env = {**os.environ, **_FAKE_AWS, "PYTHONDONTWRITEBYTECODE": "0"}
+    env = {**os.environ, **FAKE_AWS, "PYTHONDONTWRITEBYTECODE": "0"}
     output = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
     return float(output.stdout.strip().splitlines()[-1])
 

@@ -24,18 +24,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from bench import FAKE_AWS, create_tables
+
 ROOT = Path(__file__).resolve().parent.parent
-ENVIRONMENT = {
-    "AWS_ACCESS_KEY_ID": "bench",
-    "AWS_SECRET_ACCESS_KEY": "bench",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "RECIPIENTS_TABLE_NAME": "recipients-bench",
-    "IDEMPOTENCY_TABLE_NAME": "idempotency-bench",
-    "POWERTOOLS_SERVICE_NAME": "recipients",
-    "POWERTOOLS_METRICS_NAMESPACE": "Recipients",
-    "POWERTOOLS_TRACE_DISABLED": "true",
-    "POWERTOOLS_LOG_LEVEL": "WARNING",
-}
 
 
 class Context:
@@ -57,10 +48,8 @@ def identify_event() -> dict[str, Any]:
 
 def update_item_response() -> dict[str, Any]:
     """The UpdateItem response moto gives to the identify handler's request, recorded once."""
-    import boto3
     from moto import mock_aws
 
-    from local.template import resources_of_type
     from recipients.aws import dynamodb
 
     recorded: dict[str, Any] = {}
@@ -69,11 +58,7 @@ def update_item_response() -> dict[str, Any]:
         recorded.update(parsed)
 
     with mock_aws():
-        properties = resources_of_type("AWS::DynamoDB::Table")["RecipientsTable"]["Properties"]
-        keys = ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode")
-        boto3.client("dynamodb").create_table(
-            TableName=ENVIRONMENT["RECIPIENTS_TABLE_NAME"], **{key: properties[key] for key in keys}
-        )
+        create_tables()
         dynamodb().meta.events.register("after-call.dynamodb.UpdateItem", record, unique_id="bench.record")
         handler = _identify_handler()
         with _quiet():
@@ -95,7 +80,7 @@ def _minimal_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
     body = json.loads(event["body"])
     response = dynamodb().update_item(
-        TableName=ENVIRONMENT["RECIPIENTS_TABLE_NAME"],
+        TableName=FAKE_AWS["RECIPIENTS_TABLE_NAME"],
         Key={"pk": {"S": "user#" + event["pathParameters"]["user_id"]}},
         UpdateExpression="SET #n = :n",
         ExpressionAttributeNames={"#n": "name"},
@@ -134,7 +119,7 @@ def _cpu_per_request(handler: Callable[..., Any], response: dict[str, Any], requ
 
 def measure_warm(requests: int, repeats: int) -> dict[str, Any]:
     """Median CPU ms per request, real identify handler and minimal handler, alternated."""
-    os.environ.update(ENVIRONMENT)
+    os.environ.update(FAKE_AWS)
     response = update_item_response()
     real, minimal = [], []
     for _ in range(repeats):
@@ -151,7 +136,7 @@ def measure_warm(requests: int, repeats: int) -> dict[str, Any]:
 
 
 def _serve_one_and_report_rss() -> None:
-    os.environ.update(ENVIRONMENT)
+    os.environ.update(FAKE_AWS)
     response = update_item_response_handed_over()
     handler = _identify_handler()
     from botocore.stub import Stubber
@@ -185,7 +170,7 @@ def update_item_response_handed_over() -> dict[str, Any]:
 def measure_rss(repeats: int) -> dict[str, Any]:
     """Peak RSS of a fresh interpreter that imported the identify handler and served one request
     (moto is not loaded there: the recorded response is handed over)."""
-    os.environ.update(ENVIRONMENT)
+    os.environ.update(FAKE_AWS)
     response = json.dumps(update_item_response(), default=str)
     samples = []
     for _ in range(repeats):
