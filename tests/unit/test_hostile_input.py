@@ -216,6 +216,8 @@ def user_cases() -> list[Case]:
         not_utf8("identify-body-utf16", "identify", '{"name": "Ada"}'.encode("utf-16")),
         media_type("identify-content-type-form", "identify", "application/x-www-form-urlencoded"),
         media_type("identify-content-type-xml", "identify", "application/xml"),
+        media_type("identify-content-type-jsonp", "identify", "application/jsonp"),
+        media_type("identify-content-type-json-seq", "identify", "application/json-seq"),
         # headers
         invalid(
             "identify-idempotency-key-256-chars", "identify", "idempotency-key", headers={"idempotency-key": "k" * 256}

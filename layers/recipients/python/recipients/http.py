@@ -125,7 +125,7 @@ def json_object_body(text: str) -> dict[str, Any]:
 def _unsupported_body(event: dict[str, Any]) -> RecipientsError | None:
     """A body sent as anything but JSON (Powertools would parse form and multipart bodies)."""
     content_type = str((event.get("headers") or {}).get("content-type", "")).strip().lower()
-    if event.get("body") and content_type and not content_type.startswith(JSON):
+    if event.get("body") and content_type and content_type.partition(";")[0].strip() != JSON:
         return _UNSUPPORTED_MEDIA
     return None
 
