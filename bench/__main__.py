@@ -6,7 +6,8 @@
 - Import time of each handler module in a fresh interpreter, divided by a bare `import boto3`
   timed the same way in the same run (this machine is shared and noisy: compare ratios).
 - CPU per identify request through the real handler with DynamoDB stubbed, minus a minimal
-  UpdateItem-only handler, and the peak RSS after importing it and serving one request (bench/warm.py).
+  UpdateItem-only handler; and, in fresh interpreters, import + first request of each (their ratio is
+  the whole cold-start work) with the peak RSS (bench/warm.py).
 - The bulk pipeline's rows/s against raw concurrent UpdateItem on the same moto server (bench/bulk.py).
 
 Results go to bench/results.json and are printed as a table.
@@ -28,7 +29,7 @@ from typing import Any
 
 from bench import FAKE_AWS, create_tables
 from bench.bulk import measure_bulk
-from bench.warm import Context, measure_rss, measure_warm
+from bench.warm import Context, measure_first_request, measure_warm
 from local.template import handler_location, resources_of_type
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -136,7 +137,7 @@ def main() -> int:
     imports = measure_imports(args.repeats)
     print("warm CPU per identify (DynamoDB stubbed) and peak RSS after one request...", flush=True)
     warm = measure_warm(args.warm_requests, repeats=5)
-    rss = measure_rss(repeats=5)
+    first = measure_first_request(repeats=5)
     bulk: dict[str, Any] = {}
     if not args.skip_bulk:
         print(f"bulk pipeline vs raw UpdateItem, {args.bulk_repeats} x {args.bulk_rows} rows each...", flush=True)
@@ -154,7 +155,9 @@ def main() -> int:
         "dynamodb_operations": requests,
         "warm_overhead_ms": warm["warm_overhead_ms"],
         "warm": warm,
-        "peak_rss_mb": rss["peak_rss_mb"],
+        "peak_rss_mb": first["peak_rss_mb"],
+        "cold_start_ratio": first["cold_start_ratio"],
+        "first_request": first,
         "identify_import_ratio": imports["handlers"]["identify"]["ratio_to_boto3"],
         "cold_import_ratio": worst[1]["ratio_to_boto3"],
         "cold_import_worst_handler": worst[0],
@@ -178,7 +181,11 @@ def main() -> int:
         f"{warm['minimal_cpu_ms']} ms: overhead {warm['warm_overhead_ms']} ms (median of {warm['repeats']} x "
         f"{warm['requests']} requests)"
     )
-    print(f"peak RSS after importing identify and serving one request: {rss['peak_rss_mb']} MB")
+    print(f"peak RSS after importing identify and serving one request: {first['peak_rss_mb']} MB")
+    print(
+        f"import + first request: identify {first['identify_first_request_ms']} ms, minimal UpdateItem handler "
+        f"{first['minimal_first_request_ms']} ms: ratio {first['cold_start_ratio']}"
+    )
     if bulk:
         print(
             f"\nbulk pipeline {bulk['pipeline_rows_per_s']} rows/s vs raw UpdateItem {bulk['raw_rows_per_s']} rows/s "

@@ -5,8 +5,8 @@ the figures are the handler's own work: parsing, validation, the update plan, th
 logging and metrics. `warm_overhead_ms` is the CPU time per request of the real handler minus that
 of a minimal handler that only sends the same kind of `UpdateItem` through the same client.
 
-`python -m bench.warm rss` runs in a fresh interpreter: import the handler, serve one request,
-print the peak resident set size in MB.
+`python -m bench.warm identify` (or `minimal`) runs in a fresh interpreter: import the handler,
+serve one request, print the time that took and the peak resident set size.
 """
 
 from __future__ import annotations
@@ -135,19 +135,22 @@ def measure_warm(requests: int, repeats: int) -> dict[str, Any]:
     }
 
 
-def _serve_one_and_report_rss() -> None:
+def _serve_first_request(minimal: bool) -> None:
+    """In a fresh interpreter: import the handler, serve one request; print the time and the peak RSS."""
     os.environ.update(FAKE_AWS)
-    response = update_item_response_handed_over()
-    handler = _identify_handler()
+    response, event = update_item_response_handed_over(), identify_event()
+    start = time.perf_counter()
+    handler = _minimal_handler if minimal else _identify_handler()
     from botocore.stub import Stubber
 
     from recipients.aws import dynamodb
 
     with Stubber(dynamodb()) as stubber, _quiet():
         stubber.add_response("update_item", response)
-        answer = handler(identify_event(), Context())
+        answer = handler(event, Context())
+    elapsed_ms = (time.perf_counter() - start) * 1000
     assert answer["statusCode"] == 200, answer
-    print(peak_rss_mb())
+    print(json.dumps({"first_request_ms": elapsed_ms, "peak_rss_mb": peak_rss_mb()}))
 
 
 def peak_rss_mb() -> float:
@@ -167,27 +170,40 @@ def update_item_response_handed_over() -> dict[str, Any]:
     return response
 
 
-def measure_rss(repeats: int) -> dict[str, Any]:
-    """Peak RSS of a fresh interpreter that imported the identify handler and served one request
-    (moto is not loaded there: the recorded response is handed over)."""
+def measure_first_request(repeats: int) -> dict[str, Any]:
+    """Fresh interpreters that import identify and serve one request (moto is not loaded there: the
+    recorded response is handed over), alternated with the minimal handler doing the same: the time
+    from the import to the answer, whole cold-start work, and the peak RSS of the identify ones."""
     os.environ.update(FAKE_AWS)
     response = json.dumps(update_item_response(), default=str)
-    samples = []
+    samples: dict[str, list[dict[str, float]]] = {"identify": [], "minimal": []}
     for _ in range(repeats):
-        output = subprocess.run(
-            [sys.executable, "-m", "bench.warm", "rss"],
-            cwd=ROOT,
-            env={**os.environ, "BENCH_UPDATE_ITEM_RESPONSE": response},
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        samples.append(float(output.stdout.strip().splitlines()[-1]))
-    return {"repeats": repeats, "peak_rss_mb": round(statistics.median(samples), 1)}
+        for mode in samples:
+            output = subprocess.run(
+                [sys.executable, "-m", "bench.warm", mode],
+                cwd=ROOT,
+                env={**os.environ, "BENCH_UPDATE_ITEM_RESPONSE": response},
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            samples[mode].append(json.loads(output.stdout.strip().splitlines()[-1]))
+
+    def median(mode: str, key: str) -> float:
+        return statistics.median(sample[key] for sample in samples[mode])
+
+    identify_ms, minimal_ms = median("identify", "first_request_ms"), median("minimal", "first_request_ms")
+    return {
+        "repeats": repeats,
+        "peak_rss_mb": round(median("identify", "peak_rss_mb"), 1),
+        "identify_first_request_ms": round(identify_ms, 1),
+        "minimal_first_request_ms": round(minimal_ms, 1),
+        "cold_start_ratio": round(identify_ms / minimal_ms, 2),
+    }
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["rss"]:
-        _serve_one_and_report_rss()
+    if sys.argv[1:] in (["identify"], ["minimal"]):
+        _serve_first_request(minimal=sys.argv[1] == "minimal")
     else:
-        print(json.dumps({**measure_warm(500, 3), **measure_rss(3)}, indent=2))
+        print(json.dumps({**measure_warm(500, 3), **measure_first_request(3)}, indent=2))
