@@ -22,12 +22,9 @@ def create_tables() -> None:
     """The template's tables in the active moto mock, named as FAKE_AWS says."""
     import boto3
 
-    from local.template import resources_of_type
+    from local.template import create_table_arguments, resources_of_type
 
     tables = resources_of_type("AWS::DynamoDB::Table")
     for logical_id, variable in _TABLE_NAMES.items():
-        properties = tables[logical_id]["Properties"]
-        keys = ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode")
-        boto3.client("dynamodb").create_table(
-            TableName=FAKE_AWS[variable], **{key: properties[key] for key in keys if key in properties}
-        )
+        arguments = create_table_arguments(tables[logical_id]["Properties"])
+        boto3.client("dynamodb").create_table(TableName=FAKE_AWS[variable], **arguments)

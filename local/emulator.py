@@ -27,7 +27,13 @@ from typing import Any, Protocol
 import boto3
 from moto.server import ThreadedMotoServer
 
-from local.template import handler_location, load_template, parameter_defaults, resources_of_type
+from local.template import (
+    create_table_arguments,
+    handler_location,
+    load_template,
+    parameter_defaults,
+    resources_of_type,
+)
 
 STACK_NAME = "recipients-local"
 ACCOUNT_ID = "123456789012"  # moto's default account
@@ -211,18 +217,8 @@ def create_resources(resources: LocalResources, api_key: str) -> None:
 
 
 def _create_table(resources: LocalResources, logical_id: str, properties: dict[str, Any]) -> None:
-    passed_through = (
-        "AttributeDefinitions",
-        "KeySchema",
-        "GlobalSecondaryIndexes",
-        "LocalSecondaryIndexes",
-        "ProvisionedThroughput",
-    )
-    request = {key: properties[key] for key in passed_through if key in properties}
     boto3.client("dynamodb").create_table(
-        TableName=resources.physical_name(logical_id),
-        BillingMode=properties.get("BillingMode", "PROVISIONED"),
-        **request,
+        TableName=resources.physical_name(logical_id), **create_table_arguments(properties)
     )
 
 

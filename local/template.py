@@ -6,6 +6,7 @@ function or resource added to the template is picked up without editing them.
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -51,6 +52,21 @@ def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
 def resources_of_type(resource_type: str, template: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
     resources = (template or load_template())["Resources"]
     return {name: spec for name, spec in resources.items() if spec["Type"] == resource_type}
+
+
+_TABLE_ARGUMENTS = (
+    "AttributeDefinitions",
+    "KeySchema",
+    "GlobalSecondaryIndexes",
+    "LocalSecondaryIndexes",
+    "ProvisionedThroughput",
+)
+
+
+def create_table_arguments(properties: dict[str, Any]) -> dict[str, Any]:
+    """CreateTable's arguments for the Properties of an AWS::DynamoDB::Table (the name is the caller's)."""
+    arguments = {key: copy.deepcopy(properties[key]) for key in _TABLE_ARGUMENTS if key in properties}
+    return {"BillingMode": properties.get("BillingMode", "PROVISIONED"), **arguments}
 
 
 def parameter_defaults(template: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -6,7 +6,6 @@ The environment is set and moto imported at module top, before anything imports 
 
 from __future__ import annotations
 
-import copy
 import importlib
 import json
 import os
@@ -20,6 +19,7 @@ from typing import Any, cast
 from urllib.parse import quote, unquote, urlencode
 
 from local.template import (  # reads template.yaml only; no AWS
+    create_table_arguments,
     handler_location,
     http_api,
     parameter_defaults,
@@ -110,14 +110,7 @@ def aws() -> Iterator[None]:
 def _create_table(logical_id: str, name: str) -> str:
     """A table of template.yaml, created in moto from its Properties."""
     properties = resources_of_type("AWS::DynamoDB::Table")[logical_id]["Properties"]
-    schema = {
-        key: copy.deepcopy(properties[key])
-        for key in ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "LocalSecondaryIndexes")
-        if key in properties
-    }
-    _client("dynamodb").create_table(
-        TableName=name, BillingMode=properties.get("BillingMode", "PAY_PER_REQUEST"), **schema
-    )
+    _client("dynamodb").create_table(TableName=name, **create_table_arguments(properties))
     return name
 
 
