@@ -69,9 +69,7 @@ class Answer:
 
 
 class _TooLargeToKeep(Exception):
-    def __init__(self, body: str) -> None:
-        super().__init__("answer too large to keep for replays")
-        self.body = body
+    """Raised after the work, so that Powertools drops the record instead of keeping the answer."""
 
 
 def run_once(
@@ -112,7 +110,7 @@ def run_once(
         answer = {"body": work(), "request_id": request_id}
         finished.append(answer)
         if len(json.dumps(answer)) > MAX_KEPT_ANSWER_BYTES:  # as Powertools will store it: ASCII, escaped
-            raise _TooLargeToKeep(answer["body"])
+            raise _TooLargeToKeep
         return answer
 
     once: Callable[..., dict[str, Any]] = idempotent_function(
@@ -120,8 +118,8 @@ def run_once(
     )
     try:
         outcome = once(guarded={"key": key, "request": fingerprint(request)})
-    except _TooLargeToKeep as large:
-        return Answer(large.body)
+    except _TooLargeToKeep:
+        return Answer(finished[0]["body"])
     except IdempotencyValidationError:
         raise RecipientsError(
             ErrorKind.INVALID,

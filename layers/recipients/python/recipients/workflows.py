@@ -95,7 +95,6 @@ class Trigger:
     """A trigger request that passed every check, ready to run."""
 
     workflow_key: str
-    run_id: str
     recipients: list[Recipient]
     actor: Recipient | None
     cancellation_key: str | None
@@ -103,6 +102,10 @@ class Trigger:
     """The fields every `workflow.triggered` event of the run carries."""
     stored_data: str | None = None
     """The run's data as JSON text, when it is too large for the events and goes to `data_ref` instead."""
+
+    @property
+    def run_id(self) -> str:
+        return str(self.event_base["workflow_run_id"])
 
 
 def check_trigger(workflow_key: str, request: TriggerWorkflowRequest) -> Trigger:
@@ -134,7 +137,7 @@ def check_trigger(workflow_key: str, request: TriggerWorkflowRequest) -> Trigger
             raise RecipientsError.invalid_field(
                 "tenant", f"actor and tenant come to {size:,} bytes; a run event carries at most {limit} KiB of them"
             )
-    return Trigger(workflow_key, run_id, recipients, actor, request.cancellation_key, event_base, stored_data)
+    return Trigger(workflow_key, recipients, actor, request.cancellation_key, event_base, stored_data)
 
 
 def trigger_workflow(trigger: Trigger) -> str:
