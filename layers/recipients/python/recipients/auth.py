@@ -11,8 +11,6 @@ import hmac
 from enum import Enum
 from typing import Any
 
-from aws_lambda_powertools.utilities import parameters
-
 from recipients.settings import auth_settings
 
 
@@ -31,6 +29,9 @@ def parse_key_hashes(value: str) -> frozenset[str]:
 
 
 def known_key_hashes() -> frozenset[str]:
+    """Read through Powertools' cache; imported here, as a request without a secret key never needs SSM."""
+    from aws_lambda_powertools.utilities import parameters
+
     settings = auth_settings()
     value = parameters.get_parameter(
         settings.api_key_hashes_parameter, decrypt=True, max_age=settings.api_key_cache_seconds

@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from recipients import jsontext
 from recipients.errors import ErrorKind, FieldError, RecipientsError
 from recipients.models import ErrorBody, GatewayErrorBody
-from recipients.observability import logger, metrics, tracer
+from recipients.observability import logger, metrics, traced
 
 JSON = "application/json"
 
@@ -215,7 +215,7 @@ def http_entrypoint(app: APIGatewayHttpResolver) -> Handler:
     """The Lambda handler for an API function: logging, tracing and metrics around `app.resolve`."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
-    @tracer.capture_lambda_handler(capture_response=False)
+    @traced
     @metrics.log_metrics(capture_cold_start_metric=True)
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         unsupported = _unsupported_body(event)

@@ -2,7 +2,8 @@
 
 Powertools idempotency keeps one record per `<operation>#<md5 of the key>` in the idempotency table.
 The record is taken only after the request passed validation, so bad input still writes nothing,
-and it is dropped when the work raises, so only successes are replayed.
+and it is dropped when the work raises, so only successes are replayed. Powertools idempotency (and
+boto3 with it) is imported by the first request that carries a key.
 """
 
 from __future__ import annotations
@@ -10,22 +11,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyPersistenceLayerError,
-    IdempotencyValidationError,
-)
-from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
@@ -35,6 +25,9 @@ from recipients.errors import ErrorKind, RecipientsError
 from recipients.http import json_response
 from recipients.observability import logger, metrics
 from recipients.settings import idempotency_settings
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 
 WINDOW_SECONDS = 24 * 60 * 60
 MAX_KEY_LENGTH = 255
@@ -87,6 +80,16 @@ def run_once(
     """
     if key is None:
         return Answer(work())
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyPersistenceLayerError,
+        IdempotencyValidationError,
+    )
 
     def replay(response: dict[str, Any], idempotent_data: DataRecord) -> dict[str, Any]:
         metrics.add_metric(name="IdempotentReplays", unit=MetricUnit.Count, value=1)

@@ -32,7 +32,13 @@ READ_ONLY_FIELDS = ("__typename", "updated_at")
 """Sent back by clients that PUT what they GET; ignored rather than stored as custom properties."""
 
 
-class RecipientWrite(BaseModel):
+class Model(BaseModel):
+    """Every model here: its validator is built on first use, so a function builds only the models it uses."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class RecipientWrite(Model):
     """What every identify body shares, for users and objects alike: reserved properties, channel
     data, preferences and custom keys, merged shallowly (see merge.py)."""
 
@@ -77,7 +83,7 @@ class IdentifyUserRequest(RecipientWrite):
     phone_number: Annotated[str, AfterValidator(check_phone_number)] | None = None
 
 
-class User(BaseModel):
+class User(Model):
     """A user as returned by the API: reserved fields, then custom properties at the top level."""
 
     model_config = ConfigDict(extra="allow")
@@ -126,7 +132,7 @@ class InlineIdentifyObjectRequest(SetObjectRequest):
     collection: ObjectCollection = Field(description="The object's collection")
 
 
-class RecipientObject(BaseModel):
+class RecipientObject(Model):
     """An object as returned by the API: name and custom properties nested under `properties`."""
 
     typename: Literal["Object"] = Field("Object", alias="__typename")
@@ -150,14 +156,14 @@ class RecipientObject(BaseModel):
         return jsontext.dumps(self.to_wire())
 
 
-class PageInfo(BaseModel):
+class PageInfo(Model):
     typename: Literal["PageInfo"] = Field("PageInfo", alias="__typename")
     after: str | None = None
     before: str | None = None
     page_size: int
 
 
-class UserPage(BaseModel):
+class UserPage(Model):
     entries: list[User]
     page_info: PageInfo
 
@@ -165,7 +171,7 @@ class UserPage(BaseModel):
         return _page_json([user.to_wire() for user in self.entries], self.page_info)
 
 
-class ObjectPage(BaseModel):
+class ObjectPage(Model):
     entries: list[RecipientObject]
     page_info: PageInfo
 
@@ -178,12 +184,12 @@ def _page_json(entries: list[dict[str, Any]], info: PageInfo) -> str:
     return jsontext.dumps({"entries": entries, "page_info": page_info})
 
 
-class ErrorItem(BaseModel):
+class ErrorItem(Model):
     field: str
     message: str
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(Model):
     """Knock's error shape; `errors` is added on validation failures."""
 
     code: str
@@ -193,13 +199,13 @@ class ErrorBody(BaseModel):
     errors: list[ErrorItem] | None = None
 
 
-class GatewayErrorBody(BaseModel):
+class GatewayErrorBody(Model):
     """API Gateway's own answer when the authorizer refuses a request: `{"message": "Unauthorized"}`."""
 
     message: str
 
 
-class MergeUserRequest(BaseModel):
+class MergeUserRequest(Model):
     """Body of `POST /v1/users/{user_id}/merge`."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
@@ -216,7 +222,7 @@ class InlineIdentifyUserRequest(IdentifyUserRequest):
 MAX_BULK_ROWS = 1000
 
 
-class BulkIdentifyRequest(BaseModel):
+class BulkIdentifyRequest(Model):
     """Body of `POST /v1/users/bulk/identify`. Each row is validated on its own (see bulk.py)."""
 
     model_config = ConfigDict(
@@ -228,7 +234,7 @@ class BulkIdentifyRequest(BaseModel):
     )
 
 
-class BulkDeleteRequest(BaseModel):
+class BulkDeleteRequest(Model):
     """Body of `POST /v1/users/bulk/delete`."""
 
     model_config = ConfigDict(extra="forbid")
@@ -236,7 +242,7 @@ class BulkDeleteRequest(BaseModel):
     user_ids: list[Any] = Field(min_length=1, max_length=MAX_BULK_ROWS, description="1 to 1,000 user ids")
 
 
-class BulkSetObjectsRequest(BaseModel):
+class BulkSetObjectsRequest(Model):
     """Body of `POST /v1/objects/{collection}/bulk/set`. Each row is validated on its own (see bulk.py)."""
 
     model_config = ConfigDict(
@@ -248,7 +254,7 @@ class BulkSetObjectsRequest(BaseModel):
     )
 
 
-class BulkDeleteObjectsRequest(BaseModel):
+class BulkDeleteObjectsRequest(Model):
     """Body of `POST /v1/objects/{collection}/bulk/delete`."""
 
     model_config = ConfigDict(extra="forbid")
@@ -256,7 +262,7 @@ class BulkDeleteObjectsRequest(BaseModel):
     object_ids: list[Any] = Field(min_length=1, max_length=MAX_BULK_ROWS, description="1 to 1,000 object ids")
 
 
-class BulkErrorItem(BaseModel):
+class BulkErrorItem(Model):
     """A row that was not written: Knock's `{id, collection}` plus where it was and why."""
 
     id: str
@@ -266,13 +272,13 @@ class BulkErrorItem(BaseModel):
     errors: list[ErrorItem] = Field(default_factory=list)
 
 
-class BulkRow(BaseModel):
+class BulkRow(Model):
     index: int
     id: str
     body: dict[str, Any] | None = None
 
 
-class BulkChunk(BaseModel):
+class BulkChunk(Model):
     """One queue message: rows of one operation, written together by bulk_worker."""
 
     operation_id: str
@@ -288,7 +294,7 @@ class BulkChunk(BaseModel):
 BulkStatus = Literal["queued", "processing", "completed", "failed"]
 
 
-class BulkOperation(BaseModel):
+class BulkOperation(Model):
     typename: Literal["BulkOperation"] = Field("BulkOperation", alias="__typename")
     id: str
     name: str
@@ -332,14 +338,14 @@ CancellationKey = Annotated[str, AfterValidator(check_cancellation_key)]
 MAX_TRIGGER_RECIPIENTS = 1000
 
 
-class WorkflowSettings(BaseModel):
+class WorkflowSettings(Model):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     sandbox_mode: bool | None = None
     skip_delay: bool | None = None
 
 
-class TriggerWorkflowRequest(BaseModel):
+class TriggerWorkflowRequest(Model):
     """Body of `POST /v1/workflows/{key}/trigger`. Each recipient is checked on its own (workflows.py)."""
 
     model_config = ConfigDict(
@@ -370,11 +376,11 @@ class TriggerWorkflowRequest(BaseModel):
     settings: WorkflowSettings | None = None
 
 
-class WorkflowRunResponse(BaseModel):
+class WorkflowRunResponse(Model):
     workflow_run_id: str = Field(description="A v4 UUID, one per trigger call")
 
 
-class CancelWorkflowRequest(BaseModel):
+class CancelWorkflowRequest(Model):
     """Body of `POST /v1/workflows/{key}/cancel`."""
 
     model_config = ConfigDict(extra="forbid")
@@ -385,7 +391,7 @@ class CancelWorkflowRequest(BaseModel):
     )
 
 
-class RecipientRef(BaseModel):
+class RecipientRef(Model):
     """A user (no collection) or an object, by key."""
 
     model_config = ConfigDict(frozen=True)
@@ -397,7 +403,7 @@ class RecipientRef(BaseModel):
         return {"id": self.id} if self.collection is None else {"id": self.id, "collection": self.collection}
 
 
-class SkippedRecipient(BaseModel):
+class SkippedRecipient(Model):
     """A recipient a run left out, and why."""
 
     id: str
@@ -406,7 +412,7 @@ class SkippedRecipient(BaseModel):
     reason: str
 
 
-class WorkflowRun(BaseModel):
+class WorkflowRun(Model):
     """A trigger as recorded: what ran, for whom (by count), who was skipped and whether it was cancelled."""
 
     id: str

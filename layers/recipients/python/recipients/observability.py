@@ -1,7 +1,23 @@
-"""One Logger, Tracer and Metrics for every function (configured by POWERTOOLS_* variables)."""
+"""One Logger and Metrics for every function, and a Tracer where tracing is on (POWERTOOLS_* variables)."""
+
+from collections.abc import Callable
+from typing import TypeVar, cast
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics()
+
+HandlerT = TypeVar("HandlerT", bound=Callable[..., object])
+
+
+def traced(handler: HandlerT) -> HandlerT:
+    """`handler` in an X-Ray segment, where Powertools would trace at all.
+
+    A Tracer loads the X-Ray SDK, which builds two botocore clients as it is imported: about as much
+    as `import boto3` again. Where tracing is off (outside Lambda, or POWERTOOLS_TRACE_DISABLED) that
+    is skipped altogether rather than paid for a Tracer that would do nothing.
+    """
+    if Tracer._is_tracer_disabled():  # Powertools' own rule, so the two can never disagree
+        return handler
+    return cast(HandlerT, Tracer().capture_lambda_handler(handler, capture_response=False))

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from recipients import jsontext
 from recipients.models import BulkChunk
-from recipients.observability import logger, metrics, tracer
+from recipients.observability import logger, metrics, traced
 
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
@@ -44,7 +44,7 @@ def sqs_entrypoint(record_handler: Callable[[SQSRecord], None]) -> Handler:
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
     @logger.inject_lambda_context(log_event=False)
-    @tracer.capture_lambda_handler(capture_response=False)
+    @traced
     @metrics.log_metrics(capture_cold_start_metric=True)
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         response = process_partial_response(

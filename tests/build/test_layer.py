@@ -1,0 +1,104 @@
+"""The layer as `sam build` makes it (built here for this machine's CPU): complete, shipped with
+bytecode, and each handler importing only what every one of its requests needs."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from local.layer import ROOT, built_layer
+from local.template import handler_location, resources_of_type
+
+HANDLER_MODULES = sorted(
+    handler_location(function["Properties"])[0] for function in resources_of_type("AWS::Serverless::Function").values()
+)
+LOADED_ON_DEMAND = (
+    "boto3",  # with the first client
+    "aws_xray_sdk.core",  # only where tracing is on
+    "aws_lambda_powertools.utilities.idempotency",  # with the first Idempotency-Key
+    "aws_lambda_powertools.utilities.parameters",  # with the first secret key to check
+)
+HASH_BASED_UNCHECKED = 0b01
+"""The flags word of a .pyc made with `--invalidation-mode unchecked-hash` (PEP 552)."""
+
+
+@pytest.fixture(scope="module")
+def layer() -> Iterator[Path]:
+    with built_layer() as path:
+        yield path
+
+
+def run_in_lambda_layout(layer: Path, code: str, **environment: str) -> str:
+    """`code` in a fresh interpreter that sees the functions and the layer only, as on Lambda."""
+    base = {name: value for name, value in os.environ.items() if not name.startswith(("POWERTOOLS_", "LAMBDA_"))}
+    result = subprocess.run(
+        [sys.executable, "-S", "-s", "-c", code],
+        cwd=ROOT,
+        env={
+            **base,
+            "PYTHONPATH": os.pathsep.join([str(ROOT), str(layer)]),
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            **environment,
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_every_module_ships_bytecode_that_the_runtime_uses_without_checking_the_source(layer: Path) -> None:
+    sources = sorted(layer.rglob("*.py"))
+    assert len(sources) > 500  # powertools, pydantic, boto3, botocore and ours
+    flags: dict[str, int | None] = {}
+    for source in sources:
+        compiled = Path(importlib.util.cache_from_source(str(source)))
+        header = compiled.read_bytes()[:8] if compiled.exists() else b""
+        ours = header[:4] == importlib.util.MAGIC_NUMBER
+        flags[str(source.relative_to(layer))] = int.from_bytes(header[4:8], "little") if ours else None
+    wrong = {name: flag for name, flag in flags.items() if flag != HASH_BASED_UNCHECKED}
+    assert not wrong, f"{len(wrong)} modules without usable bytecode, e.g. {sorted(wrong)[:5]}"
+    assert "recipients/service.py" in flags
+
+
+def test_importing_a_handler_loads_nothing_that_only_some_requests_need(layer: Path) -> None:
+    code = f"""
+import importlib, json, sys
+loaded = {{}}
+for module in {HANDLER_MODULES!r}:
+    importlib.import_module(module)
+    loaded[module] = [name for name in {LOADED_ON_DEMAND!r} if name in sys.modules]
+print(json.dumps(loaded))
+"""
+    loaded = json.loads(run_in_lambda_layout(layer, code, POWERTOOLS_TRACE_DISABLED="true"))
+    assert list(loaded) == HANDLER_MODULES
+    assert {module: names for module, names in loaded.items() if names} == {}
+
+
+def test_what_handlers_load_on_demand_is_in_the_layer(layer: Path) -> None:
+    code = f"import importlib; [importlib.import_module(name) for name in {LOADED_ON_DEMAND!r}]; print('ok')"
+    assert run_in_lambda_layout(layer, code).strip() == "ok"
+
+
+@pytest.mark.parametrize(
+    ("environment", "traced"),
+    [
+        ({"LAMBDA_TASK_ROOT": str(ROOT)}, True),
+        ({"LAMBDA_TASK_ROOT": str(ROOT), "POWERTOOLS_TRACE_DISABLED": "true"}, False),
+        ({}, False),  # outside Lambda
+    ],
+)
+def test_a_handler_loads_the_xray_sdk_exactly_where_powertools_traces(
+    layer: Path, environment: dict[str, str], traced: bool
+) -> None:
+    code = "import sys, functions.identify.app; print('aws_xray_sdk.core' in sys.modules)"
+    assert run_in_lambda_layout(layer, code, **environment).strip() == str(traced)
