@@ -91,8 +91,8 @@ invoke: $(VENV)/.synced ## run one function with one event: make invoke FN=GetFu
 	@test -n "$(FN)" -a -n "$(EVENT)" || { echo "usage: make invoke FN=<LogicalId> EVENT=events/<file>.json"; exit 2; }
 	@$(PY) -m local.invoke "$(FN)" "$(EVENT)"
 
-bench: $(VENV)/.synced ## measure DynamoDB requests per operation and import cost; writes bench/results.json
-	@$(PY) -m bench
+bench: $(VENV)/.synced ## measure requests per operation, cold starts, warm CPU, bulk; writes bench/results.json (ARGS="--help")
+	@$(PY) -m bench $(ARGS)
 
 deploy: build ## sam deploy --guided (needs AWS credentials)
 	@$(SAM) deploy --guided

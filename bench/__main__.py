@@ -3,11 +3,12 @@
 - DynamoDB requests per identify (without and with an Idempotency-Key, and its replay), get, delete
   and list page, counted with botocore's event hooks
   on the layer's own client against in-process moto (counts do not depend on the machine).
-- Import time of each handler module in a fresh interpreter, divided by a bare `import boto3`
-  timed the same way in the same run (this machine is shared and noisy: compare ratios).
-- CPU per identify request through the real handler with DynamoDB stubbed, minus a minimal
-  UpdateItem-only handler; and, in fresh interpreters, import + first request of each (their ratio is
-  the whole cold-start work) with the peak RSS (bench/warm.py).
+- Import time of each handler module in a fresh interpreter laid out as on Lambda (bench/layout.py:
+  the layer built by its Makefile, nothing else installed), divided by a bare `import boto3` from
+  that layer timed the same way just before it (this machine is shared and noisy: compare ratios).
+- In the same layout, import + first request of identify and of a minimal UpdateItem-only handler
+  (their ratio is the whole cold-start work), with the peak RSS (bench/warm.py).
+- CPU per identify request through the real handler with DynamoDB stubbed, minus the minimal handler.
 - The bulk pipeline's rows/s against raw concurrent UpdateItem on the same moto server (bench/bulk.py).
 
 Results go to bench/results.json and are printed as a table.
@@ -29,6 +30,7 @@ from typing import Any
 
 from bench import FAKE_AWS, create_tables
 from bench.bulk import measure_bulk
+from bench.layout import LambdaLayout, lambda_layout
 from bench.warm import Context, measure_first_request, measure_warm
 from local.template import handler_location, resources_of_type
 
@@ -39,6 +41,10 @@ HANDLERS = {
     for properties in (spec["Properties"] for spec in resources_of_type("AWS::Serverless::Function").values())
 }
 """Every function of template.yaml: its folder name and handler module."""
+POWERTOOLS_FLOOR = "aws_lambda_powertools.event_handler.middlewares.openapi_validation"
+"""What every API handler imports from Powertools and pydantic: the resolver with its OpenAPI
+validation, and (through the package) Logger and Metrics. Timed on its own, it shows how much of
+a handler's import is our code."""
 
 
 def count_requests() -> dict[str, dict[str, int]]:
@@ -93,51 +99,104 @@ def count_requests() -> dict[str, dict[str, int]]:
     return counts
 
 
-def import_seconds(module: str) -> float:
+def import_seconds(layout: LambdaLayout, module: str, *, traced: bool = False) -> float:
     code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
-    env = {**os.environ, **FAKE_AWS, "PYTHONDONTWRITEBYTECODE": "0"}
-    output = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    output = subprocess.run(
+        layout.command("-c", code),
+        cwd=layout.source,
+        env=layout.environment(traced=traced),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return float(output.stdout.strip().splitlines()[-1])
 
 
-def measure_imports(repeats: int) -> dict[str, Any]:
-    """Median import time per module, interleaved with the boto3 baseline so noise hits both alike."""
-    samples: dict[str, list[float]] = {"boto3": [], **{name: [] for name in HANDLERS}}
-    import_seconds("boto3")  # warm the OS file cache and write bytecode before timing
-    for module in HANDLERS.values():
-        import_seconds(module)
+def measure_imports(layout: LambdaLayout, repeats: int) -> dict[str, Any]:
+    """Each module's import time, and its ratio to a bare `import boto3` timed just before it: the
+    machine's speed drifts by tens of percent within a minute, so each ratio is taken from a pair
+    of neighbouring runs and the median of `repeats` such ratios is kept. Identify is timed once
+    more as in a Lambda with tracing on (Powertools then loads the X-Ray SDK)."""
+    modules = {**HANDLERS, "identify_traced": HANDLERS["identify"], "floor": POWERTOOLS_FLOOR}
+    seconds: dict[str, list[float]] = {name: [] for name in ("boto3", *modules)}
+    ratios: dict[str, list[float]] = {name: [] for name in modules}
+    for module in ("boto3", *HANDLERS.values()):  # warm the OS file cache before timing
+        import_seconds(layout, module)
     for _ in range(repeats):
-        samples["boto3"].append(import_seconds("boto3"))
-        for name, module in HANDLERS.items():
-            samples[name].append(import_seconds(module))
-    medians = {name: statistics.median(values) for name, values in samples.items()}
-    baseline = medians["boto3"]
+        for name, module in modules.items():
+            baseline = import_seconds(layout, "boto3")
+            elapsed = import_seconds(layout, module, traced=name == "identify_traced")
+            seconds["boto3"].append(baseline)
+            seconds[name].append(elapsed)
+            ratios[name].append(elapsed / baseline)
+
+    def figures(name: str) -> dict[str, Any]:
+        quartiles = statistics.quantiles(ratios[name], n=4)
+        return {
+            "ms": round(statistics.median(seconds[name]) * 1000, 1),
+            "ratio_to_boto3": round(statistics.median(ratios[name]), 2),
+            "ratio_quartiles": [round(quartiles[0], 2), round(quartiles[2], 2)],
+        }
+
     return {
         "repeats": repeats,
-        "boto3_ms": round(baseline * 1000, 1),
-        "handlers": {
-            name: {"ms": round(medians[name] * 1000, 1), "ratio_to_boto3": round(medians[name] / baseline, 2)}
-            for name in HANDLERS
-        },
+        "boto3_ms": round(statistics.median(seconds["boto3"]) * 1000, 1),
+        "handlers": {name: figures(name) for name in HANDLERS},
+        "identify_traced": figures("identify_traced"),
+        "powertools_floor": figures("floor"),
     }
+
+
+def measure_cold_start(source: Path, repeats: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Import times and the first request of `source`'s handlers, with its layer as Lambda would run it."""
+    print(f"building the layer of {source} as sam build does...", flush=True)
+    with lambda_layout(source) as layout:
+        print(f"timing imports in fresh interpreters, {repeats} repeats each...", flush=True)
+        imports = measure_imports(layout, repeats)
+        print("import + first request, and peak RSS, in fresh interpreters...", flush=True)
+        first = measure_first_request(layout, repeats=5)
+    return imports, first
+
+
+def print_cold_start(imports: dict[str, Any], first: dict[str, Any]) -> None:
+    repeats, boto3_ms = imports["repeats"], imports["boto3_ms"]
+    print(f"\nimport time, median of {repeats} fresh interpreters (bare `import boto3` = {boto3_ms} ms)")
+    print("ratio: median of the ratios to the `import boto3` timed just before each (quartiles)")
+    extra = [("identify, traced", imports["identify_traced"]), ("Powertools floor", imports["powertools_floor"])]
+    for name, figures in [*imports["handlers"].items(), *extra]:
+        low, high = figures["ratio_quartiles"]
+        print(f"  {name:<17} {figures['ms']:>7} ms   {figures['ratio_to_boto3']:.2f} x boto3 ({low:.2f}-{high:.2f})")
+    print(f"peak RSS after importing identify and serving one request: {first['peak_rss_mb']} MB")
+    print(
+        f"import + first request: identify {first['identify_first_request_ms']} ms, minimal UpdateItem handler "
+        f"{first['minimal_first_request_ms']} ms: ratio {first['cold_start_ratio']}"
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--repeats", type=int, default=9, help="fresh interpreters per module (median is kept)")
+    parser.add_argument("--repeats", type=int, default=15, help="fresh interpreters per module (median is kept)")
     parser.add_argument("--bulk-rows", type=int, default=1000, help="rows per bulk run (moto writes ~100 rows/s)")
     parser.add_argument("--bulk-repeats", type=int, default=5, help="alternating raw/pipeline runs")
     parser.add_argument("--skip-bulk", action="store_true", help="leave out the bulk pipeline benchmark")
     parser.add_argument("--warm-requests", type=int, default=1000, help="identify requests per warm CPU sample")
+    parser.add_argument(
+        "--source",
+        type=Path,
+        help="only time the cold start (imports, first request) of another checkout, e.g. an older commit's "
+        "worktree, and print it: nothing is written",
+    )
     args = parser.parse_args()
 
+    if args.source is not None:
+        imports, first = measure_cold_start(args.source, args.repeats)
+        print_cold_start(imports, first)
+        return 0
     print("counting DynamoDB requests per operation (in-process moto)...", flush=True)
     requests = count_requests()
-    print(f"timing imports in fresh interpreters, {args.repeats} repeats each...", flush=True)
-    imports = measure_imports(args.repeats)
-    print("warm CPU per identify (DynamoDB stubbed) and peak RSS after one request...", flush=True)
+    imports, first = measure_cold_start(ROOT, args.repeats)
+    print("warm CPU per identify (DynamoDB stubbed)...", flush=True)
     warm = measure_warm(args.warm_requests, repeats=5)
-    first = measure_first_request(repeats=5)
     bulk: dict[str, Any] = {}
     if not args.skip_bulk:
         print(f"bulk pipeline vs raw UpdateItem, {args.bulk_repeats} x {args.bulk_rows} rows each...", flush=True)
@@ -159,6 +218,8 @@ def main() -> int:
         "cold_start_ratio": first["cold_start_ratio"],
         "first_request": first,
         "identify_import_ratio": imports["handlers"]["identify"]["ratio_to_boto3"],
+        "identify_import_ratio_traced": imports["identify_traced"]["ratio_to_boto3"],
+        "powertools_floor_import_ratio": imports["powertools_floor"]["ratio_to_boto3"],
         "cold_import_ratio": worst[1]["ratio_to_boto3"],
         "cold_import_worst_handler": worst[0],
         "imports": imports,
@@ -172,19 +233,11 @@ def main() -> int:
     print(f"{'operation':<16} {'DynamoDB requests':<18} operations")
     for name, ops in requests.items():
         print(f"{name:<16} {sum(ops.values()):<18} {ops}")
-    print()
-    print(f"import time, median of {args.repeats} fresh interpreters (bare `import boto3` = {imports['boto3_ms']} ms)")
-    for name, figures in imports["handlers"].items():
-        print(f"  {name:<17} {figures['ms']:>7} ms   {figures['ratio_to_boto3']:.2f} x boto3")
+    print_cold_start(imports, first)
     print(
         f"\nwarm CPU per identify: handler {warm['identify_cpu_ms']} ms, minimal UpdateItem handler "
         f"{warm['minimal_cpu_ms']} ms: overhead {warm['warm_overhead_ms']} ms (median of {warm['repeats']} x "
         f"{warm['requests']} requests)"
-    )
-    print(f"peak RSS after importing identify and serving one request: {first['peak_rss_mb']} MB")
-    print(
-        f"import + first request: identify {first['identify_first_request_ms']} ms, minimal UpdateItem handler "
-        f"{first['minimal_first_request_ms']} ms: ratio {first['cold_start_ratio']}"
     )
     if bulk:
         print(

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import FAKE_AWS, create_tables
+from bench.layout import LambdaLayout, lambda_layout
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -170,19 +171,20 @@ def update_item_response_handed_over() -> dict[str, Any]:
     return response
 
 
-def measure_first_request(repeats: int) -> dict[str, Any]:
-    """Fresh interpreters that import identify and serve one request (moto is not loaded there: the
-    recorded response is handed over), alternated with the minimal handler doing the same: the time
-    from the import to the answer, whole cold-start work, and the peak RSS of the identify ones."""
+def measure_first_request(layout: LambdaLayout, repeats: int) -> dict[str, Any]:
+    """Fresh interpreters laid out as on Lambda that import identify and serve one request (moto is not
+    loaded there: the recorded response is handed over), alternated with the minimal handler doing
+    the same: the time from the import to the answer, whole cold-start work, and the peak RSS of the
+    identify ones."""
     os.environ.update(FAKE_AWS)
     response = json.dumps(update_item_response(), default=str)
     samples: dict[str, list[dict[str, float]]] = {"identify": [], "minimal": []}
     for _ in range(repeats):
         for mode in samples:
             output = subprocess.run(
-                [sys.executable, "-m", "bench.warm", mode],
-                cwd=ROOT,
-                env={**os.environ, "BENCH_UPDATE_ITEM_RESPONSE": response},
+                layout.command("-m", "bench.warm", mode),
+                cwd=layout.source,
+                env={**layout.environment(), "BENCH_UPDATE_ITEM_RESPONSE": response},
                 check=True,
                 capture_output=True,
                 text=True,
@@ -206,4 +208,5 @@ if __name__ == "__main__":
     if sys.argv[1:] in (["identify"], ["minimal"]):
         _serve_first_request(minimal=sys.argv[1] == "minimal")
     else:
-        print(json.dumps({**measure_warm(500, 3), **measure_first_request(3)}, indent=2))
+        with lambda_layout() as layout:
+            print(json.dumps({**measure_warm(500, 3), **measure_first_request(layout, 3)}, indent=2))
