@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from local.layer import LambdaLayout
+
 FAKE_AWS = {
     "AWS_ACCESS_KEY_ID": "bench",
     "AWS_SECRET_ACCESS_KEY": "bench",
@@ -14,6 +20,16 @@ FAKE_AWS = {
     "POWERTOOLS_LOG_LEVEL": "WARNING",
 }
 """The environment in-process benchmarks and the fresh interpreters they start run with."""
+
+
+def lambda_environment(layout: LambdaLayout, *, traced: bool = False) -> dict[str, str]:
+    """FAKE_AWS in `layout`, with tracing off; `traced`: as in a Lambda with `Tracing: Active` instead."""
+    variables = {**os.environ, **FAKE_AWS}
+    if traced:
+        del variables["POWERTOOLS_TRACE_DISABLED"]
+        variables["LAMBDA_TASK_ROOT"] = str(layout.source)  # Powertools traces only inside Lambda
+    return layout.environment(variables)
+
 
 _TABLE_NAMES = {"RecipientsTable": "RECIPIENTS_TABLE_NAME", "IdempotencyTable": "IDEMPOTENCY_TABLE_NAME"}
 

@@ -3,7 +3,7 @@
 - DynamoDB requests per identify (without and with an Idempotency-Key, and its replay), get, delete
   and list page, counted with botocore's event hooks
   on the layer's own client against in-process moto (counts do not depend on the machine).
-- Import time of each handler module in a fresh interpreter laid out as on Lambda (bench/layout.py:
+- Import time of each handler module in a fresh interpreter laid out as on Lambda (local/layer.py:
   the layer built by its Makefile, nothing else installed), divided by a bare `import boto3` from
   that layer timed the same way just before it (this machine is shared and noisy: compare ratios).
 - In the same layout, import + first request of identify and of a minimal UpdateItem-only handler
@@ -28,10 +28,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import FAKE_AWS, create_tables
+from bench import FAKE_AWS, create_tables, lambda_environment
 from bench.bulk import measure_bulk
-from bench.layout import LambdaLayout, lambda_layout
 from bench.warm import Context, measure_first_request, measure_warm
+from local.layer import LambdaLayout, lambda_layout
 from local.template import handler_location, resources_of_type
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,7 +104,7 @@ def import_seconds(layout: LambdaLayout, module: str, *, traced: bool = False) -
     output = subprocess.run(
         layout.command("-c", code),
         cwd=layout.source,
-        env=layout.environment(traced=traced),
+        env=lambda_environment(layout, traced=traced),
         check=True,
         capture_output=True,
         text=True,
@@ -187,6 +187,8 @@ def main() -> int:
         "worktree, and print it: nothing is written",
     )
     args = parser.parse_args()
+    if args.repeats < 2:
+        parser.error("--repeats must be at least 2: the quartiles of the ratios are reported")
 
     if args.source is not None:
         imports, first = measure_cold_start(args.source, args.repeats)

@@ -24,8 +24,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from bench import FAKE_AWS, create_tables
-from bench.layout import LambdaLayout, lambda_layout
+from bench import FAKE_AWS, create_tables, lambda_environment
+from local.layer import LambdaLayout, lambda_layout
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -184,7 +184,7 @@ def measure_first_request(layout: LambdaLayout, repeats: int) -> dict[str, Any]:
             output = subprocess.run(
                 layout.command("-m", "bench.warm", mode),
                 cwd=layout.source,
-                env={**layout.environment(), "BENCH_UPDATE_ITEM_RESPONSE": response},
+                env={**lambda_environment(layout), "BENCH_UPDATE_ITEM_RESPONSE": response},
                 check=True,
                 capture_output=True,
                 text=True,

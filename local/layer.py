@@ -6,21 +6,44 @@ here; this build can, so the benchmarks and tests can run the code exactly as de
 
 from __future__ import annotations
 
+import os
 import platform
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 _MANYLINUX_ARCHITECTURES = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "aarch64", "arm64": "aarch64"}
 
 
+@dataclass(frozen=True)
+class LambdaLayout:
+    """Fresh interpreters that see `source`'s functions and the built layer only, as on Lambda: no
+    site-packages, and no bytecode written as they run (Lambda's /opt and /var/task are read-only),
+    so a layer shipped without bytecode pays for compiling every module it imports."""
+
+    source: Path
+    layer: Path
+    """The built layer's `python/` folder, as Lambda mounts it under /opt."""
+
+    def command(self, *arguments: str) -> list[str]:
+        return [sys.executable, "-S", "-s", *arguments]
+
+    def environment(self, variables: Mapping[str, str]) -> dict[str, str]:
+        return {
+            **variables,
+            "PYTHONPATH": os.pathsep.join([str(self.source), str(self.layer)]),
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+
+
 @contextmanager
-def built_layer(source: Path = ROOT) -> Iterator[Path]:
-    """The `python/` folder (what Lambda mounts under /opt) of `source`'s layer, while the block runs."""
+def lambda_layout(source: Path = ROOT) -> Iterator[LambdaLayout]:
+    """`source`'s functions and its layer, built with `source`'s own layer Makefile, while the block runs."""
     architecture = _MANYLINUX_ARCHITECTURES[platform.machine().lower()]
     with tempfile.TemporaryDirectory(prefix="recipients-layer-") as artifacts:
         build = subprocess.run(
@@ -42,4 +65,4 @@ def built_layer(source: Path = ROOT) -> Iterator[Path]:
         if build.returncode != 0:
             sys.stderr.write(build.stdout + build.stderr)
             raise RuntimeError(f"building the layer of {source} failed (exit {build.returncode})")
-        yield Path(artifacts) / "python"
+        yield LambdaLayout(source=source.resolve(), layer=Path(artifacts) / "python")

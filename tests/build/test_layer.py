@@ -7,13 +7,12 @@ import importlib.util
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from local.layer import ROOT, built_layer
+from local.layer import ROOT, LambdaLayout, lambda_layout
 from local.template import handler_location, resources_of_type
 
 HANDLER_MODULES = sorted(
@@ -30,24 +29,18 @@ HASH_BASED_UNCHECKED = 0b01
 
 
 @pytest.fixture(scope="module")
-def layer() -> Iterator[Path]:
-    with built_layer() as path:
-        yield path
+def layout() -> Iterator[LambdaLayout]:
+    with lambda_layout() as built:
+        yield built
 
 
-def run_in_lambda_layout(layer: Path, code: str, **environment: str) -> str:
+def run_in_lambda_layout(layout: LambdaLayout, code: str, **environment: str) -> str:
     """`code` in a fresh interpreter that sees the functions and the layer only, as on Lambda."""
     base = {name: value for name, value in os.environ.items() if not name.startswith(("POWERTOOLS_", "LAMBDA_"))}
     result = subprocess.run(
-        [sys.executable, "-S", "-s", "-c", code],
-        cwd=ROOT,
-        env={
-            **base,
-            "PYTHONPATH": os.pathsep.join([str(ROOT), str(layer)]),
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            **environment,
-        },
+        layout.command("-c", code),
+        cwd=layout.source,
+        env=layout.environment({**base, "AWS_DEFAULT_REGION": "us-east-1", **environment}),
         capture_output=True,
         text=True,
         check=False,
@@ -56,7 +49,8 @@ def run_in_lambda_layout(layer: Path, code: str, **environment: str) -> str:
     return result.stdout
 
 
-def test_every_module_ships_bytecode_that_the_runtime_uses_without_checking_the_source(layer: Path) -> None:
+def test_every_module_ships_bytecode_that_the_runtime_uses_without_checking_the_source(layout: LambdaLayout) -> None:
+    layer = layout.layer
     sources = sorted(layer.rglob("*.py"))
     assert len(sources) > 500  # powertools, pydantic, boto3, botocore and ours
     flags: dict[str, int | None] = {}
@@ -70,7 +64,7 @@ def test_every_module_ships_bytecode_that_the_runtime_uses_without_checking_the_
     assert "recipients/service.py" in flags
 
 
-def test_importing_a_handler_loads_nothing_that_only_some_requests_need(layer: Path) -> None:
+def test_importing_a_handler_loads_nothing_that_only_some_requests_need(layout: LambdaLayout) -> None:
     code = f"""
 import importlib, json, sys
 loaded = {{}}
@@ -79,14 +73,14 @@ for module in {HANDLER_MODULES!r}:
     loaded[module] = [name for name in {LOADED_ON_DEMAND!r} if name in sys.modules]
 print(json.dumps(loaded))
 """
-    loaded = json.loads(run_in_lambda_layout(layer, code, POWERTOOLS_TRACE_DISABLED="true"))
+    loaded = json.loads(run_in_lambda_layout(layout, code, POWERTOOLS_TRACE_DISABLED="true"))
     assert list(loaded) == HANDLER_MODULES
     assert {module: names for module, names in loaded.items() if names} == {}
 
 
-def test_what_handlers_load_on_demand_is_in_the_layer(layer: Path) -> None:
+def test_what_handlers_load_on_demand_is_in_the_layer(layout: LambdaLayout) -> None:
     code = f"import importlib; [importlib.import_module(name) for name in {LOADED_ON_DEMAND!r}]; print('ok')"
-    assert run_in_lambda_layout(layer, code).strip() == "ok"
+    assert run_in_lambda_layout(layout, code).strip() == "ok"
 
 
 @pytest.mark.parametrize(
@@ -98,7 +92,7 @@ def test_what_handlers_load_on_demand_is_in_the_layer(layer: Path) -> None:
     ],
 )
 def test_a_handler_loads_the_xray_sdk_exactly_where_powertools_traces(
-    layer: Path, environment: dict[str, str], traced: bool
+    layout: LambdaLayout, environment: dict[str, str], traced: bool
 ) -> None:
     code = "import sys, functions.identify.app; print('aws_xray_sdk.core' in sys.modules)"
-    assert run_in_lambda_layout(layer, code, **environment).strip() == str(traced)
+    assert run_in_lambda_layout(layout, code, **environment).strip() == str(traced)
