@@ -5,7 +5,8 @@
   on the layer's own client against in-process moto (counts do not depend on the machine).
 - Import time of each handler module in a fresh interpreter laid out as on Lambda (local/layer.py:
   the layer built by its Makefile, nothing else installed), divided by a bare `import boto3` from
-  that layer timed the same way just before it (this machine is shared and noisy: compare ratios).
+  that layer timed the same way just before and just after it (this machine is shared and noisy:
+  compare ratios).
 - In the same layout, import + first request of identify and of a minimal UpdateItem-only handler
   (their ratio is the whole cold-start work), with the peak RSS (bench/warm.py).
 - CPU per identify request through the real handler with DynamoDB stubbed, minus the minimal handler.
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -113,22 +115,27 @@ def import_seconds(layout: LambdaLayout, module: str, *, traced: bool = False) -
 
 
 def measure_imports(layout: LambdaLayout, repeats: int) -> dict[str, Any]:
-    """Each module's import time, and its ratio to a bare `import boto3` timed just before it: the
-    machine's speed drifts by tens of percent within a minute, so each ratio is taken from a pair
-    of neighbouring runs and the median of `repeats` such ratios is kept. Identify is timed once
-    more as in a Lambda with tracing on (Powertools then loads the X-Ray SDK)."""
+    """Each module's import time, and its ratio to a bare `import boto3` from the same moments: the
+    machine's speed drifts by tens of percent within a minute, so every module is timed between two
+    `import boto3` runs and divided by their mean, in a new random order each round (a module is not
+    always timed after the same neighbour), and the median of `repeats` such ratios is kept. Identify
+    is timed once more as in a Lambda with tracing on (Powertools then loads the X-Ray SDK)."""
     modules = {**HANDLERS, "identify_traced": HANDLERS["identify"], "floor": POWERTOOLS_FLOOR}
     seconds: dict[str, list[float]] = {name: [] for name in ("boto3", *modules)}
     ratios: dict[str, list[float]] = {name: [] for name in modules}
     for module in ("boto3", *HANDLERS.values()):  # warm the OS file cache before timing
         import_seconds(layout, module)
+    shuffler = random.Random(6)  # seeded: every run times the modules in the same orders
     for _ in range(repeats):
-        for name, module in modules.items():
-            baseline = import_seconds(layout, "boto3")
-            elapsed = import_seconds(layout, module, traced=name == "identify_traced")
-            seconds["boto3"].append(baseline)
+        order = shuffler.sample(list(modules), k=len(modules))
+        before = import_seconds(layout, "boto3")
+        for name in order:
+            elapsed = import_seconds(layout, modules[name], traced=name == "identify_traced")
+            after = import_seconds(layout, "boto3")
+            seconds["boto3"].append(before)
             seconds[name].append(elapsed)
-            ratios[name].append(elapsed / baseline)
+            ratios[name].append(elapsed / ((before + after) / 2))
+            before = after
 
     def figures(name: str) -> dict[str, Any]:
         quartiles = statistics.quantiles(ratios[name], n=4)
@@ -161,7 +168,7 @@ def measure_cold_start(source: Path, repeats: int) -> tuple[dict[str, Any], dict
 def print_cold_start(imports: dict[str, Any], first: dict[str, Any]) -> None:
     repeats, boto3_ms = imports["repeats"], imports["boto3_ms"]
     print(f"\nimport time, median of {repeats} fresh interpreters (bare `import boto3` = {boto3_ms} ms)")
-    print("ratio: median of the ratios to the `import boto3` timed just before each (quartiles)")
+    print("ratio: median of the ratios to the `import boto3` timed around each (quartiles)")
     extra = [("identify, traced", imports["identify_traced"]), ("Powertools floor", imports["powertools_floor"])]
     for name, figures in [*imports["handlers"].items(), *extra]:
         low, high = figures["ratio_quartiles"]
@@ -175,7 +182,7 @@ def print_cold_start(imports: dict[str, Any], first: dict[str, Any]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--repeats", type=int, default=15, help="fresh interpreters per module (median is kept)")
+    parser.add_argument("--repeats", type=int, default=21, help="fresh interpreters per module (median is kept)")
     parser.add_argument("--bulk-rows", type=int, default=1000, help="rows per bulk run (moto writes ~100 rows/s)")
     parser.add_argument("--bulk-repeats", type=int, default=5, help="alternating raw/pipeline runs")
     parser.add_argument("--skip-bulk", action="store_true", help="leave out the bulk pipeline benchmark")

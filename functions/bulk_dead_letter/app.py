@@ -1,9 +1,12 @@
 """bulk_dead_letter: a chunk that failed every delivery has its rows counted as errors."""
 
+# First: Powertools' batch module loads its pydantic event models (a tenth of the cold start) only
+# when pydantic is already imported, and everything else here imports pydantic.
+from recipients.worker import read_chunk, sqs_entrypoint  # isort: split
+
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from recipients import operations
-from recipients.worker import read_chunk, sqs_entrypoint
 
 REASON = "could not be written after every retry; send these rows again"
 

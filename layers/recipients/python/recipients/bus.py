@@ -10,8 +10,6 @@ import time
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
 from recipients.aws import events, s3
 from recipients.batching import batches
 from recipients.errors import RecipientsError
@@ -41,11 +39,12 @@ def run_data_reference(run_id: str, data_bytes: int) -> dict[str, Any]:
 
 def put_run_data(reference: dict[str, Any], data: str) -> None:
     """Store a run's data (JSON text) where its reference points, or raise a retryable error."""
+    client = s3()
     try:
-        s3().put_object(
+        client.put_object(
             Bucket=reference["bucket"], Key=reference["key"], Body=data.encode(), ContentType="application/json"
         )
-    except ClientError as exc:
+    except client.exceptions.ClientError as exc:
         logger.warning("PutObject failed", extra={"error": exc.response.get("Error", {}).get("Code")})
         raise RecipientsError.unavailable("the run data could not be stored; retry") from exc
 
@@ -66,9 +65,10 @@ def _put(detail_type: str, details: list[str]) -> None:
         entries: list[PutEventsRequestEntryTypeDef] = [
             {"EventBusName": bus, "Source": SOURCE, "DetailType": detail_type, "Detail": detail} for detail in pending
         ]
+        client = events()
         try:
-            response = events().put_events(Entries=entries)
-        except ClientError as exc:
+            response = client.put_events(Entries=entries)
+        except client.exceptions.ClientError as exc:
             logger.warning("PutEvents failed", extra={"error": exc.response.get("Error", {}).get("Code")})
             continue
         results = response.get("Entries", [])

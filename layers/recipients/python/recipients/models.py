@@ -1,6 +1,8 @@
-"""pydantic models of what crosses the wire: identify requests, users, pages."""
+"""pydantic models of what crosses the wire: identify requests, users, pages.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: pydantic would evaluate every annotation string as
+each class is made, and every handler makes these classes at cold start.
+"""
 
 from typing import Annotated, Any, ClassVar, Literal
 

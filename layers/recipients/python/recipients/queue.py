@@ -10,8 +10,6 @@ import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import ClientError
-
 from recipients.aws import sqs
 from recipients.batching import batches
 from recipients.bulk import MAX_MESSAGE_BYTES
@@ -49,9 +47,10 @@ def _send_batch(batch: list[tuple[BulkChunk, str]]) -> list[BulkChunk]:
         entries: list[SendMessageBatchRequestEntryTypeDef] = [
             {"Id": entry_id, "MessageBody": text} for entry_id, (_, text) in pending.items()
         ]
+        client = sqs()
         try:
-            response = sqs().send_message_batch(QueueUrl=queue_settings().bulk_queue_url, Entries=entries)
-        except ClientError as exc:
+            response = client.send_message_batch(QueueUrl=queue_settings().bulk_queue_url, Entries=entries)
+        except client.exceptions.ClientError as exc:
             logger.warning("SendMessageBatch failed", extra={"error": exc.response.get("Error", {}).get("Code")})
             continue
         failed = {entry["Id"] for entry in response.get("Failed", [])}

@@ -1,10 +1,8 @@
 """Environment variables as models, split by need and read lazily on first use.
 
 Each field is read from the variable of the same name in upper case. Tests change the environment
-and call `<getter>.cache_clear()`.
+and call `<getter>.cache_clear()`. No `from __future__ import annotations`, as in models.py.
 """
-
-from __future__ import annotations
 
 import os
 from functools import lru_cache

@@ -29,8 +29,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from botocore.exceptions import ClientError
-
 from recipients import jsontext
 from recipients.errors import FieldError, RecipientsError
 from recipients.merge import (
@@ -53,6 +51,7 @@ from recipients.observability import logger
 from recipients.validation import check_id, expires_in, now_timestamp
 
 if TYPE_CHECKING:
+    from botocore.exceptions import ClientError
     from mypy_boto3_dynamodb import DynamoDBClient
 
 USER_PREFIX = "user#"
@@ -155,7 +154,7 @@ class Store:
                 ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
             )
-        except ClientError as exc:
+        except self._client.exceptions.ClientError as exc:
             if _error_code(exc) == "ValidationException" and "size" in str(exc).lower():
                 raise RecipientsError.invalid(
                     [FieldError("properties", f"the {what} would exceed the 400 KB item limit; nothing was written")],
@@ -167,14 +166,14 @@ class Store:
     def _get(self, pk: str) -> dict[str, Any] | None:
         try:
             response = self._client.get_item(TableName=self._table, Key={"pk": {"S": pk}})
-        except ClientError as exc:
+        except self._client.exceptions.ClientError as exc:
             raise _translate(exc) from exc
         return response.get("Item")
 
     def _delete(self, pk: str) -> bool:
         try:
             response = self._client.delete_item(TableName=self._table, Key={"pk": {"S": pk}}, ReturnValues="ALL_OLD")
-        except ClientError as exc:
+        except self._client.exceptions.ClientError as exc:
             raise _translate(exc) from exc
         return bool(response.get("Attributes"))
 
@@ -223,7 +222,7 @@ class Store:
                     },
                 ]
             )
-        except ClientError as exc:
+        except self._client.exceptions.ClientError as exc:
             reasons = [reason.get("Code") for reason in exc.response.get("CancellationReasons", [])]
             if "ConditionalCheckFailed" in reasons or "TransactionConflict" in reasons:
                 raise RecipientsError.conflict("a user changed while they were being merged; retry") from exc
@@ -240,7 +239,7 @@ class Store:
             item = self._client.get_item(
                 TableName=self._table, Key={"pk": {"S": USER_PREFIX + user_id}}, ConsistentRead=True
             ).get("Item")
-        except ClientError as exc:
+        except self._client.exceptions.ClientError as exc:
             raise _translate(exc) from exc
         if not item:
             raise RecipientsError.not_found("user", user_id)
@@ -315,7 +314,7 @@ class Store:
         while limit > 0:
             try:
                 response = self._client.query(**request, Limit=limit)
-            except ClientError as exc:
+            except self._client.exceptions.ClientError as exc:
                 raise _translate(exc) from exc
             for item in response.get("Items", []):
                 yield item
@@ -343,7 +342,7 @@ class Store:
                     time.sleep(min(1.0, 0.05 * 2**attempt))
                 try:
                     response = self._client.batch_get_item(RequestItems=request)
-                except ClientError as exc:
+                except self._client.exceptions.ClientError as exc:
                     raise _translate(exc) from exc
                 found.update(item["pk"]["S"] for item in response.get("Responses", {}).get(self._table, []))
                 request = dict(response.get("UnprocessedKeys") or {})
@@ -371,7 +370,7 @@ class Store:
             item["list_sk"] = {"S": run.id}
         try:
             self._client.put_item(TableName=self._table, Item=item)
-        except ClientError as exc:
+        except self._client.exceptions.ClientError as exc:
             raise _translate(exc) from exc
 
     def get_run(self, run_id: str) -> WorkflowRun | None:
@@ -416,7 +415,7 @@ class Store:
                 ExpressionAttributeNames={"#status": "status"} if recipients is None else {},
                 ExpressionAttributeValues=values,
             )
-        except ClientError as exc:
+        except self._client.exceptions.ClientError as exc:
             if _error_code(exc) == "ConditionalCheckFailedException":  # expired in between: nothing to cancel
                 return
             raise _translate(exc) from exc
@@ -435,7 +434,7 @@ class Store:
                 item[name] = {"N": str(value)} if isinstance(value, int) else {"S": str(value)}
         try:
             self._client.put_item(TableName=self._table, Item=item)
-        except ClientError as exc:
+        except self._client.exceptions.ClientError as exc:
             raise _translate(exc) from exc
 
     def get_operation(self, operation_id: str, *, consistent: bool = False) -> BulkOperation | None:
@@ -443,7 +442,7 @@ class Store:
             response = self._client.get_item(
                 TableName=self._table, Key={"pk": {"S": OPERATION_PREFIX + operation_id}}, ConsistentRead=consistent
             )
-        except ClientError as exc:
+        except self._client.exceptions.ClientError as exc:
             raise _translate(exc) from exc
         item = response.get("Item")
         return _operation_from_item(item) if item else None
@@ -496,7 +495,7 @@ class Store:
                 ReturnValues="ALL_NEW",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
-        except ClientError as exc:
+        except self._client.exceptions.ClientError as exc:
             if _error_code(exc) == "ConditionalCheckFailedException":
                 if "Item" in exc.response:
                     logger.info("chunk already counted", extra={"operation_id": operation_id, "chunk": chunk_index})
@@ -543,7 +542,7 @@ class Store:
                     ":processing": {"S": "processing"},
                 },
             )
-        except ClientError as exc:
+        except self._client.exceptions.ClientError as exc:
             if _error_code(exc) != "ConditionalCheckFailedException":  # already finished
                 raise _translate(exc) from exc
 
