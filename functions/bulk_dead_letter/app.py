@@ -1,6 +1,6 @@
 """bulk_dead_letter: a chunk that failed every delivery has its rows counted as errors."""
 
-# First: Powertools' batch module loads its pydantic event models (a tenth of the cold start) only
+# First: Powertools' batch module loads its pydantic event models (a tenth of this import) only
 # when pydantic is already imported, and everything else here imports pydantic.
 from recipients.worker import read_chunk, sqs_entrypoint  # isort: split
 

@@ -1,6 +1,6 @@
 """bulk_worker: writes the rows of queued bulk chunks and counts each chunk exactly once."""
 
-# First: Powertools' batch module loads its pydantic event models (a tenth of the cold start) only
+# First: Powertools' batch module loads its pydantic event models (a tenth of this import) only
 # when pydantic is already imported, and everything else here imports pydantic.
 from recipients.worker import read_chunk, sqs_entrypoint  # isort: split
 
