@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -134,18 +135,14 @@ def http_api(template: dict[str, Any] | None = None) -> Api:
             ttl = _resolve_number(identity.get("ReauthorizeEvery", 300), template)
             authorizer = Authorizer(function, tuple(h.lower() for h in identity.get("Headers", [])), ttl)
     routes = []
-    for name, spec in resources_of_type("AWS::Serverless::Function", template).items():
-        for event_name, event in (spec.get("Properties", {}).get("Events") or {}).items():
-            if event.get("Type") != "HttpApi":
-                continue
-            props = event.get("Properties") or {}
-            path = props.get("Path")
-            method = str(props.get("Method", "ANY")).upper()
-            chosen = (props.get("Auth") or {}).get("Authorizer", default_name)
-            if chosen not in (default_name, "NONE"):
-                raise ValueError(f"{name}.Events.{event_name}: only the API's default authorizer or NONE is served")
-            authorized = chosen != "NONE"
-            routes.append(Route("ANY" if path is None else method, path, name, authorized=authorized))
+    for name, event_name, props in _function_events("HttpApi", template):
+        path = props.get("Path")
+        method = str(props.get("Method", "ANY")).upper()
+        chosen = (props.get("Auth") or {}).get("Authorizer", default_name)
+        if chosen not in (default_name, "NONE"):
+            raise ValueError(f"{name}.Events.{event_name}: only the API's default authorizer or NONE is served")
+        authorized = chosen != "NONE"
+        routes.append(Route("ANY" if path is None else method, path, name, authorized=authorized))
     return Api(routes=routes, authorizer=authorizer)
 
 
@@ -169,25 +166,29 @@ def sqs_event_sources(template: dict[str, Any] | None = None) -> list[SqsEventSo
     """Every function's SQS events, with parameter Refs resolved to their defaults."""
     template = template or load_template()
     sources = []
+    for name, event_name, props in _function_events("SQS", template):
+        scaling = props.get("ScalingConfig") or {}
+        concurrency = scaling.get("MaximumConcurrency")
+        sources.append(
+            SqsEventSource(
+                function=name,
+                queue=_queue_logical_id(props.get("Queue"), f"{name}.Events.{event_name}", template),
+                batch_size=_resolve_number(props.get("BatchSize", 10), template),
+                batching_window_seconds=_resolve_number(props.get("MaximumBatchingWindowInSeconds", 0), template),
+                report_batch_item_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
+                maximum_concurrency=None if concurrency is None else _resolve_number(concurrency, template),
+                enabled=str(_resolve(props.get("Enabled", True), template)).lower() != "false",
+            )
+        )
+    return sources
+
+
+def _function_events(event_type: str, template: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(function logical id, event name, event Properties) of every function event of `event_type`."""
     for name, spec in resources_of_type("AWS::Serverless::Function", template).items():
         for event_name, event in (spec.get("Properties", {}).get("Events") or {}).items():
-            if event.get("Type") != "SQS":
-                continue
-            props = event.get("Properties") or {}
-            scaling = props.get("ScalingConfig") or {}
-            concurrency = scaling.get("MaximumConcurrency")
-            sources.append(
-                SqsEventSource(
-                    function=name,
-                    queue=_queue_logical_id(props.get("Queue"), f"{name}.Events.{event_name}", template),
-                    batch_size=_resolve_number(props.get("BatchSize", 10), template),
-                    batching_window_seconds=_resolve_number(props.get("MaximumBatchingWindowInSeconds", 0), template),
-                    report_batch_item_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
-                    maximum_concurrency=None if concurrency is None else _resolve_number(concurrency, template),
-                    enabled=str(_resolve(props.get("Enabled", True), template)).lower() != "false",
-                )
-            )
-    return sources
+            if event.get("Type") == event_type:
+                yield name, event_name, event.get("Properties") or {}
 
 
 def _queue_logical_id(queue: Any, where: str, template: dict[str, Any]) -> str:
