@@ -58,6 +58,7 @@ def publish(detail_type: str, details: list[str]) -> None:
 
 def _put(detail_type: str, details: list[str]) -> None:
     bus = workflow_settings().workflow_event_bus_name
+    client = events()
     pending = list(details)
     for attempt in range(PUT_ATTEMPTS):
         if attempt:
@@ -65,7 +66,6 @@ def _put(detail_type: str, details: list[str]) -> None:
         entries: list[PutEventsRequestEntryTypeDef] = [
             {"EventBusName": bus, "Source": SOURCE, "DetailType": detail_type, "Detail": detail} for detail in pending
         ]
-        client = events()
         try:
             response = client.put_events(Entries=entries)
         except client.exceptions.ClientError as exc:

@@ -40,6 +40,7 @@ def _batches(chunks: list[BulkChunk]) -> Iterator[list[tuple[BulkChunk, str]]]:
 
 
 def _send_batch(batch: list[tuple[BulkChunk, str]]) -> list[BulkChunk]:
+    client = sqs()
     pending = {str(chunk.chunk_index): (chunk, text) for chunk, text in batch}
     for attempt in range(SEND_ATTEMPTS):
         if attempt:
@@ -47,7 +48,6 @@ def _send_batch(batch: list[tuple[BulkChunk, str]]) -> list[BulkChunk]:
         entries: list[SendMessageBatchRequestEntryTypeDef] = [
             {"Id": entry_id, "MessageBody": text} for entry_id, (_, text) in pending.items()
         ]
-        client = sqs()
         try:
             response = client.send_message_batch(QueueUrl=queue_settings().bulk_queue_url, Entries=entries)
         except client.exceptions.ClientError as exc:
