@@ -380,10 +380,10 @@ class Emulator:
 
 
 def _check_not_configured_elsewhere(endpoint_url: str) -> None:
-    """boto3 clients made at import time keep their endpoint: a second emulator in one process can't work."""
+    """boto3 clients keep the endpoint they were made with: a second emulator in one process can't work."""
     aws = sys.modules.get("recipients.aws")
     if aws is not None and aws.dynamodb.cache_info().currsize and aws.dynamodb().meta.endpoint_url != endpoint_url:
         raise RuntimeError(
-            "recipients.aws was imported before this emulator configured AWS_ENDPOINT_URL, so its clients "
+            "recipients.aws made its clients before this emulator configured AWS_ENDPOINT_URL, so they "
             "point elsewhere; start the emulator first, once per process (or run `python -m local.server`)"
         )
