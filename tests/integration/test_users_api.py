@@ -115,8 +115,17 @@ def test_identify_exotic_custom_values_round_trip_exactly(http: httpx.Client, ne
     sent = exact_json(EXOTIC_PROPERTIES)
     returned = exact_json(response.text)
     assert {key: returned[key] for key in sent} == sent
-    stored = exact_json(http.get(f"/v1/users/{user_id}").text)
+    stored_text = http.get(f"/v1/users/{user_id}").text
+    stored = exact_json(stored_text)
     assert {key: stored[key] for key in sent} == sent
+    # and each number's text as written, not just an equal value (1e400, not 1E+400)
+    for number in (
+        '"huge":1e400',
+        '"trailing_zero":2.50',
+        '"negative_zero":-0.0',
+        '"beyond_2_63":123456789012345678901234567890',
+    ):
+        assert number in response.text and number in stored_text
 
 
 def test_get_identified_user_returns_200_and_same_user(http: httpx.Client, new_user_id: NewUserId) -> None:

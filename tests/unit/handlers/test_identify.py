@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from functions.get.app import lambda_handler as get_handler
 from functions.identify.app import lambda_handler
 from recipients.models import User
 from tests.conftest import EventLoader, FakeLambdaContext
@@ -92,12 +93,18 @@ def test_identify_existing_user_merges_shallowly(
 def test_identify_numbers_are_returned_digit_for_digit(
     load_event: EventLoader, lambda_context: FakeLambdaContext, recipients_table: str
 ) -> None:
-    text = '{"score":0.1000000000000000055511151231257827,"huge":1e400,"big":18446744073709551617,"neg":-0.0}'
-    response = lambda_handler(load_event("identify", body=text), lambda_context)
-    assert response["statusCode"] == 200
-    assert response["body"].endswith(
-        '"score":0.1000000000000000055511151231257827,"huge":1E+400,"big":18446744073709551617,"neg":-0.0}'
+    # Given numbers whose text a Decimal or a float would rewrite (1e400 as 1E+400, 0e5 as 0E+5, -0 as 0)
+    text = (
+        '{"score":0.1000000000000000055511151231257827,"huge":1e400,"big":18446744073709551617,"neg":-0.0,'
+        '"zero_exp":0e5,"neg_int_zero":-0,"trailing":2.50,"upper":1E-7}'
     )
+    # When they are identified, and read back
+    response = lambda_handler(load_event("identify", body=text), lambda_context)
+    fetched = get_handler(load_event("get"), lambda_context)
+    # Then both answers carry each number's text exactly as sent
+    assert response["statusCode"] == 200
+    assert response["body"].endswith(text[1:])
+    assert fetched["body"].endswith(text[1:])
 
 
 def test_identify_created_at_with_offset_is_stored_in_utc(

@@ -227,7 +227,9 @@ def test_bad_workflow_key_is_a_422(trigger: Callable[..., dict[str, Any]], workf
 def test_data_too_large_for_an_event_is_stored_in_s3_and_the_event_references_it(
     trigger: Callable[..., dict[str, Any]], workflow_bus: WorkflowBus, workflow_data_bucket: str
 ) -> None:
-    data_text = '{"blob": "' + "x" * 300_000 + '", "exact": 0.1000000000000000055511151231257827}'
+    data_text = (
+        '{"blob": "' + "x" * 300_000 + '", "exact": 0.1000000000000000055511151231257827, "e": [1e400, 0e5, -0]}'
+    )
 
     response = trigger('{"recipients": [{"id": "u", "name": "x"}], "data": ' + data_text + "}")
 
@@ -242,7 +244,7 @@ def test_data_too_large_for_an_event_is_stored_in_s3_and_the_event_references_it
         "bytes": len(data_text.replace(", ", ",").replace(": ", ":").encode()),
     }
     stored = boto3.client("s3").get_object(Bucket=workflow_data_bucket, Key=detail["data_ref"]["key"])
-    assert jsontext.loads(stored["Body"].read()) == jsontext.loads(data_text)  # numbers exact
+    assert stored["Body"].read().decode() == data_text.replace(", ", ",").replace(": ", ":")  # every number's text
     assert stored["ContentType"] == "application/json"
 
 

@@ -1,9 +1,9 @@
-"""Exact JSON: numbers keep every digit, nothing becomes NaN or Infinity, any depth round-trips.
+"""Exact JSON: numbers keep their text, nothing becomes NaN or Infinity, any depth round-trips.
 
 `json.loads` turns `0.1000000000000000055511151231257827` into the float 0.1 and `1e400` into
 infinity, and pydantic's encoders turn Decimals into floats or strings. Property values are
-therefore parsed with non-integers as `Decimal`, and written back by `dumps`, which prints each
-Decimal exactly as it was read.
+therefore parsed with non-integers (and `-0`) as `Number`, a Decimal that remembers the text it
+was read from, and written back by `dumps` as that same text (`1e400`, not `1E+400`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,32 @@ _encode_str = json.JSONEncoder(ensure_ascii=False).encode
 _encode_str_ascii = json.JSONEncoder(ensure_ascii=True).encode
 
 
+class Number(Decimal):
+    """A number as it was written: it compares and computes as a Decimal, and `dumps` writes `text`."""
+
+    __slots__ = ("text",)
+    text: str
+
+    def __new__(cls, text: str) -> Number:
+        number = super().__new__(cls, text)
+        number.text = text
+        return number
+
+    # Decimal's own copy and pickle support rebuilds from str(self), which would lose the text.
+    def __copy__(self) -> Number:
+        return self
+
+    def __deepcopy__(self, memo: object) -> Number:
+        return self
+
+    def __reduce__(self) -> tuple[type[Number], tuple[str]]:
+        return (Number, (self.text,))
+
+
+def _integer(text: str) -> int | Number:
+    return Number(text) if text == "-0" else int(text)  # int("-0") would lose the sign
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
@@ -25,7 +51,7 @@ def loads(text: str | bytes) -> Any:
     """Parse JSON keeping non-integer numbers exact. Every failure is a `json.JSONDecodeError`."""
     doc = text.decode("utf-8") if isinstance(text, bytes) else text
     try:
-        return json.loads(doc, parse_float=Decimal, parse_constant=_reject_constant)
+        return json.loads(doc, parse_float=Number, parse_int=_integer, parse_constant=_reject_constant)
     except json.JSONDecodeError:
         raise
     except (ValueError, RecursionError) as exc:  # over-long integers, NaN/Infinity, absurd nesting
@@ -53,6 +79,8 @@ def _chunks(value: Any, encode_str: Any) -> Iterator[str]:
         yield "false"
     elif isinstance(value, int):
         yield int.__repr__(value)
+    elif isinstance(value, Number):
+        yield value.text
     elif isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError("NaN and Infinity cannot be written as JSON")
