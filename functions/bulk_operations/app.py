@@ -1,7 +1,6 @@
 """GET /v1/bulk_operations/{operation_id}: a bulk operation's progress."""
 
 from typing import Annotated, Any
-from uuid import UUID
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
@@ -18,8 +17,8 @@ app = make_app()
     summary="Get a bulk operation",
     responses=documented("The bulk operation", BulkOperation),
 )
-def get_bulk_operation(operation_id: Annotated[UUID, Path(description="The operation's id")]) -> Response[Any]:
-    return json_response(200, operations.get_bulk_operation(str(operation_id)).to_json())
+def get_bulk_operation(operation_id: Annotated[str, Path(description="The operation's id (a UUID)")]) -> Response[Any]:
+    return json_response(200, operations.get_bulk_operation(operation_id).to_json())
 
 
 lambda_handler = http_entrypoint(app)

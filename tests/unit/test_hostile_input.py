@@ -305,26 +305,23 @@ def bulk_user_cases() -> list[Case]:
 
 
 def bulk_operation_cases() -> list[Case]:
-    def operation(case_id: str, operation_id: str) -> Case:
-        return invalid(
-            f"bulk-operations-{case_id}", "bulk_operations", "operation_id", path={"operation_id": operation_id}
-        )
+    """An id that is not an operation's UUID names no operation: 404, as for an unknown UUID."""
+
+    def operation(case_id: str, **variant: Any) -> Case:
+        return Case(f"bulk-operations-{case_id}", "bulk_operations", 404, "resource_missing", None, variant)
 
     return [
-        operation("not-a-uuid", "not-a-uuid"),
-        operation("uuid-one-digit-short", A_UUID[:-1]),
-        operation("uuid-one-digit-long", A_UUID + "0"),
-        operation("257-chars", TOO_LONG_ID),
-        operation("sql", "' OR '1'='1"),
-        operation("dot-dot", ".."),
-        operation("blank", " "),
-        invalid(
-            "bulk-operations-double-encoded-dash",
-            "bulk_operations",
-            "operation_id",
-            path="/v1/bulk_operations/" + A_UUID.replace("-", "%252D"),
-        ),
-        invalid("bulk-operations-not-utf8", "bulk_operations", "operation_id", path="/v1/bulk_operations/%FF"),
+        operation("not-a-uuid", path={"operation_id": "not-a-uuid"}),
+        operation("uuid-one-digit-short", path={"operation_id": A_UUID[:-1]}),
+        operation("uuid-one-digit-long", path={"operation_id": A_UUID + "0"}),
+        operation("257-chars", path={"operation_id": TOO_LONG_ID}),
+        operation("sql", path={"operation_id": "' OR '1'='1"}),
+        operation("dot-dot", path={"operation_id": ".."}),
+        operation("blank", path={"operation_id": " "}),
+        operation("double-encoded-dash", path="/v1/bulk_operations/" + A_UUID.replace("-", "%252D")),
+        operation("not-utf8", path="/v1/bulk_operations/%FF"),
+        operation("braces", path={"operation_id": "{" + A_UUID + "}"}),
+        operation("urn", path={"operation_id": "urn:uuid:" + A_UUID}),
     ]
 
 

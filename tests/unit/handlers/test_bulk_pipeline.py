@@ -277,16 +277,22 @@ def test_bulk_operations_get_returns_the_operation(
     assert json_body(response) == body
 
 
-@pytest.mark.parametrize(
-    ("operation_id", "status"), [(str(uuid.uuid4()), 404), ("not-a-uuid", 422)], ids=["unknown", "not-a-uuid"]
-)
-def test_bulk_operations_get_unknown_or_malformed_id_is_refused(
-    recipients_table: str, load_event: EventLoader, lambda_context: FakeLambdaContext, operation_id: str, status: int
+@pytest.mark.parametrize("operation_id", [str(uuid.uuid4()), "not-a-uuid"], ids=["unknown", "not-a-uuid"])
+def test_bulk_operations_get_unknown_or_malformed_id_is_404(
+    recipients_table: str, load_event: EventLoader, lambda_context: FakeLambdaContext, operation_id: str
 ) -> None:
     response = bulk_operations_handler(
         load_event("bulk_operations", path={"operation_id": operation_id}), lambda_context
     )
-    assert_knock_error(response, status, "resource_missing" if status == 404 else "invalid_params")
+    assert_knock_error(response, 404, "resource_missing")
+
+
+def test_bulk_operations_get_upper_case_id_finds_the_operation(
+    pipeline: BulkQueues, load_event: EventLoader, lambda_context: FakeLambdaContext
+) -> None:
+    body = start(load_event, lambda_context, users(2))
+    event = load_event("bulk_operations", path={"operation_id": body["id"].upper()})
+    assert json_body(bulk_operations_handler(event, lambda_context))["id"] == body["id"]
 
 
 def test_bulk_chunk_message_keeps_numbers_exact(

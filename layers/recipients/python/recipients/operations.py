@@ -6,6 +6,7 @@ Kept apart from service.py so the user functions do not import the queue and its
 from __future__ import annotations
 
 import random
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -40,6 +41,7 @@ from recipients.store import get_store
 from recipients.validation import expires_in, now_timestamp
 
 WRITE_ATTEMPTS = 5
+_OPERATION_ID = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
 T = TypeVar("T")
 WORKER_THREADS = 16
 
@@ -120,7 +122,8 @@ def _start_bulk_operation(
 
 
 def get_bulk_operation(operation_id: str) -> BulkOperation:
-    operation = get_store().get_operation(operation_id)
+    """The operation with this id; an id that is not one of ours (not a canonical UUID) names none: 404."""
+    operation = get_store().get_operation(operation_id.lower()) if _OPERATION_ID.match(operation_id) else None
     if operation is None:
         raise RecipientsError.not_found("bulk operation", operation_id)
     metrics.add_metric(name="BulkOperationsFetched", unit=MetricUnit.Count, value=1)
