@@ -11,6 +11,7 @@ from recipients.validation import (
     check_locale,
     check_phone_number,
     check_timezone,
+    check_workflow_key,
     decode_path_segment,
     nesting_depth,
     normalize_created_at,
@@ -116,8 +117,21 @@ def test_check_email_valid_address_returns_it(value: str) -> None:
         "ada@-example.com",
         "",
         "a" * 250 + "@example.com",
+        "ada@example.com\n",
     ],
-    ids=["no-at", "no-domain", "no-local", "no-dot", "double-at", "space", "double-dot", "dash", "empty", "too-long"],
+    ids=[
+        "no-at",
+        "no-domain",
+        "no-local",
+        "no-dot",
+        "double-at",
+        "space",
+        "double-dot",
+        "dash",
+        "empty",
+        "too-long",
+        "trailing-newline",
+    ],
 )
 def test_check_email_invalid_address_raises(value: str) -> None:
     with pytest.raises(ValueError, match="valid email address"):
@@ -131,7 +145,19 @@ def test_check_phone_number_e164_returns_it(value: str) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["12345", "14155550123", "+1", "+0123456", "+1234567890123456", "+1 415 555 0123", "+1-415-555", "+", "", "+1a"],
+    [
+        "12345",
+        "14155550123",
+        "+1",
+        "+0123456",
+        "+1234567890123456",
+        "+1 415 555 0123",
+        "+1-415-555",
+        "+",
+        "",
+        "+1a",
+        "+14155550123\n",
+    ],
     ids=[
         "no-plus",
         "no-plus-long",
@@ -143,6 +169,7 @@ def test_check_phone_number_e164_returns_it(value: str) -> None:
         "plus",
         "empty",
         "letter",
+        "trailing-newline",
     ],
 )
 def test_check_phone_number_not_e164_raises(value: str) -> None:
@@ -193,7 +220,7 @@ def test_check_locale_locale_code_returns_it(value: str) -> None:
     assert check_locale(value) == value
 
 
-@pytest.mark.parametrize("value", ["", "e", "english", "en GB", "12", "en-", "en-" + "a" * 40])
+@pytest.mark.parametrize("value", ["", "e", "english", "en GB", "12", "en-", "en-" + "a" * 40, "en\n"])
 def test_check_locale_not_a_locale_raises(value: str) -> None:
     with pytest.raises(ValueError, match="locale code"):
         check_locale(value)
@@ -267,3 +294,14 @@ def test_nesting_depth_very_deep_value_counts_without_recursion_error() -> None:
         value = [value]
     # When / Then
     assert nesting_depth(value) == 5001
+
+
+@pytest.mark.parametrize("value", ["new-comment", "-lead", "_x", "a", "0" * 255, "a-_-b"])
+def test_check_workflow_key_lowercase_digits_dash_underscore_anywhere_returns_it(value: str) -> None:
+    assert check_workflow_key(value) == value
+
+
+@pytest.mark.parametrize("value", ["", "New", "a b", "x" * 256, "new-comment\n", "a.b", "caf\u00e9"])
+def test_check_workflow_key_other_characters_or_lengths_raise(value: str) -> None:
+    with pytest.raises(ValueError, match="lowercase letters"):
+        check_workflow_key(value)

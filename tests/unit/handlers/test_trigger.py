@@ -218,7 +218,47 @@ def test_one_bad_recipient_stops_the_valid_inline_ones_before_it_from_being_writ
     assert workflow_bus.received() == []
 
 
-@pytest.mark.parametrize("workflow_key", ["New-Comment", "a b", "x" * 256, "-lead"])
+def test_recipient_listed_again_with_other_trigger_data_is_a_422_and_writes_nothing(
+    trigger: Callable[..., dict[str, Any]], workflow_bus: WorkflowBus, stored_items: StoredItems
+) -> None:
+    # Given user_1 listed twice, the second time with different $trigger_data
+    recipients = [
+        {"id": "user_1", "name": "x", "$trigger_data": {"seat": 1}},
+        "u2",
+        {"id": "user_1", "$trigger_data": {"seat": 2}},
+    ]
+
+    error = assert_knock_error(trigger({"recipients": recipients}), 422, "invalid_params")
+
+    # Then the later listing is named, and nothing was identified or put on the bus
+    assert error_fields(error) == ["recipients.2.$trigger_data"]
+    assert "recipients.0" in error["errors"][0]["message"]
+    assert stored_items() == []
+    assert workflow_bus.received() == []
+
+
+def test_recipient_listed_again_with_the_same_trigger_data_is_one_recipient_identified_in_order(
+    trigger: Callable[..., dict[str, Any]], workflow_bus: WorkflowBus
+) -> None:
+    recipients = [
+        {"id": "user_1", "name": "first", "$trigger_data": {"seat": 1}},
+        {"id": "user_1", "plan": "pro", "$trigger_data": {"seat": 1}},
+        {"id": "proj", "collection": "projects"},
+        {"id": "proj", "collection": "projects", "name": "Apollo"},
+    ]
+
+    assert trigger({"recipients": recipients})["statusCode"] == 200
+
+    (event,) = workflow_bus.received()
+    assert event["detail"]["recipients"] == [
+        {"id": "user_1", "trigger_data": {"seat": 1}},
+        {"id": "proj", "collection": "projects"},
+    ]
+    user = service.get_user("user_1")
+    assert (user.name, user.model_extra) == ("first", {"plan": "pro"})
+
+
+@pytest.mark.parametrize("workflow_key", ["New-Comment", "a b", "x" * 256, "lead%0A"])
 def test_bad_workflow_key_is_a_422(trigger: Callable[..., dict[str, Any]], workflow_key: str) -> None:
     body = assert_knock_error(trigger({"recipients": ["u"]}, workflow_key=workflow_key), 422, "invalid_params")
     assert error_fields(body) == ["workflow_key"]

@@ -18,10 +18,11 @@ MAX_NESTING_DEPTH = 100
 MAX_EMAIL_LENGTH = 254
 
 _DOMAIN_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_EMAIL = re.compile(rf"^[^@\s\"(),:;<>\[\\\]]+@{_DOMAIN_LABEL}(?:\.{_DOMAIN_LABEL})+$")
-_E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
-_WORKFLOW_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,254}$")
-_LOCALE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
+# Matched with fullmatch: `$` would also match before a trailing newline ("ada@example.com\n").
+_EMAIL = re.compile(rf"[^@\s\"(),:;<>\[\\\]]+@{_DOMAIN_LABEL}(?:\.{_DOMAIN_LABEL})+")
+_E164 = re.compile(r"\+[1-9][0-9]{1,14}")
+_WORKFLOW_KEY = re.compile(r"[a-z0-9_-]{1,255}")
+_LOCALE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")
 
 
 def check_id(value: str) -> str:
@@ -51,7 +52,7 @@ def check_collection(value: str) -> str:
 
 def check_workflow_key(value: str) -> str:
     """A workflow key as Knock makes them: lowercase letters, digits, '-' and '_', up to 255."""
-    if not _WORKFLOW_KEY.match(value):
+    if not _WORKFLOW_KEY.fullmatch(value):
         raise ValueError("must be 1-255 lowercase letters, digits, '-' or '_', like new-comment")
     return value
 
@@ -70,13 +71,13 @@ def decode_path_segment(value: str) -> str:
 
 
 def check_email(value: str) -> str:
-    if len(value) > MAX_EMAIL_LENGTH or not _EMAIL.match(value) or ".." in value:
+    if len(value) > MAX_EMAIL_LENGTH or not _EMAIL.fullmatch(value) or ".." in value:
         raise ValueError("must be a valid email address, like ada@example.com")
     return value
 
 
 def check_phone_number(value: str) -> str:
-    if not _E164.match(value):
+    if not _E164.fullmatch(value):
         raise ValueError("must be an E.164 phone number: '+' then 2 to 15 digits, like +14155550123")
     return value
 
@@ -102,7 +103,7 @@ def check_timezone(value: str) -> str:
 
 
 def check_locale(value: str) -> str:
-    if len(value) > 35 or not _LOCALE.match(value):
+    if len(value) > 35 or not _LOCALE.fullmatch(value):
         raise ValueError("must be a locale code, like en or pt-BR")
     return value
 

@@ -111,6 +111,7 @@ class Trigger:
 def check_trigger(workflow_key: str, request: TriggerWorkflowRequest) -> Trigger:
     """Every rule a trigger must pass before anything is written; errors name the field."""
     recipients = [parse_recipient(value, f"recipients.{index}") for index, value in enumerate(request.recipients)]
+    _check_repeats(recipients)
     actor = parse_recipient(request.actor, "actor") if request.actor is not None else None
     run_id = str(uuid.uuid4())
     data = jsontext.dumps(request.data or {})
@@ -138,6 +139,18 @@ def check_trigger(workflow_key: str, request: TriggerWorkflowRequest) -> Trigger
                 "tenant", f"actor and tenant come to {size:,} bytes; a run event carries at most {limit} KiB of them"
             )
     return Trigger(workflow_key, recipients, actor, request.cancellation_key, event_base, stored_data)
+
+
+def _check_repeats(recipients: list[Recipient]) -> None:
+    """A recipient listed again is one recipient of the run, so every listing must carry the same $trigger_data."""
+    first_listed: dict[RecipientRef, int] = {}
+    for index, entry in enumerate(recipients):
+        first = first_listed.setdefault(entry.ref, index)
+        if recipients[first].trigger_data != entry.trigger_data:
+            raise RecipientsError.invalid_field(
+                f"recipients.{index}.{TRIGGER_DATA_KEY}",
+                f"differs from recipients.{first}, the same recipient: list it once, or with the same {TRIGGER_DATA_KEY}",
+            )
 
 
 def trigger_workflow(trigger: Trigger) -> str:
