@@ -149,7 +149,7 @@ def _check_repeats(recipients: list[Recipient]) -> None:
         if recipients[first].trigger_data != entry.trigger_data:
             raise RecipientsError.invalid_field(
                 f"recipients.{index}.{TRIGGER_DATA_KEY}",
-                f"differs from recipients.{first}, the same recipient: list it once, or with the same {TRIGGER_DATA_KEY}",
+                f"differs from recipients.{first}, the same recipient: list it once, or each time with the same data",
             )
 
 
