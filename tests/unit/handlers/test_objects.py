@@ -116,6 +116,55 @@ def test_set_existing_object_merges_shallowly(
     }
 
 
+def test_set_what_get_returned_changes_nothing_but_updated_at(
+    load_event: EventLoader, lambda_context: FakeLambdaContext, sample_object: dict[str, Any]
+) -> None:
+    # Given the sample object as GET returns it (properties nested)
+    read = json_body(lambda_handler(load_event("objects_get"), lambda_context))
+
+    # When that body is PUT back, twice
+    for _ in range(2):
+        assert set_object(load_event, lambda_context, "projects", "proj_1", read)["statusCode"] == 200
+
+    # Then the object is as it was: properties are not nested again
+    again = json_body(lambda_handler(load_event("objects_get"), lambda_context))
+    assert {**again, "updated_at": None} == {**read, "updated_at": None}
+    assert "properties" not in again["properties"]
+
+
+def test_set_properties_object_is_read_as_top_level_keys_with_their_rules(
+    load_event: EventLoader, lambda_context: FakeLambdaContext, nothing_written: Callable[[], None]
+) -> None:
+    response = set_object(
+        load_event, lambda_context, "projects", "p1", {"properties": {"name": "Apollo", "timezone": "Mars/Base"}}
+    )
+
+    body = assert_knock_error(response, 422, "invalid_params")
+    assert error_fields(body) == ["timezone"]
+    nothing_written()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"properties": {"name": "A"}, "name": "B"}, "properties.name"),
+        ({"properties": ["name"]}, "properties"),
+        ({"properties": "Apollo"}, "properties"),
+    ],
+    ids=["key-also-at-top-level", "list", "string"],
+)
+def test_set_properties_sent_twice_or_not_an_object_returns_422_and_writes_nothing(
+    load_event: EventLoader,
+    lambda_context: FakeLambdaContext,
+    nothing_written: Callable[[], None],
+    body: dict[str, Any],
+    field: str,
+) -> None:
+    error = assert_knock_error(set_object(load_event, lambda_context, "projects", "p1", body), 422, "invalid_params")
+    assert error_fields(error) == [field]
+    nothing_written()
+
+
 def test_set_created_at_is_returned_at_the_top_level_in_utc(
     load_event: EventLoader, lambda_context: FakeLambdaContext, recipients_table: str
 ) -> None:

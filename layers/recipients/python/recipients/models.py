@@ -9,6 +9,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from recipients import jsontext
+from recipients.errors import RecipientsError
 from recipients.validation import (
     check_avatar,
     check_cancellation_key,
@@ -119,12 +120,32 @@ ObjectCollectionPath = Annotated[str, BeforeValidator(decode_path_segment), Afte
 
 
 class SetObjectRequest(RecipientWrite):
-    """Body of `PUT /v1/objects/{collection}/{object_id}`: like identify, without the user-only fields."""
+    """Body of `PUT /v1/objects/{collection}/{object_id}`: like identify, without the user-only fields.
+
+    An object's GET nests its properties under `properties`; a body may do the same, so that PUT
+    of what GET returned changes nothing: the keys of a `properties` object are read as if they
+    were sent at the top level.
+    """
 
     model_config = ConfigDict(json_schema_extra={"example": {"name": "Apollo", "budget": 100}})
 
     id: RecipientId | None = Field(None, description="Optional; must equal the id in the path")
     collection: ObjectCollection | None = Field(None, description="Optional; must equal the collection in the path")
+    properties: dict[str, Any] | None = Field(
+        None, description="Optional, as GET returns them: its keys are read as if sent at the top level"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unnest_properties(cls, data: Any) -> Any:
+        if not (isinstance(data, dict) and isinstance(data.get("properties"), dict)):
+            return data  # absent, or not an object: the field's own type check names it
+        nested = data["properties"]
+        unnested = {key: value for key, value in data.items() if key != "properties"}
+        for key in nested:
+            if key in unnested:
+                raise RecipientsError.invalid_field(f"properties.{key}", "is also sent at the top level; send it once")
+        return {**unnested, **nested}
 
 
 class InlineIdentifyObjectRequest(SetObjectRequest):
