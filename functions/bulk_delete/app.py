@@ -9,7 +9,7 @@ from recipients import operations
 from recipients.http import documented, http_entrypoint, json_response, make_app, request_base_url
 from recipients.models import BulkDeleteRequest, BulkOperation
 
-app = make_app()
+app = make_app(rows_checked_alone=("user_ids",))
 
 
 @app.post(

@@ -10,7 +10,7 @@ from recipients.http import documented, http_entrypoint, make_app, request_base_
 from recipients.idempotency import IdempotencyKeyHeader, idempotent_json_response
 from recipients.models import BulkIdentifyRequest, BulkOperation
 
-app = make_app()
+app = make_app(rows_checked_alone=("users",))
 
 
 @app.post(

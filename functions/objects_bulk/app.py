@@ -9,7 +9,7 @@ from recipients import operations
 from recipients.http import documented, http_entrypoint, json_response, make_app, request_base_url
 from recipients.models import BulkDeleteObjectsRequest, BulkOperation, BulkSetObjectsRequest, ObjectCollectionPath
 
-app = make_app()
+app = make_app(rows_checked_alone=("objects", "object_ids"))
 
 
 @app.post(

@@ -580,6 +580,46 @@ def unrouted_cases() -> list[Case]:
     ]
 
 
+LONE = "\\udc00"
+"""A lone low surrogate as JSON sends it (an escape): it parses, but no UTF-8 can carry it."""
+
+
+def surrogate_cases() -> list[Case]:
+    """A lone surrogate anywhere in a body is a 422 naming where it is; bulk rows are tested row by row
+    in tests/unit/handlers (one such row must not block the others)."""
+
+    def surrogate(case_id: str, sample: str, field_name: str, body: str) -> Case:
+        return invalid(f"surrogate-{case_id}", sample, field_name, body=body)
+
+    return [
+        surrogate("identify-name", "identify", "name", f'{{"name": "{LONE}"}}'),
+        surrogate("identify-high-surrogate", "identify", "name", '{"name": "a\\ud800"}'),
+        surrogate("identify-custom-nested", "identify", "prefs.tags.1", f'{{"prefs": {{"tags": ["ok", "{LONE}"]}}}}'),
+        surrogate("identify-key", "identify", "body", f'{{"{LONE}": 1}}'),
+        surrogate("identify-nested-key", "identify", "prefs", f'{{"prefs": {{"{LONE}x": 1}}}}'),
+        surrogate("identify-channel-data-key", "identify", "channel_data", f'{{"channel_data": {{"{LONE}": {{}}}}}}'),
+        surrogate("identify-id", "identify", "id", f'{{"id": "{LONE}"}}'),
+        surrogate("objects-set-property", "objects_set", "properties.name", f'{{"properties": {{"name": "{LONE}"}}}}'),
+        surrogate("merge-from-user-id", "merge", "from_user_id", f'{{"from_user_id": "{LONE}"}}'),
+        surrogate(
+            "trigger-inline-name",
+            "trigger",
+            "recipients.1.name",
+            f'{{"recipients": ["u1", {{"id": "u2", "name": "{LONE}"}}]}}',
+        ),
+        surrogate("trigger-recipient-id", "trigger", "recipients.0", f'{{"recipients": ["{LONE}"]}}'),
+        surrogate(
+            "trigger-data", "trigger", "data.comment", f'{{"recipients": ["u1"], "data": {{"comment": "{LONE}"}}}}'
+        ),
+        surrogate("trigger-actor", "trigger", "actor", f'{{"recipients": ["u1"], "actor": "{LONE}"}}'),
+        surrogate("trigger-tenant", "trigger", "tenant.id", f'{{"recipients": ["u1"], "tenant": {{"id": "{LONE}"}}}}'),
+        surrogate("cancel-key", "cancel", "cancellation_key", f'{{"cancellation_key": "{LONE}"}}'),
+        surrogate(
+            "bulk-identify-other-key", "bulk_identify", "extra", f'{{"users": [{{"id": "u"}}], "extra": "{LONE}"}}'
+        ),
+    ]
+
+
 CASES: list[Case] = [
     *user_cases(),
     *list_cases("list"),
@@ -588,6 +628,7 @@ CASES: list[Case] = [
     *merge_cases(),
     *workflow_cases(),
     *object_cases(),
+    *surrogate_cases(),
     *unrouted_cases(),
 ]
 MIN_DISTINCT_CASES = 100

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from recipients import jsontext
 from recipients.validation import (
     check_avatar,
     check_email,
@@ -13,8 +14,10 @@ from recipients.validation import (
     check_timezone,
     check_workflow_key,
     decode_path_segment,
+    find_unpaired_surrogate,
     nesting_depth,
     normalize_created_at,
+    printable,
 )
 
 
@@ -305,3 +308,30 @@ def test_check_workflow_key_lowercase_digits_dash_underscore_anywhere_returns_it
 def test_check_workflow_key_other_characters_or_lengths_raise(value: str) -> None:
     with pytest.raises(ValueError, match="lowercase letters"):
         check_workflow_key(value)
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ('{"a": "ok", "b": ["x", {"c": "\\udc00"}]}', "b.1.c"),
+        ('{"a": {"\\ud800": 1}}', "a"),
+        ('{"\\udfff": 1}', ""),
+        ('{"a": ' * 500 + '"\\udc00"' + "}" * 500, ".".join(["a"] * 500)),
+    ],
+    ids=["nested-value", "nested-key", "top-level-key", "500-deep"],
+)
+def test_find_unpaired_surrogate_names_where_it_is(text: str, where: str) -> None:
+    found = find_unpaired_surrogate(jsontext.loads(text))
+    assert found is not None
+    assert found[0] == where
+    assert "unpaired surrogate" in found[1]
+
+
+@pytest.mark.parametrize("text", ['{"emoji": "\\ud83d\\ude00", "n": 1e400}', '"plain"', "[]", '{"a": "\\u00e9"}'])
+def test_find_unpaired_surrogate_of_valid_unicode_is_none(text: str) -> None:
+    assert find_unpaired_surrogate(jsontext.loads(text)) is None
+
+
+def test_printable_replaces_each_unpaired_surrogate_only() -> None:
+    assert printable("a\udc00b\ud83d") == "a\ufffdb\ufffd"
+    assert printable("caf\u00e9 \U0001f600") == "caf\u00e9 \U0001f600"

@@ -367,3 +367,44 @@ def test_bulk_delete_bad_body_returns_422_and_queues_nothing(
     assert error_fields(assert_knock_error(response, 422, "invalid_params")) == ["user_ids"]
     attributes = boto3.client("sqs").get_queue_attributes(QueueUrl=pipeline.url, AttributeNames=["All"])["Attributes"]
     assert attributes["ApproximateNumberOfMessages"] == "0"
+
+
+def test_bulk_rows_with_unpaired_surrogates_are_rejected_alone_and_the_others_written(
+    pipeline: BulkQueues, load_event: EventLoader, lambda_context: FakeLambdaContext
+) -> None:
+    # Given 200 good rows and three holding a lone surrogate: in the id, in a value, in a key
+    rows: list[Any] = users(203, prefix="sur")
+    rows[0] = {"id": "\udc00"}
+    rows[100] = {"id": rows[100]["id"], "name": "x\udc00"}
+    rows[202] = {"id": rows[202]["id"], "prefs": {"\ud800": 1}}
+
+    # When they are bulk identified
+    response = bulk_identify_handler(load_event("bulk_identify", body={"users": rows}), lambda_context)
+
+    # Then the answer is a 200 that UTF-8 can carry, listing the three rows with where the surrogate is
+    assert response["statusCode"] == 200, response["body"]
+    response["body"].encode("utf-8")
+    body = json_body(response)
+    errors = {item["index"]: item for item in body["error_items"]}
+    assert {index: item["errors"][0]["field"] for index, item in errors.items()} == {0: "id", 100: "name", 202: "prefs"}
+    assert errors[0]["id"] == "\ufffd"
+    assert all("unpaired surrogate" in item["reason"] for item in errors.values())
+    # and the 200 others are written
+    drain(pipeline, lambda_context)
+    final = operation(body["id"])
+    assert (final["status"], final["success_count"], final["error_count"]) == ("completed", 200, 3)
+    assert len(stored_ids("sur-")) == 200
+
+
+def test_bulk_delete_ids_with_unpaired_surrogates_are_rejected_alone(
+    pipeline: BulkQueues, load_event: EventLoader, lambda_context: FakeLambdaContext
+) -> None:
+    response = bulk_delete_handler(
+        load_event("bulk_delete", body={"user_ids": ["gone_1", "\udc00", "a\ud800b", "gone_2"]}), lambda_context
+    )
+
+    assert response["statusCode"] == 200, response["body"]
+    body = json_body(response)
+    assert [(item["index"], item["id"]) for item in body["error_items"]] == [(1, "\ufffd"), (2, "a\ufffdb")]
+    drain(pipeline, lambda_context)
+    assert operation(body["id"])["success_count"] == 2

@@ -346,3 +346,24 @@ def test_bulk_delete_bad_body_returns_422_and_queues_nothing(
     assert error_fields(assert_knock_error(response, 422, "invalid_params")) == ["object_ids"]
     assert boto3.client("dynamodb").scan(TableName="recipients-test")["Items"] == []
     assert queue_is_empty(pipeline.url)
+
+
+def test_bulk_set_and_delete_rows_with_unpaired_surrogates_are_rejected_alone(
+    pipeline: BulkQueues, load_event: EventLoader, lambda_context: FakeLambdaContext
+) -> None:
+    rows: list[Any] = [
+        *projects(3),
+        {"id": "\udc00"},
+        {"id": "p_x", "name": "\udfff"},
+        {"id": "p_y", "collection": "\ud800"},
+    ]
+
+    set_body = bulk_set(load_event, lambda_context, "projects", rows)
+    delete_body = bulk_delete(load_event, lambda_context, "projects", ["proj_9", "\udc00"])
+    drain(pipeline, lambda_context)
+
+    fields = [(item["index"], item["errors"][0]["field"]) for item in set_body["error_items"]]
+    assert fields == [(3, "id"), (4, "name"), (5, "collection")]
+    assert [item["index"] for item in delete_body["error_items"]] == [1]
+    assert set(stored_objects("projects")) == {"proj_0", "proj_1", "proj_2"}
+    assert operation(set_body["id"])["status"] == operation(delete_body["id"])["status"] == "completed"

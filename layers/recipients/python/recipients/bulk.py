@@ -21,7 +21,7 @@ from recipients.models import (
     InlineIdentifyObjectRequest,
     InlineIdentifyUserRequest,
 )
-from recipients.validation import check_id
+from recipients.validation import check_id, find_unpaired_surrogate, printable
 
 MAX_MESSAGE_BYTES = 256 * 1024
 """SQS's cap on one message, and on the whole of one SendMessageBatch."""
@@ -66,6 +66,11 @@ def _validate_rows(
                 error_item(None, index, [FieldError("row", "must be a JSON object with an id")], collection)
             )
             continue
+        surrogate = find_unpaired_surrogate(row)
+        if surrogate is not None:
+            field_name, message = surrogate
+            rejected.append(error_item(row.get("id"), index, [FieldError(field_name or "row", message)], collection))
+            continue
         try:
             request = parse(row)
             plan_identify(request)
@@ -103,13 +108,18 @@ def validate_delete_ids(ids: list[Any], collection: str | None = None) -> tuple[
 def error_item(
     recipient_id: object, index: int, errors: list[FieldError], collection: str | None = None
 ) -> BulkErrorItem:
-    reason = "; ".join(f"{e.field}: {e.message}" for e in errors)[:MAX_REASON_LENGTH]
+    """A rejected row as listed: ids, fields and messages cut to size and made printable (a rejected
+    row may hold unpaired surrogates, which no answer can carry)."""
+    reason = printable("; ".join(f"{e.field}: {e.message}" for e in errors)[:MAX_REASON_LENGTH])
     return BulkErrorItem(
-        id=recipient_id if isinstance(recipient_id, str) else "",
+        id=printable(recipient_id) if isinstance(recipient_id, str) else "",
         collection=collection,
         index=index,
         reason=reason,
-        errors=[ErrorItem(field=e.field, message=e.message[:MAX_REASON_LENGTH]) for e in errors[:5]],
+        errors=[
+            ErrorItem(field=printable(e.field[:MAX_REASON_LENGTH]), message=printable(e.message[:MAX_REASON_LENGTH]))
+            for e in errors[:5]
+        ],
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any, Literal, cast
 from urllib.parse import quote
 
@@ -24,6 +25,7 @@ from recipients import jsontext
 from recipients.errors import ErrorKind, FieldError, RecipientsError
 from recipients.models import ErrorBody, GatewayErrorBody
 from recipients.observability import logger, metrics, traced
+from recipients.validation import find_unpaired_surrogate
 
 JSON = "application/json"
 
@@ -114,11 +116,20 @@ def error_response(error: RecipientsError) -> Response[Any]:
     return json_response(*error_body(error))
 
 
-def json_object_body(text: str) -> dict[str, Any]:
-    """Every body this API takes is a JSON object (Powertools would quietly take a list's first item)."""
+def json_object_body(text: str, rows_checked_alone: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Every body this API takes is a JSON object (Powertools would quietly take a list's first item)
+    holding only valid Unicode: an unpaired surrogate anywhere is a 422 naming where.
+
+    The lists named in `rows_checked_alone` (a bulk call's rows) are left to be checked row by row,
+    so that one bad row never blocks the others.
+    """
     value = jsontext.loads(text)
     if not isinstance(value, dict):
         raise RecipientsError.invalid_field("body", "must be a JSON object")
+    checked = {key: item for key, item in value.items() if not (key in rows_checked_alone and isinstance(item, list))}
+    found = find_unpaired_surrogate(checked)
+    if found is not None:
+        raise RecipientsError.invalid_field(found[0] or "body", found[1])
     return value
 
 
@@ -156,9 +167,12 @@ def translate_validation_error(errors: list[dict[str, Any]]) -> RecipientsError:
     return RecipientsError.invalid([FieldError(_field_name(tuple(e.get("loc", ()))), _message(e)) for e in errors])
 
 
-def make_app() -> APIGatewayHttpResolver:
+def make_app(rows_checked_alone: tuple[str, ...] = ()) -> APIGatewayHttpResolver:
+    """The resolver of an API function; a bulk function names the body lists that hold its rows."""
     app = APIGatewayHttpResolver(
-        enable_validation=True, serializer=jsontext.dumps, json_body_deserializer=json_object_body
+        enable_validation=True,
+        serializer=jsontext.dumps,
+        json_body_deserializer=partial(json_object_body, rows_checked_alone=rows_checked_alone),
     )
 
     @app.exception_handler(RequestValidationError)

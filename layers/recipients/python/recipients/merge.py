@@ -12,7 +12,7 @@ from typing import Any
 from recipients import jsontext
 from recipients.errors import FieldError, RecipientsError
 from recipients.models import RecipientWrite
-from recipients.validation import MAX_NESTING_DEPTH, MAX_PROPERTIES_BYTES, nesting_depth
+from recipients.validation import MAX_NESTING_DEPTH, MAX_PROPERTIES_BYTES, encodes, nesting_depth
 
 PROPERTY_PREFIX = "prop:"
 CHANNEL_DATA_PREFIX = "chan:"
@@ -42,7 +42,7 @@ def plan_identify(request: RecipientWrite) -> UpdatePlan:
         ("preferences", PREFERENCES_PREFIX, request.preferences),
     ):
         for key, value in (group or {}).items():
-            if not _encodes(key):
+            if not encodes(key):
                 raise RecipientsError.invalid_field(field_name, "a key contains an unpaired surrogate")
             if len(key.encode()) > MAX_KEY_BYTES:
                 raise RecipientsError.invalid_field(field_name, _KEY_TOO_LONG)
@@ -67,7 +67,7 @@ def _serialize_custom_properties(values: dict[str, Any]) -> dict[str, str]:
     """Check names, depth and total size (256 KiB), then return each property's JSON text."""
     errors = []
     for key, value in values.items():
-        if not _encodes(key):
+        if not encodes(key):
             errors.append(FieldError("properties", "a property name contains an unpaired surrogate"))
         elif len(key.encode()) > MAX_KEY_BYTES:
             errors.append(FieldError("properties", _KEY_TOO_LONG))
@@ -88,11 +88,3 @@ def _serialize_custom_properties(values: dict[str, Any]) -> dict[str, str]:
 
 
 _KEY_TOO_LONG = f"a key is longer than {MAX_KEY_BYTES:,} bytes"
-
-
-def _encodes(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True

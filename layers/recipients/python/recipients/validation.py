@@ -5,6 +5,7 @@ pydantic turns those ValueErrors into field errors, so every rejection names the
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import unicodedata
@@ -148,3 +149,51 @@ def nesting_depth(value: object) -> int:
             continue
         deepest = max(deepest, depth + 1)
     return deepest
+
+
+SURROGATE_MESSAGE = "contains an unpaired surrogate (a \\ud800-\\udfff escape on its own): send valid Unicode"
+
+
+def find_unpaired_surrogate(value: object) -> tuple[str, str] | None:
+    """Where the first string holding an unpaired surrogate is, as (dotted path, message); None if none.
+
+    Such strings parse from JSON escapes like "\\udc00" but cannot be written as UTF-8 anywhere
+    (DynamoDB, SQS, logs, answers). A key holding one is reported at its object's path ("" at the top).
+    """
+    try:  # fast path: the C encoder, then one UTF-8 encode, for the common body without any
+        json.dumps(value, ensure_ascii=False, default=str, check_circular=False).encode("utf-8")
+        return None
+    except UnicodeEncodeError:
+        pass
+    except RecursionError:  # deeper than the C encoder goes: walk it below
+        pass
+    stack: list[tuple[object, str]] = [(value, "")]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, str):
+            if not encodes(item):
+                return path, SURROGATE_MESSAGE
+        elif isinstance(item, dict):
+            for key in item:
+                if not encodes(key):
+                    return path, "has a key that " + SURROGATE_MESSAGE
+            stack.extend((child, f"{path}.{key}" if path else key) for key, child in reversed(item.items()))
+        elif isinstance(item, list):
+            stack.extend(
+                (child, f"{path}.{index}" if path else str(index)) for index, child in reversed(list(enumerate(item)))
+            )
+    return None
+
+
+def encodes(text: str) -> bool:
+    """Whether `text` can be written as UTF-8 (it holds no unpaired surrogate)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def printable(text: str) -> str:
+    """`text` with each unpaired surrogate replaced by U+FFFD, so it can be echoed back."""
+    return text if encodes(text) else "".join("\ufffd" if 0xD800 <= ord(char) <= 0xDFFF else char for char in text)
