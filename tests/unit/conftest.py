@@ -119,7 +119,8 @@ def _requests_to(table: str) -> Iterator[list[str]]:
 
     def record(request: Any, **_: Any) -> None:
         body = json.loads(request.body or b"{}")
-        if table in {body.get("TableName"), *body.get("RequestItems", {})}:
+        transacted = {action.get("TableName") for item in body.get("TransactItems", []) for action in item.values()}
+        if table in {body.get("TableName"), *body.get("RequestItems", {}), *transacted}:
             target = request.headers.get("X-Amz-Target", b"")
             sent.append((target.decode() if isinstance(target, bytes) else target).rpartition(".")[2])
 

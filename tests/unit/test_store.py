@@ -16,9 +16,9 @@ from botocore.stub import Stubber
 from recipients import jsontext
 from recipients.aws import dynamodb
 from recipients.errors import ErrorKind, RecipientsError
-from recipients.merge import plan_identify
+from recipients.merge import UpdatePlan, plan_identify
 from recipients.models import IdentifyUserRequest, InlineIdentifyObjectRequest, RecipientObject, User
-from recipients.store import LIST_SHARDS, Store, get_store, list_shard
+from recipients.store import LIST_SHARDS, Store, get_store, list_shard, parts_of, set_expression
 
 
 @pytest.fixture
@@ -405,3 +405,27 @@ def test_list_objects_pages_one_collection_only(store: Store) -> None:
     assert sorted(seen) == ids
     assert [entry.id for entry in store.list_objects("teams", 50).entries] == ["t1"]
     assert store.list_objects("nothing", 50).entries == []
+
+
+def test_every_update_expression_stays_within_dynamodb_limits() -> None:
+    # Given the most attributes one write can carry, and the keys an object write adds
+    keys = {"id": "x", "collection": "c", "list_pk": "p", "list_sk": "s", "updated_at": "t"}
+    for part in parts_of({f"prop:{i}": "1" for i in range(1000)}):
+        expression, names, values = set_expression({**part, **keys})
+        # Then each expression is under 4 KB and 300 operators, and every name is a placeholder
+        assert len(expression.encode()) < 4096
+        assert expression.count("=") < 300
+        assert set(names.values()) == {*part, *keys}
+
+
+def test_a_plan_larger_than_one_write_is_set_in_parts_and_read_back_whole(
+    store: Store, dynamodb_requests: list[str]
+) -> None:
+    # Given a plan of 600 attributes, as a bulk row coalescing several rows of one id can make
+    plan = UpdatePlan({f"prop:k{i}": str(i) for i in range(600)})
+
+    user = store.identify_user("many", plan)
+
+    assert dynamodb_requests == ["UpdateItem", "UpdateItem", "UpdateItem"]
+    assert len(user.model_extra or {}) == 600
+    assert store.get_user("many") == user

@@ -115,3 +115,77 @@ def test_merge_when_a_user_changes_meanwhile_returns_409_and_changes_nothing(
     ada, guest = get_store().get_user("ada"), get_store().get_user("guest")
     assert ada is not None and "plan" not in (ada.model_extra or {})
     assert guest is not None and guest.model_extra == {"plan": "pro"}
+
+
+def test_merge_of_more_keys_than_one_write_takes_copies_them_all(
+    recipients_table: str,
+    load_event: EventLoader,
+    lambda_context: FakeLambdaContext,
+    stored_user: StoredUser,
+    dynamodb_requests: list[str],
+) -> None:
+    # Given a guest with 300 properties the user lacks (two identifies: one takes at most 250 keys)
+    identify("ada", {"name": "Ada"})
+    identify("guest", {f"a{i}": i for i in range(150)})
+    identify("guest", {f"b{i}": i for i in range(150)})
+    dynamodb_requests.clear()
+
+    # When it is merged into the user
+    response = merge(load_event, lambda_context, "ada", {"from_user_id": "guest"})
+
+    # Then every key is copied, in two conditioned writes, the last with the guest's delete
+    assert response["statusCode"] == 200, response["body"]
+    assert dynamodb_requests == ["GetItem", "GetItem", "UpdateItem", "TransactWriteItems"]
+    body = json_body(response)
+    assert {key: body[key] for key in ("a0", "a149", "b0", "b149", "name")} == {
+        "a0": 0,
+        "a149": 149,
+        "b0": 0,
+        "b149": 149,
+        "name": "Ada",
+    }
+    assert len([key for key in body if key[0] in "ab" and key[1:].isdigit()]) == 300
+    assert body == get_store().get_user("ada").to_wire()  # type: ignore[union-attr]
+    assert stored_user("guest") is None
+
+
+def test_merge_interrupted_between_its_writes_is_a_409_and_a_retry_completes_it(
+    recipients_table: str, load_event: EventLoader, lambda_context: FakeLambdaContext, stored_user: StoredUser
+) -> None:
+    # Given a 300-key guest, and the user identified again between the merge's first and last write
+    identify("ada", {"name": "Ada"})
+    identify("guest", {f"a{i}": i for i in range(150)})
+    identify("guest", {f"b{i}": i for i in range(150)})
+
+    def identify_ada_first(params: dict[str, Any], **_: Any) -> None:
+        dynamodb().meta.events.unregister("before-parameter-build.dynamodb.TransactWriteItems", identify_ada_first)
+        identify("ada", {"plan": "pro"})
+
+    dynamodb().meta.events.register("before-parameter-build.dynamodb.TransactWriteItems", identify_ada_first)
+
+    # When the merge runs, and then runs again (the SDK retries a 409)
+    first = merge(load_event, lambda_context, "ada", {"from_user_id": "guest"})
+    second = merge(load_event, lambda_context, "ada", {"from_user_id": "guest"})
+
+    # Then the first is a conflict that kept the guest, and the retry completes the merge
+    assert_knock_error(first, 409, "conflict")
+    assert second["statusCode"] == 200, second["body"]
+    body = json_body(second)
+    assert len([key for key in body if key[0] in "ab" and key[1:].isdigit()]) == 300
+    assert (body["plan"], body["name"]) == ("pro", "Ada")
+    assert stored_user("guest") is None
+
+
+def test_merge_whose_result_would_not_fit_one_item_is_a_422_and_writes_nothing(
+    recipients_table: str, load_event: EventLoader, lambda_context: FakeLambdaContext, stored_user: StoredUser
+) -> None:
+    identify("ada", {"big": "x" * 250_000})
+    identify("guest", {"other": "y" * 200_000})
+    before = stored_user("ada")
+
+    response = merge(load_event, lambda_context, "ada", {"from_user_id": "guest"})
+
+    error = assert_knock_error(response, 422, "properties_too_large")
+    assert error_fields(error) == ["from_user_id"]
+    assert stored_user("ada") == before
+    assert stored_user("guest") is not None

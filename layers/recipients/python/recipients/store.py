@@ -33,6 +33,7 @@ from recipients import jsontext
 from recipients.errors import FieldError, RecipientsError
 from recipients.merge import (
     CHANNEL_DATA_PREFIX,
+    MAX_ITEM_BYTES,
     MAX_KEYS_PER_WRITE,
     PREFERENCES_PREFIX,
     PROPERTY_PREFIX,
@@ -141,27 +142,27 @@ class Store:
         return self._delete(_object_prefix(collection) + object_id)
 
     def _upsert(self, pk: str, keys: dict[str, str], plan: UpdatePlan, what: str) -> dict[str, Any]:
-        attributes = {**plan.attributes, **keys, "updated_at": now_timestamp()}
-        names = {f"#a{i}": name for i, name in enumerate(attributes)}
-        values = {f":v{i}": {"S": value} for i, value in enumerate(attributes.values())}
-        expression = "SET " + ",".join(f"#a{i}=:v{i}" for i in range(len(attributes)))
-        try:
-            response = self._client.update_item(
-                TableName=self._table,
-                Key={"pk": {"S": pk}},
-                UpdateExpression=expression,
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-                ReturnValues="ALL_NEW",
-            )
-        except self._client.exceptions.ClientError as exc:
-            if _error_code(exc) == "ValidationException" and "size" in str(exc).lower():
-                raise RecipientsError.invalid(
-                    [FieldError("properties", f"the {what} would exceed the 400 KB item limit; nothing was written")],
-                    code="properties_too_large",
-                ) from exc
-            raise _translate(exc) from exc
-        return response["Attributes"]
+        """SET the plan's attributes with the keys and updated_at: one UpdateItem per MAX_KEYS_PER_WRITE
+        attributes (an identify sends at most that many, so it is one request; a bulk row that
+        coalesces several rows of one id may need more). No read, no condition."""
+        item: dict[str, Any] = {}
+        for part in parts_of(plan.attributes):
+            expression, names, values = set_expression({**part, **keys, "updated_at": now_timestamp()})
+            try:
+                response = self._client.update_item(
+                    TableName=self._table,
+                    Key={"pk": {"S": pk}},
+                    UpdateExpression=expression,
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=values,
+                    ReturnValues="ALL_NEW",
+                )
+            except self._client.exceptions.ClientError as exc:
+                if _error_code(exc) == "ValidationException" and "size" in str(exc).lower():
+                    raise _too_large(f"the {what} would exceed the 400 KB item limit; nothing was written") from exc
+                raise _translate(exc) from exc
+            item = response["Attributes"]
+        return item
 
     def _get(self, pk: str) -> dict[str, Any] | None:
         try:
@@ -180,9 +181,11 @@ class Store:
     def merge_users(self, primary_id: str, secondary_id: str) -> User:
         """Copy into the primary every property, channel and preference set it lacks, delete the secondary.
 
-        Shallow: a key the primary has (even as null) is kept whole. Both items are read, then written
-        in one transaction on condition that neither changed since: a concurrent write makes it fail
-        with a conflict, which a retry resolves.
+        Shallow: a key the primary has (even as null) is kept whole. Both items are read; then the
+        copies are written MAX_KEYS_PER_WRITE at a time, each write conditioned on the primary not
+        having changed since the last, and the last one in a transaction with the secondary's delete,
+        conditioned on the secondary not having changed either. A concurrent write makes it fail
+        with a conflict; a retry then copies only what is still missing, so it completes the merge.
         """
         primary, secondary = self._user_item(primary_id), self._user_item(secondary_id)
         copied = {
@@ -190,26 +193,30 @@ class Store:
             for name, value in secondary.items()
             if name.startswith(MERGED_PREFIXES) and name not in primary
         }
-        if len(copied) > MAX_KEYS_PER_WRITE:
-            raise RecipientsError.invalid_field(
-                "from_user_id", f"has {len(copied)} keys the user lacks; at most {MAX_KEYS_PER_WRITE} merge at once"
+        merged_bytes = item_bytes(primary) + sum(
+            len(name.encode()) + len(text.encode()) for name, text in copied.items()
+        )
+        if merged_bytes > MAX_ITEM_BYTES:  # refused before any write: a partial merge could never complete
+            raise _too_large(
+                f"the merged user would take {merged_bytes:,} bytes; a user holds at most 400 KB", "from_user_id"
             )
-        now = now_timestamp()
-        attributes = {**copied, "updated_at": now}
-        names = {f"#a{i}": name for i, name in enumerate(attributes)}
-        values: dict[str, Any] = {f":v{i}": {"S": value} for i, value in enumerate(attributes.values())}
-        values[":seen"] = primary["updated_at"]
+        seen = primary["updated_at"]["S"]
+        *earlier, last = parts_of(copied)
         try:
+            for part in earlier:
+                seen = self._copy_into(USER_PREFIX + primary_id, part, seen)
+            merged_at = now_timestamp()
+            expression, names, values = set_expression({**last, "updated_at": merged_at})
             self._client.transact_write_items(
                 TransactItems=[
                     {
                         "Update": {
                             "TableName": self._table,
                             "Key": {"pk": {"S": USER_PREFIX + primary_id}},
-                            "UpdateExpression": "SET " + ",".join(f"#a{i}=:v{i}" for i in range(len(attributes))),
+                            "UpdateExpression": expression,
                             "ConditionExpression": "updated_at = :seen",
                             "ExpressionAttributeNames": names,
-                            "ExpressionAttributeValues": values,
+                            "ExpressionAttributeValues": {**values, ":seen": {"S": seen}},
                         }
                     },
                     {
@@ -224,15 +231,30 @@ class Store:
             )
         except self._client.exceptions.ClientError as exc:
             reasons = [reason.get("Code") for reason in exc.response.get("CancellationReasons", [])]
-            if "ConditionalCheckFailed" in reasons or "TransactionConflict" in reasons:
+            if _error_code(exc) == "ConditionalCheckFailedException" or {
+                "ConditionalCheckFailed",
+                "TransactionConflict",
+            } & set(reasons):
                 raise RecipientsError.conflict("a user changed while they were being merged; retry") from exc
             if "ValidationError" in reasons:
-                raise RecipientsError.invalid(
-                    [FieldError("from_user_id", "the merged user would exceed the 400 KB item limit")],
-                    code="properties_too_large",
-                ) from exc
+                raise _too_large("the merged user would exceed the 400 KB item limit", "from_user_id") from exc
             raise _translate(exc) from exc
-        return _user_from_item({**primary, **{name: {"S": value} for name, value in attributes.items()}})
+        merged = {**primary, **{name: {"S": text} for name, text in copied.items()}, "updated_at": {"S": merged_at}}
+        return _user_from_item(merged)
+
+    def _copy_into(self, pk: str, attributes: dict[str, str], seen: str) -> str:
+        """SET `attributes` on condition updated_at is still `seen`; the new updated_at."""
+        now = now_timestamp()
+        expression, names, values = set_expression({**attributes, "updated_at": now})
+        self._client.update_item(
+            TableName=self._table,
+            Key={"pk": {"S": pk}},
+            UpdateExpression=expression,
+            ConditionExpression="updated_at = :seen",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={**values, ":seen": {"S": seen}},
+        )
+        return now
 
     def _user_item(self, user_id: str) -> dict[str, Any]:
         try:
@@ -569,6 +591,39 @@ def _operation_from_item(item: dict[str, Any]) -> BulkOperation:
     listed = item.get("error_items", {}).get("L", [])
     fields["error_items"] = [BulkErrorItem.model_validate_json(entry["S"]) for entry in listed]
     return BulkOperation.model_validate(fields)
+
+
+def parts_of(attributes: dict[str, str], size: int = MAX_KEYS_PER_WRITE) -> list[dict[str, str]]:
+    """`attributes` in consecutive parts of at most `size` (one empty part when there are none).
+
+    With the keys and updated_at around it, a part is at most MAX_KEYS_PER_WRITE + 5 SET actions:
+    under DynamoDB's 300 operators an expression, and (see `set_expression`) under its 4 KB length.
+    """
+    names = list(attributes)
+    return [
+        {name: attributes[name] for name in names[start : start + size]} for start in range(0, len(names), size)
+    ] or [{}]
+
+
+def set_expression(attributes: dict[str, str]) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """`SET #a0=:v0,...`: every name and value a placeholder, so custom names can never clash with
+    DynamoDB's syntax or reserved words. 255 actions take about 3.3 KB of expression."""
+    names = {f"#a{i}": name for i, name in enumerate(attributes)}
+    values = {f":v{i}": {"S": value} for i, value in enumerate(attributes.values())}
+    return "SET " + ",".join(f"#a{i}=:v{i}" for i in range(len(attributes))), names, values
+
+
+def item_bytes(item: dict[str, Any]) -> int:
+    """An item's size as DynamoDB counts it (names and values in UTF-8), for items of strings and numbers."""
+    size = 0
+    for name, value in item.items():
+        text = value.get("S", value.get("N", ""))
+        size += len(name.encode()) + len(str(text).encode())
+    return size
+
+
+def _too_large(message: str, field: str = "properties") -> RecipientsError:
+    return RecipientsError.invalid([FieldError(field, message)], code="properties_too_large")
 
 
 def _recipient_pk(ref: RecipientRef) -> str:
