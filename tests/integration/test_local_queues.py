@@ -291,7 +291,7 @@ def test_sample_sqs_event_parses_and_names_the_queue_feeding_its_function(name: 
         assert json.dumps(chunk, separators=(",", ":"), ensure_ascii=False) == record.body
         assert chunk["operation_id"] == "9b2e1c7a-3f4d-4e8b-9a51-2c0d5e6f7a81"
         assert (chunk["chunk_index"], chunk["action"]) == (index, "identify")
-        assert all(set(row) == {"index", "id", "body"} for row in chunk["rows"])
+        assert all(set(row) == {"indices", "id", "attributes"} for row in chunk["rows"])
 
 
 # --- settling batches ------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import boto3
 
 from functions.bulk_dead_letter.app import lambda_handler as dead_letter_handler
 from functions.bulk_worker.app import lambda_handler as worker_handler
-from recipients.store import get_store
+from recipients.bulk_store import get_operation_store
 from tests.conftest import BulkQueues, FakeLambdaContext
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -69,6 +69,6 @@ def drain(queues: BulkQueues, context: FakeLambdaContext, rounds: int = 50) -> N
 
 
 def operation(operation_id: str) -> dict[str, Any]:
-    found = get_store().get_operation(operation_id, consistent=True)
+    found = get_operation_store().get_operation(operation_id, consistent=True)
     assert found is not None
     return found.model_dump(by_alias=True)

@@ -7,7 +7,14 @@ from typing import Any
 
 import pytest
 
-from recipients.bulk import chunk_rows, validate_delete_ids, validate_identify_rows, validate_set_object_rows
+from recipients import jsontext
+from recipients.bulk import (
+    MAX_MESSAGE_BYTES,
+    chunk_rows,
+    validate_delete_ids,
+    validate_identify_rows,
+    validate_set_object_rows,
+)
 from recipients.models import BulkRow
 
 TOO_DEEP = json.loads("[" * 101 + "]" * 101)
@@ -20,8 +27,8 @@ def test_validate_set_object_rows_takes_the_collection_from_the_path_and_keeps_i
 
     assert rejected == []
     assert valid == [
-        BulkRow(index=0, id="p1", body={"name": "Apollo", "budget": 100}),
-        BulkRow(index=1, id="p2", body={"name": "Gemini"}),
+        BulkRow(indices=[0], id="p1", attributes={"prop:name": '"Apollo"', "prop:budget": "100"}),
+        BulkRow(indices=[1], id="p2", attributes={"prop:name": '"Gemini"'}),
     ]
 
 
@@ -73,13 +80,13 @@ def test_validate_identify_rows_keeps_a_collection_key_as_a_custom_property_of_t
     valid, rejected = validate_identify_rows([{"id": "u1", "collection": "projects"}])
 
     assert rejected == []
-    assert valid == [BulkRow(index=0, id="u1", body={"collection": "projects"})]
+    assert valid == [BulkRow(indices=[0], id="u1", attributes={"prop:collection": '"projects"'})]
 
 
 def test_validate_delete_ids_with_a_collection_reports_it_on_each_error_item() -> None:
     valid, rejected = validate_delete_ids(["p1", "a/b", 7], "projects")
 
-    assert valid == [BulkRow(index=0, id="p1")]
+    assert valid == [BulkRow(indices=[0], id="p1")]
     assert [(item.id, item.collection, item.index, item.errors[0].field) for item in rejected] == [
         ("a/b", "projects", 1, "id"),
         ("", "projects", 2, "id"),
@@ -93,7 +100,7 @@ def test_validate_delete_ids_of_users_have_no_collection() -> None:
 
 
 def test_chunk_rows_carries_action_and_collection_on_every_chunk() -> None:
-    rows = [BulkRow(index=index, id=f"p{index}", body={"n": index}) for index in range(250)]
+    rows = [BulkRow(indices=[index], id=f"p{index}", attributes={"prop:n": str(index)}) for index in range(250)]
 
     chunks = chunk_rows("op-1", "set_object", rows, "projects")
 
@@ -103,6 +110,86 @@ def test_chunk_rows_carries_action_and_collection_on_every_chunk() -> None:
 
 
 def test_chunk_rows_of_users_have_no_collection() -> None:
-    chunks = chunk_rows("op-1", "identify", [BulkRow(index=0, id="u1", body={})])
+    chunks = chunk_rows("op-1", "identify", [BulkRow(indices=[0], id="u1", attributes={})])
 
     assert [(chunk.action, chunk.collection) for chunk in chunks] == [("identify", None)]
+
+
+def test_rows_of_one_id_become_one_write_of_what_applying_them_in_order_gives() -> None:
+    # Given three rows of u1 around a row of u2: keys replaced, kept, nulled, and channels merged by channel
+    rows = [
+        {"id": "u1", "name": "First", "prefs": {"a": 1}, "channel_data": {"c1": {"t": [1]}}},
+        {"id": "u2", "name": "Other"},
+        {"id": "u1", "prefs": {"b": 2}, "email": None, "channel_data": {"c2": {"t": [2]}}},
+        {"id": "u1", "name": "Third", "channel_data": {"c1": {"t": [3]}}},
+    ]
+
+    valid, rejected = validate_identify_rows(rows)
+
+    # Then u1 is one row standing for its three, with the last value of each key, in first-seen order
+    assert rejected == []
+    assert [(row.id, row.indices) for row in valid] == [("u1", [0, 2, 3]), ("u2", [1])]
+    assert valid[0].attributes == {
+        "prop:name": '"Third"',
+        "prop:prefs": '{"b":2}',
+        "chan:c1": '{"t":[3]}',
+        "prop:email": "null",
+        "chan:c2": '{"t":[2]}',
+    }
+
+
+@pytest.mark.parametrize(
+    ("rows", "kilobytes"),
+    [
+        ([{"id": "u", "blob": "x" * 240_000} for _ in range(5)], 240),
+        ([{"id": "u", f"k{index}": "y" * 1_000} for index in range(250)], 250),
+        ([{"id": "u", "k": "z" * 1_000, "n": index} for index in range(1_000)], 1),
+    ],
+    ids=["five-rows-of-240-kb", "250-rows-of-distinct-1-kb-keys", "1000-rows-of-1-kb"],
+)
+def test_rows_of_one_id_past_what_one_message_holds_together_travel_as_one_row(
+    rows: list[dict[str, Any]], kilobytes: int
+) -> None:
+    valid, rejected = validate_identify_rows(rows)
+    chunks = chunk_rows("op-1", "identify", valid)
+
+    assert rejected == []
+    assert [len(row.indices) for row in valid] == [len(rows)]
+    assert len(chunks) == 1
+    assert len(chunks[0].to_json().encode()) <= MAX_MESSAGE_BYTES
+
+
+def test_rows_of_one_id_that_together_pass_one_item_are_each_rejected_with_why() -> None:
+    rows = [{"id": "ok"}, {"id": "big", "a": "x" * 200_000}, {"id": "big", "b": "y" * 210_000}]
+
+    valid, rejected = validate_identify_rows(rows)
+
+    assert [row.id for row in valid] == ["ok"]
+    assert [(item.id, item.index, item.errors[0].field) for item in rejected] == [
+        ("big", 1, "properties"),
+        ("big", 2, "properties"),
+    ]
+    assert "400 KB" in rejected[0].reason
+
+
+def test_the_largest_row_that_can_be_written_fits_one_queue_message() -> None:
+    # Given rows of one id coalescing to almost a whole 400 KB item, of the characters JSON escapes most
+    rows = [
+        {"id": "u", "quotes": '"' * 120_000},
+        {"id": "u", "slashes": "\\" * 60_000},
+        {"id": "u", "controls": "\x01" * 6_000},
+    ]
+
+    valid, rejected = validate_identify_rows(rows)
+
+    assert rejected == []
+    (chunk,) = chunk_rows("op-1", "identify", valid)
+    assert len(chunk.to_json().encode()) <= MAX_MESSAGE_BYTES
+    assert jsontext.loads(chunk.to_json())["rows"][0]["attributes"]["prop:quotes"] == jsontext.dumps('"' * 120_000)
+
+
+def test_validate_delete_ids_listed_twice_is_one_delete_standing_for_both() -> None:
+    valid, rejected = validate_delete_ids(["a", "b", "a", "a#"])
+
+    assert [(row.id, row.indices) for row in valid] == [("a", [0, 2]), ("b", [1])]
+    assert [item.index for item in rejected] == [3]

@@ -177,7 +177,9 @@ def _bulk_worker(calls: Calls) -> None:
 
 def _bulk_dead_letter(calls: Calls) -> None:
     operation = calls.http("BulkIdentifyFunction", "bulk_identify", 200, body={"users": _bulk_rows()})
-    rows = [{"index": 0, "id": "privacy-bulk-1", "body": PROFILE}]
+    rows = [
+        {"indices": [0], "id": "privacy-bulk-1", "attributes": {f"prop:{k}": json.dumps(v) for k, v in PROFILE.items()}}
+    ]
     chunk = {"operation_id": operation["id"], "chunk_index": 0, "action": "identify", "rows": rows}
     assert calls.sqs("BulkDeadLetterFunction", chunk, json.dumps(PROFILE)) == {"batchItemFailures": []}
 

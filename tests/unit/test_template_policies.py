@@ -57,19 +57,30 @@ EXPECTED_GRANTS: dict[str, set[Grant]] = {
     "BulkIdentifyFunction": {
         ("sqs:SendMessage*", "BulkQueue"),
         ("dynamodb:PutItem", "RecipientsTable"),
+        ("dynamodb:BatchWriteItem", "RecipientsTable"),
         ("dynamodb:UpdateItem", "RecipientsTable"),
         ("dynamodb:GetItem", "RecipientsTable"),
+        ("dynamodb:BatchGetItem", "RecipientsTable"),
         *IDEMPOTENCY,
     },
     "BulkDeleteFunction": {
         ("sqs:SendMessage*", "BulkQueue"),
         ("dynamodb:PutItem", "RecipientsTable"),
+        ("dynamodb:BatchWriteItem", "RecipientsTable"),
         ("dynamodb:UpdateItem", "RecipientsTable"),
         ("dynamodb:GetItem", "RecipientsTable"),
+        ("dynamodb:BatchGetItem", "RecipientsTable"),
     },
-    "BulkWorkerFunction": {("dynamodb:UpdateItem", "RecipientsTable"), ("dynamodb:DeleteItem", "RecipientsTable")},
-    "BulkDeadLetterFunction": {("dynamodb:UpdateItem", "RecipientsTable")},
-    "BulkOperationsFunction": {("dynamodb:GetItem", "RecipientsTable")},
+    "BulkWorkerFunction": {
+        ("dynamodb:UpdateItem", "RecipientsTable"),
+        ("dynamodb:DeleteItem", "RecipientsTable"),
+        ("dynamodb:BatchWriteItem", "RecipientsTable"),
+    },
+    "BulkDeadLetterFunction": {
+        ("dynamodb:UpdateItem", "RecipientsTable"),
+        ("dynamodb:BatchWriteItem", "RecipientsTable"),
+    },
+    "BulkOperationsFunction": {("dynamodb:GetItem", "RecipientsTable"), ("dynamodb:BatchGetItem", "RecipientsTable")},
     "MergeFunction": {
         ("dynamodb:GetItem", "RecipientsTable"),
         ("dynamodb:UpdateItem", "RecipientsTable"),
@@ -97,8 +108,10 @@ EXPECTED_GRANTS: dict[str, set[Grant]] = {
     "ObjectsBulkFunction": {
         ("sqs:SendMessage*", "BulkQueue"),
         ("dynamodb:PutItem", "RecipientsTable"),
+        ("dynamodb:BatchWriteItem", "RecipientsTable"),
         ("dynamodb:UpdateItem", "RecipientsTable"),
         ("dynamodb:GetItem", "RecipientsTable"),
+        ("dynamodb:BatchGetItem", "RecipientsTable"),
     },
     "FallbackFunction": set(),
     "DocsFunction": set(),
@@ -447,6 +460,11 @@ def test_functions_make_only_granted_aws_calls_and_use_every_grant(
         if not deliver(bulk_queues.url, runs.handler("BulkWorkerFunction"), lambda_context):
             break
     runs.sample("bulk_operations", path={"operation_id": operation["id"]})
+    # ...a chunk whose rows can never be written, which the worker counts and lists as errors,
+    unwritable = {"operation_id": operation["id"], "chunk_index": 99, "action": "set_object", "collection": None}
+    unwritable["rows"] = [{"indices": [0], "id": "p1", "attributes": {}}]
+    boto3.client("sqs").send_message(QueueUrl=bulk_queues.url, MessageBody=json.dumps(unwritable))
+    assert deliver(bulk_queues.url, runs.handler("BulkWorkerFunction"), lambda_context) == 1
     # ...and the failure paths: a write throttled after the Idempotency-Key was taken releases it,
     with throttled_writes_to(recipients_table):
         for name in ("identify", "trigger", "bulk_identify"):

@@ -408,3 +408,77 @@ def test_bulk_delete_ids_with_unpaired_surrogates_are_rejected_alone(
     assert [(item["index"], item["id"]) for item in body["error_items"]] == [(1, "\ufffd"), (2, "a\ufffdb")]
     drain(pipeline, lambda_context)
     assert operation(body["id"])["success_count"] == 2
+
+
+def get_operation(
+    load_event: EventLoader, context: FakeLambdaContext, operation_id: str, **query: str
+) -> dict[str, Any]:
+    event = load_event("bulk_operations", path={"operation_id": operation_id}, query=query or None)
+    response = bulk_operations_handler(event, context)
+    assert response["statusCode"] == 200, response["body"]
+    return json_body(response)
+
+
+def test_every_rejected_row_stays_listed_when_the_operation_is_polled(
+    pipeline: BulkQueues, load_event: EventLoader, lambda_context: FakeLambdaContext
+) -> None:
+    # Given a call of 999 rows that are all rejected, each with a long reason, and one good row
+    rows: list[Any] = [{"id": f"bad#{index:03d}-" + "x" * 200} for index in range(999)] + [users(1)[0]]
+
+    # When it is answered, and polled
+    first = start(load_event, lambda_context, rows)
+    polled = get_operation(load_event, lambda_context, first["id"])
+
+    # Then both list all 999, in row order, and say nothing is left out
+    for body in (first, polled):
+        assert [item["index"] for item in body["error_items"]] == list(range(999))
+        assert (body["error_count"], body["unlisted_error_count"], body["error_items_next"]) == (999, 0, None)
+
+
+def test_error_items_past_what_one_answer_holds_are_counted_and_reachable_by_their_next_link(
+    pipeline: BulkQueues, load_event: EventLoader, lambda_context: FakeLambdaContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given answers that can hold only about 40 KB of body, and 300 rejected rows (about 100 KB of error items)
+    monkeypatch.setattr("recipients.payload.MAX_BODY_BYTES", 40_000)
+    rows: list[Any] = [{"id": f"bad#{index:03d}", "email": "no"} for index in range(300)]
+
+    # When the operation is answered and then read page by page through error_items_next
+    body = start(load_event, lambda_context, rows)
+    seen = [item["index"] for item in body["error_items"]]
+    assert 0 < len(seen) < 300
+    assert body["unlisted_error_count"] == 300 - len(seen)
+    while body["error_items_next"] is not None:
+        after = body["error_items_next"].partition("?error_items_after=")[2]
+        body = get_operation(load_event, lambda_context, body["id"], error_items_after=after)
+        assert len(body["error_items"]) > 0
+        seen += [item["index"] for item in body["error_items"]]
+
+    # Then every rejected row was listed exactly once, in order, each answer within the budget
+    assert seen == list(range(300))
+    assert body["unlisted_error_count"] == 300 - len(body["error_items"])
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        ([{"id": "big", "blob": str(index) * 240_000} for index in range(5)], {"blob": "4" * 240_000}),
+        ([{"id": "big", "k": "v" * 1_000, "n": index} for index in range(1_000)], {"k": "v" * 1_000, "n": 999}),
+    ],
+    ids=["five-rows-of-240-kb", "1000-rows-of-1-kb"],
+)
+def test_rows_of_one_id_that_together_pass_a_message_are_written_in_order(
+    pipeline: BulkQueues,
+    load_event: EventLoader,
+    lambda_context: FakeLambdaContext,
+    rows: list[dict[str, Any]],
+    expected: dict[str, Any],
+) -> None:
+    # When rows of one id that no single queue message could hold together are bulk identified
+    body = start(load_event, lambda_context, rows)
+    drain(pipeline, lambda_context)
+
+    # Then every row is counted written and the user is what applying them in order gives
+    final = operation(body["id"])
+    assert (final["status"], final["success_count"], final["error_count"]) == ("completed", len(rows), 0)
+    user = get_store().get_user("big")
+    assert user is not None and user.model_extra == expected

@@ -151,8 +151,8 @@ def test_bulk_set_chunks_carry_the_collection_and_the_set_object_action(
     assert len(messages) == 1
     chunk = json.loads(messages[0]["Body"])
     assert (chunk["action"], chunk["collection"]) == ("set_object", "projects")
-    assert [(row["id"], row["body"]) for row in chunk["rows"]] == [
-        (f"proj_{index}", {"name": f"Project {index}", "rank": index}) for index in range(3)
+    assert [(row["indices"], row["id"], row["attributes"]) for row in chunk["rows"]] == [
+        ([index], f"proj_{index}", {"prop:name": f'"Project {index}"', "prop:rank": str(index)}) for index in range(3)
     ]
 
 

@@ -1,18 +1,23 @@
 """Bulk operations: validating rows one by one, and cutting the valid ones into queue chunks.
 
+Each row is checked alone, with the rules of its single-recipient route. The valid rows of one id
+then become one BulkRow: applying shallow merges one after another is the same as one merge of
+their union, so the rows of an id are applied in order however many there are or however large,
+and no chunk ever has to hold more than one write per recipient.
+
 Pure code: no I/O. The service records the operation, queues the chunks and counts them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
 
 from recipients import jsontext
 from recipients.errors import FieldError, RecipientsError, field_errors
-from recipients.merge import plan_identify
+from recipients.merge import MAX_ITEM_BYTES, UpdatePlan, plan_identify
 from recipients.models import (
     BulkChunk,
     BulkErrorItem,
@@ -23,19 +28,23 @@ from recipients.models import (
 )
 from recipients.validation import check_id, find_unpaired_surrogate, printable
 
-MAX_MESSAGE_BYTES = 256 * 1024
-"""SQS's cap on one message, and on the whole of one SendMessageBatch."""
-MAX_ROW_BYTES = MAX_MESSAGE_BYTES - 4 * 1024
-"""A row must fit in one message with the chunk's envelope around it."""
+MAX_MESSAGE_BYTES = 1024 * 1024
+"""SQS's cap on one message, and on the whole of one SendMessageBatch (1 MiB since 2025). One row
+sets at most a 400 KB item, which JSON escaping at most doubles: every row that can be written fits
+in a message of its own."""
 MAX_CHUNK_BYTES = 24 * 1024
-"""Small enough that ten chunks fit in one SendMessageBatch."""
+"""Small enough that ten chunks of ordinary rows go in one SendMessageBatch and one worker batch."""
 MAX_CHUNK_ROWS = 100
 MAX_REASON_LENGTH = 300
+MAX_FIELD_ERRORS = 3
+MAX_FIELD_LENGTH = 200
+
+Parse = Callable[[dict[str, Any]], InlineIdentifyUserRequest | InlineIdentifyObjectRequest]
 
 
 def validate_identify_rows(rows: list[Any]) -> tuple[list[BulkRow], list[BulkErrorItem]]:
     """Each row checked with the identify rules; bad rows are reported with the reason, never block."""
-    return _validate_rows(rows, InlineIdentifyUserRequest.model_validate, routing_keys=("id",))
+    return _validate_rows(rows, InlineIdentifyUserRequest.model_validate, "user")
 
 
 def validate_set_object_rows(collection: str, rows: list[Any]) -> tuple[list[BulkRow], list[BulkErrorItem]]:
@@ -47,62 +56,73 @@ def validate_set_object_rows(collection: str, rows: list[Any]) -> tuple[list[Bul
             raise RecipientsError.invalid_field("collection", "must equal the collection in the path")
         return request
 
-    return _validate_rows(rows, parse, routing_keys=("id", "collection"), collection=collection)
+    return _validate_rows(rows, parse, "object", collection)
 
 
 def _validate_rows(
-    rows: list[Any],
-    parse: Callable[[dict[str, Any]], InlineIdentifyUserRequest | InlineIdentifyObjectRequest],
-    *,
-    routing_keys: tuple[str, ...],
-    collection: str | None = None,
+    rows: list[Any], parse: Parse, what: str, collection: str | None = None
 ) -> tuple[list[BulkRow], list[BulkErrorItem]]:
-    """Rows that parse and plan become BulkRows (their body without the routing keys); the rest, errors."""
-    valid: list[BulkRow] = []
+    """Rows that parse and plan are coalesced by id, in the order their ids first appear; the rest are errors."""
+    plans: dict[str, tuple[list[int], dict[str, str]]] = {}
     rejected: list[BulkErrorItem] = []
     for index, row in enumerate(rows):
-        if not isinstance(row, dict):
-            rejected.append(
-                error_item(None, index, [FieldError("row", "must be a JSON object with an id")], collection)
-            )
-            continue
-        surrogate = find_unpaired_surrogate(row)
-        if surrogate is not None:
-            field_name, message = surrogate
-            rejected.append(error_item(row.get("id"), index, [FieldError(field_name or "row", message)], collection))
-            continue
         try:
-            request = parse(row)
-            plan_identify(request)
-        except ValidationError as exc:
-            rejected.append(error_item(row.get("id"), index, field_errors(exc.errors()), collection))
-            continue
+            recipient_id, plan = _check_row(row, parse)
         except RecipientsError as exc:
-            errors = exc.errors or [FieldError("row", exc.message)]
-            rejected.append(error_item(row.get("id"), index, errors, collection))
+            row_id = row.get("id") if isinstance(row, dict) else None
+            rejected.append(error_item(row_id, index, exc.errors or [FieldError("row", exc.message)], collection))
             continue
-        body = {key: value for key, value in row.items() if key not in routing_keys}
-        size = len(jsontext.dumps(body).encode())
-        if size > MAX_ROW_BYTES:
-            message = f"is {size:,} bytes; a bulk row may take {MAX_ROW_BYTES:,} (write it with PUT instead)"
-            rejected.append(error_item(request.id, index, [FieldError("row", message)], collection))
-            continue
-        valid.append(BulkRow(index=index, id=request.id, body=body))
+        indices, attributes = plans.setdefault(recipient_id, ([], {}))
+        indices.append(index)
+        attributes.update(plan.attributes)  # a later row's key replaces an earlier one's, as in order
+    valid: list[BulkRow] = []
+    for recipient_id, (indices, attributes) in plans.items():
+        row = BulkRow(indices=indices, id=recipient_id, attributes=attributes)
+        problem = _cannot_be_written(row, what)
+        if problem is None:
+            valid.append(row)
+        else:
+            rejected.extend(error_item(recipient_id, index, [problem], collection) for index in indices)
+    rejected.sort(key=lambda item: item.index)
     return valid, rejected
 
 
+def _check_row(row: Any, parse: Parse) -> tuple[str, UpdatePlan]:
+    """A row's id and what it writes, or a RecipientsError naming what is wrong with it."""
+    if not isinstance(row, dict):
+        raise RecipientsError.invalid_field("row", "must be a JSON object with an id")
+    surrogate = find_unpaired_surrogate(row)
+    if surrogate is not None:
+        raise RecipientsError.invalid_field(surrogate[0] or "row", surrogate[1])
+    try:
+        request = parse(row)
+    except ValidationError as exc:
+        raise RecipientsError.invalid(field_errors(exc.errors())) from exc
+    return request.id, plan_identify(request)
+
+
+def _cannot_be_written(row: BulkRow, what: str) -> FieldError | None:
+    """Why the coalesced rows of one id cannot be written, if they cannot."""
+    size = sum(len(name.encode()) + len(text.encode()) for name, text in (row.attributes or {}).items())
+    if size > MAX_ITEM_BYTES:
+        message = f"the rows of this {what} together set {size:,} bytes; a {what} holds at most 400 KB"
+        return FieldError("properties", message)
+    return None
+
+
 def validate_delete_ids(ids: list[Any], collection: str | None = None) -> tuple[list[BulkRow], list[BulkErrorItem]]:
-    valid: list[BulkRow] = []
+    """Valid ids as rows, one per id however often it is listed; the others as errors."""
+    by_id: dict[str, list[int]] = {}
     rejected: list[BulkErrorItem] = []
     for index, recipient_id in enumerate(ids):
         if not isinstance(recipient_id, str):
             rejected.append(error_item(None, index, [FieldError("id", "must be a string")], collection))
             continue
         try:
-            valid.append(BulkRow(index=index, id=check_id(recipient_id)))
+            by_id.setdefault(check_id(recipient_id), []).append(index)
         except ValueError as exc:
             rejected.append(error_item(recipient_id, index, [FieldError("id", str(exc))], collection))
-    return valid, rejected
+    return [BulkRow(indices=indices, id=recipient_id) for recipient_id, indices in by_id.items()], rejected
 
 
 def error_item(
@@ -117,41 +137,27 @@ def error_item(
         index=index,
         reason=reason,
         errors=[
-            ErrorItem(field=printable(e.field[:MAX_REASON_LENGTH]), message=printable(e.message[:MAX_REASON_LENGTH]))
-            for e in errors[:5]
+            ErrorItem(field=printable(e.field[:MAX_FIELD_LENGTH]), message=printable(e.message[:MAX_FIELD_LENGTH]))
+            for e in errors[:MAX_FIELD_ERRORS]
         ],
     )
 
 
 def chunk_rows(operation_id: str, action: str, rows: list[BulkRow], collection: str | None = None) -> list[BulkChunk]:
-    """Rows in chunks of at most MAX_CHUNK_ROWS rows and MAX_CHUNK_BYTES of JSON.
-
-    Rows of one id stay together and in order, so a worker applies them one after another.
-    """
+    """Rows in chunks of at most MAX_CHUNK_ROWS rows and MAX_CHUNK_BYTES of JSON (a larger row alone)."""
     chunks: list[BulkChunk] = []
     current: list[BulkRow] = []
     size = 0
-    for group in _groups_by_id(rows):
-        group_size = sum(len(jsontext.dumps(row.model_dump()).encode()) + 1 for row in group)
-        if current and (size + group_size > MAX_CHUNK_BYTES or len(current) + len(group) > MAX_CHUNK_ROWS):
+    for row in rows:
+        row_size = len(jsontext.dumps(row.model_dump()).encode()) + 1
+        if current and (size + row_size > MAX_CHUNK_BYTES or len(current) == MAX_CHUNK_ROWS):
             chunks.append(_chunk(operation_id, action, collection, len(chunks), current))
             current, size = [], 0
-        current.extend(group)
-        size += group_size
+        current.append(row)
+        size += row_size
     if current:
         chunks.append(_chunk(operation_id, action, collection, len(chunks), current))
     return chunks
-
-
-def rows_by_id(rows: Iterable[BulkRow]) -> list[list[BulkRow]]:
-    return list(_groups_by_id(rows))
-
-
-def _groups_by_id(rows: Iterable[BulkRow]) -> Iterator[list[BulkRow]]:
-    groups: dict[str, list[BulkRow]] = {}
-    for row in rows:
-        groups.setdefault(row.id, []).append(row)
-    yield from groups.values()
 
 
 def _chunk(operation_id: str, action: str, collection: str | None, index: int, rows: list[BulkRow]) -> BulkChunk:

@@ -296,9 +296,13 @@ class BulkErrorItem(Model):
 
 
 class BulkRow(Model):
-    index: int
+    """One recipient's rows of a bulk call, as one write: what applying them in order would write."""
+
+    indices: list[int] = Field(description="Where the rows it stands for were in the request's list")
     id: str
-    body: dict[str, Any] | None = None
+    attributes: dict[str, str] | None = Field(
+        None, description="Stored attribute -> JSON text, to SET (identify, set); None for deletes"
+    )
 
 
 class BulkChunk(Model):
@@ -327,6 +331,10 @@ class BulkOperation(Model):
     success_count: int = 0
     error_count: int = 0
     error_items: list[BulkErrorItem] = Field(default_factory=list)
+    unlisted_error_count: int = Field(0, description="Error items this answer leaves out (see error_items_next)")
+    error_items_next: str | None = Field(
+        None, description="Where the error items after the last one listed are, when an answer cannot hold them all"
+    )
     progress_path: str | None = None
     inserted_at: str
     updated_at: str

@@ -16,29 +16,23 @@ from typing import Any, TypeVar
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from recipients import payload
 from recipients.bulk import (
     chunk_rows,
     error_item,
-    rows_by_id,
     validate_delete_ids,
     validate_identify_rows,
     validate_set_object_rows,
 )
+from recipients.bulk_store import get_operation_store
 from recipients.errors import ErrorKind, FieldError, RecipientsError
-from recipients.merge import plan_identify
-from recipients.models import (
-    BulkChunk,
-    BulkErrorItem,
-    BulkOperation,
-    BulkRow,
-    InlineIdentifyObjectRequest,
-    InlineIdentifyUserRequest,
-)
+from recipients.merge import UpdatePlan
+from recipients.models import BulkChunk, BulkErrorItem, BulkOperation, BulkRow
 from recipients.observability import logger, metrics
 from recipients.queue import send_chunks
 from recipients.settings import bulk_settings
 from recipients.store import get_store
-from recipients.validation import expires_in, now_timestamp
+from recipients.validation import now_timestamp
 
 WRITE_ATTEMPTS = 5
 _OPERATION_ID = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
@@ -96,10 +90,8 @@ def _start_bulk_operation(
         updated_at=now,
         completed_at=None if valid else now,
     )
-    store = get_store()
-    retention = bulk_settings().bulk_operation_retention_days
-    # an operation that never finishes still expires, a day after a finished one would
-    store.create_operation(operation, expires_at=expires_in(retention + 1))
+    operations = get_operation_store()
+    operations.create_operation(operation, bulk_settings().bulk_operation_retention_days)
     chunks = chunk_rows(operation_id, action, valid, collection)
     unsent = send_chunks(chunks)
     for chunk in unsent:
@@ -111,40 +103,61 @@ def _start_bulk_operation(
             "operation": name,
             "rows": total,
             "rejected": len(rejected),
+            "recipients": len(valid),
             "chunks": len(chunks),
         },
     )
-    metrics.add_metric(name="BulkRowsAccepted", unit=MetricUnit.Count, value=len(valid))
+    metrics.add_metric(name="BulkRowsAccepted", unit=MetricUnit.Count, value=total - len(rejected))
     metrics.add_metric(name="BulkRowsRejected", unit=MetricUnit.Count, value=len(rejected))
     if unsent:
-        operation = store.get_operation(operation_id, consistent=True) or operation
-    return operation
+        operation = operations.get_operation(operation_id, consistent=True) or operation
+    return as_answer(operation)
 
 
-def get_bulk_operation(operation_id: str) -> BulkOperation:
-    """The operation with this id; an id that is not one of ours (not a canonical UUID) names none: 404."""
-    operation = get_store().get_operation(operation_id.lower()) if _OPERATION_ID.match(operation_id) else None
-    if operation is None:
+def get_bulk_operation(operation_id: str, error_items_after: int | None = None) -> BulkOperation:
+    """The operation with this id, with its error items after `error_items_after` (a row index).
+
+    An id that is not one of ours (not a canonical UUID) names none: 404.
+    """
+    found = get_operation_store().get_operation(operation_id.lower()) if _OPERATION_ID.match(operation_id) else None
+    if found is None:
         raise RecipientsError.not_found("bulk operation", operation_id)
     metrics.add_metric(name="BulkOperationsFetched", unit=MetricUnit.Count, value=1)
-    return operation
+    return as_answer(found, error_items_after)
+
+
+def as_answer(operation: BulkOperation, error_items_after: int | None = None) -> BulkOperation:
+    """The operation as one answer can carry it: the error items after `error_items_after` that fit
+    Lambda's payload limit, how many it leaves out, and where the next ones are."""
+    after = [item for item in operation.error_items if error_items_after is None or item.index > error_items_after]
+    head = operation.model_copy(update={"error_items": []})
+    budget = payload.MAX_BODY_BYTES - payload.body_bytes(head.to_json()) - 512  # 512: the two fields below
+    shown = after[: payload.fitting((item.model_dump_json() for item in after), budget)] if after else []
+    next_path = None
+    if len(shown) < len(after):
+        next_path = f"{operation.progress_path}?error_items_after={shown[-1].index}"
+    return operation.model_copy(
+        update={
+            "error_items": shown,
+            "unlisted_error_count": operation.error_count - len(shown),
+            "error_items_next": next_path,
+        }
+    )
 
 
 def apply_bulk_chunk(chunk: BulkChunk) -> None:
-    """Write a chunk's rows (one id's rows in order, ids in parallel), then count the chunk once.
+    """Write a chunk's rows (one per recipient, in parallel), then count the chunk once.
 
     Raises when a row could not be written for a reason a retry may fix (throttling): SQS then
     delivers the chunk again, rows are rewritten (identify and delete are idempotent) and the
     chunk is still counted once.
     """
-    groups = rows_by_id(chunk.rows)
-    with ThreadPoolExecutor(max_workers=max(1, min(WORKER_THREADS, len(groups)))) as pool:
-        outcomes = [outcome for group in pool.map(partial(_apply_group, chunk), groups) for outcome in group]
-    failed = [item for item in outcomes if item is not None]
-    succeeded = len(outcomes) - len(failed)
+    with ThreadPoolExecutor(max_workers=max(1, min(WORKER_THREADS, len(chunk.rows)))) as pool:
+        failed = [item for items in pool.map(partial(_apply_row, chunk), chunk.rows) for item in items]
+    succeeded = sum(len(row.indices) for row in chunk.rows) - len(failed)
     retention = bulk_settings().bulk_operation_retention_days
     if _retrying(
-        lambda: get_store().record_chunk(
+        lambda: get_operation_store().record_chunk(
             chunk.operation_id, chunk.chunk_index, succeeded=succeeded, failed=failed, retention_days=retention
         )
     ):
@@ -156,30 +169,31 @@ def apply_bulk_chunk(chunk: BulkChunk) -> None:
 def fail_bulk_chunk(chunk: BulkChunk, reason: str) -> None:
     """Count the rows of a chunk that cannot be written (never queued, or dead-lettered) as errors,
     so its operation still ends."""
-    failed = [error_item(row.id, row.index, [FieldError("row", reason)], chunk.collection) for row in chunk.rows]
+    failed = [_row_error(chunk, row, [FieldError("row", reason)]) for row in chunk.rows]
+    flat = [item for items in failed for item in items]
     retention = bulk_settings().bulk_operation_retention_days
     _retrying(
-        lambda: get_store().record_chunk(
-            chunk.operation_id, chunk.chunk_index, succeeded=0, failed=failed, retention_days=retention, dead=True
+        lambda: get_operation_store().record_chunk(
+            chunk.operation_id, chunk.chunk_index, succeeded=0, failed=flat, retention_days=retention, dead=True
         )
     )
     logger.error("bulk chunk failed", extra={"operation_id": chunk.operation_id, "chunk": chunk.chunk_index})
-    metrics.add_metric(name="BulkRowsFailed", unit=MetricUnit.Count, value=len(failed))
+    metrics.add_metric(name="BulkRowsFailed", unit=MetricUnit.Count, value=len(flat))
 
 
-def _apply_group(chunk: BulkChunk, rows: list[BulkRow]) -> list[BulkErrorItem | None]:
-    return [_apply_row(chunk, row) for row in rows]
-
-
-def _apply_row(chunk: BulkChunk, row: BulkRow) -> BulkErrorItem | None:
-    """None when the row was written; an error item when it never can be; raises when a retry may help."""
+def _apply_row(chunk: BulkChunk, row: BulkRow) -> list[BulkErrorItem]:
+    """No errors when the row was written; one per request row when it never can be; raises when a retry may help."""
     try:
         _retrying(_row_write(chunk, row))
     except RecipientsError as exc:
         if exc.kind is ErrorKind.UNAVAILABLE:
             raise
-        return error_item(row.id, row.index, exc.errors or [FieldError("row", exc.message)], chunk.collection)
-    return None
+        return _row_error(chunk, row, exc.errors or [FieldError("row", exc.message)])
+    return []
+
+
+def _row_error(chunk: BulkChunk, row: BulkRow, errors: list[FieldError]) -> list[BulkErrorItem]:
+    return [error_item(row.id, index, errors, chunk.collection) for index in row.indices]
 
 
 def _row_write(chunk: BulkChunk, row: BulkRow) -> Callable[[], object]:
@@ -187,18 +201,15 @@ def _row_write(chunk: BulkChunk, row: BulkRow) -> Callable[[], object]:
     store = get_store()
     if chunk.action == "delete":
         return partial(store.delete_user, row.id)
+    plan = UpdatePlan(row.attributes or {})
     if chunk.action == "identify":
-        plan = plan_identify(InlineIdentifyUserRequest.model_validate({**(row.body or {}), "id": row.id}))
         return partial(store.identify_user, row.id, plan)
     collection = chunk.collection
     if collection is None:
         raise RecipientsError.invalid_field("collection", "an object row needs its collection")
     if chunk.action == "delete_object":
         return partial(store.delete_object, collection, row.id)
-    body = {**(row.body or {}), "id": row.id, "collection": collection}
-    return partial(
-        store.set_object, collection, row.id, plan_identify(InlineIdentifyObjectRequest.model_validate(body))
-    )
+    return partial(store.set_object, collection, row.id, plan)
 
 
 def _retrying(write: Callable[[], T]) -> T:

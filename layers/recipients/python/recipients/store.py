@@ -12,9 +12,7 @@ Key design (see README "Storage"):
   listed through the same index under `obj#<collection>#<shard>`.
 - a workflow run is the item `run#<id>`; with a cancellation key it is also in the `by_list` index
   under `cancel#<workflow>#<key>`, which is how cancel finds it.
-- a bulk operation is the item `bulkop#<id>` with its counters and the set of chunks counted so
-  far. A chunk is counted by one UpdateItem conditioned on its index not being in that set yet,
-  so a chunk delivered twice counts once.
+- bulk operations and their error items are kept by `bulk_store.py`, in the same table.
 """
 
 from __future__ import annotations
@@ -40,16 +38,13 @@ from recipients.merge import (
     UpdatePlan,
 )
 from recipients.models import (
-    BulkErrorItem,
-    BulkOperation,
     RecipientObject,
     RecipientRef,
     SkippedRecipient,
     User,
     WorkflowRun,
 )
-from recipients.observability import logger
-from recipients.validation import check_id, expires_in, now_timestamp
+from recipients.validation import check_id, now_timestamp
 
 if TYPE_CHECKING:
     from botocore.exceptions import ClientError
@@ -58,14 +53,13 @@ if TYPE_CHECKING:
 USER_PREFIX = "user#"
 OBJECT_PREFIX = "obj#"
 MERGED_PREFIXES = (PROPERTY_PREFIX, CHANNEL_DATA_PREFIX, PREFERENCES_PREFIX)
-OPERATION_PREFIX = "bulkop#"
 RUN_PREFIX = "run#"
 CANCEL_PREFIX = "cancel#"
 BATCH_GET_KEYS = 100
+BATCH_WRITE_ITEMS = 25
+BATCH_ATTEMPTS = 8
 SKIPPED_BYTES = 300_000
 """Listed skipped recipients a run keeps; skipped_count stays exact beyond it."""
-ERROR_ITEMS_BYTES = 300_000
-"""Listed error items an operation keeps at creation; error_count stays exact beyond it."""
 LIST_INDEX = "by_list"
 LIST_SHARDS = 16
 _MAX_CURSOR_LENGTH = 2048  # a cursor holds a shard and an id of at most 256 characters
@@ -158,9 +152,9 @@ class Store:
                     ReturnValues="ALL_NEW",
                 )
             except self._client.exceptions.ClientError as exc:
-                if _error_code(exc) == "ValidationException" and "size" in str(exc).lower():
+                if error_code(exc) == "ValidationException" and "size" in str(exc).lower():
                     raise _too_large(f"the {what} would exceed the 400 KB item limit; nothing was written") from exc
-                raise _translate(exc) from exc
+                raise translate(exc) from exc
             item = response["Attributes"]
         return item
 
@@ -168,14 +162,14 @@ class Store:
         try:
             response = self._client.get_item(TableName=self._table, Key={"pk": {"S": pk}})
         except self._client.exceptions.ClientError as exc:
-            raise _translate(exc) from exc
+            raise translate(exc) from exc
         return response.get("Item")
 
     def _delete(self, pk: str) -> bool:
         try:
             response = self._client.delete_item(TableName=self._table, Key={"pk": {"S": pk}}, ReturnValues="ALL_OLD")
         except self._client.exceptions.ClientError as exc:
-            raise _translate(exc) from exc
+            raise translate(exc) from exc
         return bool(response.get("Attributes"))
 
     def merge_users(self, primary_id: str, secondary_id: str) -> User:
@@ -231,14 +225,14 @@ class Store:
             )
         except self._client.exceptions.ClientError as exc:
             reasons = [reason.get("Code") for reason in exc.response.get("CancellationReasons", [])]
-            if _error_code(exc) == "ConditionalCheckFailedException" or {
+            if error_code(exc) == "ConditionalCheckFailedException" or {
                 "ConditionalCheckFailed",
                 "TransactionConflict",
             } & set(reasons):
                 raise RecipientsError.conflict("a user changed while they were being merged; retry") from exc
             if "ValidationError" in reasons:
                 raise _too_large("the merged user would exceed the 400 KB item limit", "from_user_id") from exc
-            raise _translate(exc) from exc
+            raise translate(exc) from exc
         merged = {**primary, **{name: {"S": text} for name, text in copied.items()}, "updated_at": {"S": merged_at}}
         return _user_from_item(merged)
 
@@ -262,7 +256,7 @@ class Store:
                 TableName=self._table, Key={"pk": {"S": USER_PREFIX + user_id}}, ConsistentRead=True
             ).get("Item")
         except self._client.exceptions.ClientError as exc:
-            raise _translate(exc) from exc
+            raise translate(exc) from exc
         if not item:
             raise RecipientsError.not_found("user", user_id)
         return item
@@ -337,7 +331,7 @@ class Store:
             try:
                 response = self._client.query(**request, Limit=limit)
             except self._client.exceptions.ClientError as exc:
-                raise _translate(exc) from exc
+                raise translate(exc) from exc
             for item in response.get("Items", []):
                 yield item
                 limit -= 1
@@ -350,28 +344,7 @@ class Store:
     def missing_recipients(self, refs: list[RecipientRef]) -> set[RecipientRef]:
         """The users and objects among `refs` that do not exist: BatchGetItem of their keys only."""
         by_pk = {_recipient_pk(ref): ref for ref in refs}
-        found: set[str] = set()
-        pks = list(by_pk)
-        for start in range(0, len(pks), BATCH_GET_KEYS):
-            request: dict[str, Any] = {
-                self._table: {
-                    "Keys": [{"pk": {"S": pk}} for pk in pks[start : start + BATCH_GET_KEYS]],
-                    "ProjectionExpression": "pk",
-                }
-            }
-            for attempt in range(8):
-                if attempt:
-                    time.sleep(min(1.0, 0.05 * 2**attempt))
-                try:
-                    response = self._client.batch_get_item(RequestItems=request)
-                except self._client.exceptions.ClientError as exc:
-                    raise _translate(exc) from exc
-                found.update(item["pk"]["S"] for item in response.get("Responses", {}).get(self._table, []))
-                request = dict(response.get("UnprocessedKeys") or {})
-                if not request:
-                    break
-            else:
-                raise RecipientsError.unavailable("the recipients table is busy; retry with backoff")
+        found = {item["pk"]["S"] for item in batch_get(self._client, self._table, list(by_pk), projection="pk")}
         return {ref for pk, ref in by_pk.items() if pk not in found}
 
     def record_run(self, run: WorkflowRun, skipped_count: int, expires_at: int) -> None:
@@ -393,7 +366,7 @@ class Store:
         try:
             self._client.put_item(TableName=self._table, Item=item)
         except self._client.exceptions.ClientError as exc:
-            raise _translate(exc) from exc
+            raise translate(exc) from exc
 
     def get_run(self, run_id: str) -> WorkflowRun | None:
         item = self._get(RUN_PREFIX + run_id)
@@ -438,138 +411,12 @@ class Store:
                 ExpressionAttributeValues=values,
             )
         except self._client.exceptions.ClientError as exc:
-            if _error_code(exc) == "ConditionalCheckFailedException":  # expired in between: nothing to cancel
+            if error_code(exc) == "ConditionalCheckFailedException":  # expired in between: nothing to cancel
                 return
-            raise _translate(exc) from exc
-
-    # --- bulk operations -----------------------------------------------------------------------
-
-    def create_operation(self, operation: BulkOperation, expires_at: int) -> None:
-        item: dict[str, Any] = {
-            "pk": {"S": OPERATION_PREFIX + operation.id},
-            "expires_at": {"N": str(expires_at)},
-            "dead_chunks": {"N": "0"},
-            "error_items": {"L": [{"S": text} for text in _within(ERROR_ITEMS_BYTES, operation.error_items)]},
-        }
-        for name, value in operation.model_dump(exclude={"typename", "error_items"}).items():
-            if value is not None:
-                item[name] = {"N": str(value)} if isinstance(value, int) else {"S": str(value)}
-        try:
-            self._client.put_item(TableName=self._table, Item=item)
-        except self._client.exceptions.ClientError as exc:
-            raise _translate(exc) from exc
-
-    def get_operation(self, operation_id: str, *, consistent: bool = False) -> BulkOperation | None:
-        try:
-            response = self._client.get_item(
-                TableName=self._table, Key={"pk": {"S": OPERATION_PREFIX + operation_id}}, ConsistentRead=consistent
-            )
-        except self._client.exceptions.ClientError as exc:
-            raise _translate(exc) from exc
-        item = response.get("Item")
-        return _operation_from_item(item) if item else None
-
-    def record_chunk(
-        self,
-        operation_id: str,
-        chunk_index: int,
-        *,
-        succeeded: int,
-        failed: list[BulkErrorItem],
-        retention_days: int,
-        dead: bool = False,
-        list_errors: bool = True,
-    ) -> bool:
-        """Count one chunk's rows, once; False if it was counted before (or its operation is gone).
-
-        One UpdateItem adds the counts and the chunk's index to the operation's `counted_chunks`, on
-        condition the index is not there yet, and returns the new counts: when every row is counted
-        the operation is finished. `list_errors=False` counts failed rows without listing them, for
-        when the list would outgrow the operation item.
-        """
-        now = now_timestamp()
-        update = (
-            "ADD processed_rows :rows, success_count :ok, error_count :bad, dead_chunks :dead, counted_chunks :chunk "
-            "SET updated_at = :now, started_at = if_not_exists(started_at, :now), #status = :processing"
-        )
-        values: dict[str, Any] = {
-            ":rows": {"N": str(succeeded + len(failed))},
-            ":ok": {"N": str(succeeded)},
-            ":bad": {"N": str(len(failed))},
-            ":dead": {"N": "1" if dead else "0"},
-            ":chunk": {"NS": [str(chunk_index)]},
-            ":index": {"N": str(chunk_index)},
-            ":now": {"S": now},
-            ":processing": {"S": "processing"},
-        }
-        if failed and list_errors:
-            update += ", error_items = list_append(if_not_exists(error_items, :none), :items)"
-            values[":none"] = {"L": []}
-            values[":items"] = {"L": [{"S": item.model_dump_json()} for item in failed]}
-        try:
-            response = self._client.update_item(
-                TableName=self._table,
-                Key={"pk": {"S": OPERATION_PREFIX + operation_id}},
-                UpdateExpression=update,
-                ConditionExpression="attribute_exists(pk) AND NOT contains(counted_chunks, :index)",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=values,
-                ReturnValues="ALL_NEW",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except self._client.exceptions.ClientError as exc:
-            if _error_code(exc) == "ConditionalCheckFailedException":
-                if "Item" in exc.response:
-                    logger.info("chunk already counted", extra={"operation_id": operation_id, "chunk": chunk_index})
-                else:
-                    logger.warning("chunk of an unknown operation", extra={"operation_id": operation_id})
-                return False
-            if failed and list_errors and _error_code(exc) == "ValidationException":
-                logger.warning(
-                    "error items left unlisted to fit the operation item", extra={"operation_id": operation_id}
-                )
-                return self.record_chunk(
-                    operation_id,
-                    chunk_index,
-                    succeeded=succeeded,
-                    failed=failed,
-                    retention_days=retention_days,
-                    dead=dead,
-                    list_errors=False,
-                )
-            raise _translate(exc) from exc
-        item = response["Attributes"]
-        if int(item["processed_rows"]["N"]) >= int(item["estimated_total_rows"]["N"]):
-            self._finish_operation(
-                operation_id, failed=int(item["dead_chunks"]["N"]) > 0, retention_days=retention_days
-            )
-        return True
-
-    def _finish_operation(self, operation_id: str, *, failed: bool, retention_days: int) -> None:
-        """completed, or failed if a chunk went to the dead-letter queue; then it expires after retention."""
-        status = "failed" if failed else "completed"
-        now = now_timestamp()
-        try:
-            self._client.update_item(
-                TableName=self._table,
-                Key={"pk": {"S": OPERATION_PREFIX + operation_id}},
-                UpdateExpression=f"SET #status = :final, {status}_at = :now, updated_at = :now, expires_at = :expires",
-                ConditionExpression="#status IN (:queued, :processing)",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
-                    ":final": {"S": status},
-                    ":now": {"S": now},
-                    ":expires": {"N": str(expires_in(retention_days))},
-                    ":queued": {"S": "queued"},
-                    ":processing": {"S": "processing"},
-                },
-            )
-        except self._client.exceptions.ClientError as exc:
-            if _error_code(exc) != "ConditionalCheckFailedException":  # already finished
-                raise _translate(exc) from exc
+            raise translate(exc) from exc
 
 
-def _within(budget: int, items: list[BulkErrorItem] | list[SkippedRecipient]) -> list[str]:
+def _within(budget: int, items: list[SkippedRecipient]) -> list[str]:
     """The JSON of the first items that fit in `budget` bytes (an item holds at most 400 KB)."""
     texts: list[str] = []
     for item in items:
@@ -579,18 +426,6 @@ def _within(budget: int, items: list[BulkErrorItem] | list[SkippedRecipient]) ->
             break
         texts.append(text)
     return texts
-
-
-def _operation_from_item(item: dict[str, Any]) -> BulkOperation:
-    fields: dict[str, Any] = {}
-    for name, value in item.items():
-        if "N" in value:
-            fields[name] = int(value["N"])
-        elif "S" in value:
-            fields[name] = value["S"]
-    listed = item.get("error_items", {}).get("L", [])
-    fields["error_items"] = [BulkErrorItem.model_validate_json(entry["S"]) for entry in listed]
-    return BulkOperation.model_validate(fields)
 
 
 def parts_of(attributes: dict[str, str], size: int = MAX_KEYS_PER_WRITE) -> list[dict[str, str]]:
@@ -669,13 +504,61 @@ def _object_from_item(item: dict[str, Any]) -> RecipientObject:
     )
 
 
-def _error_code(exc: ClientError) -> str:
+def batch_get(
+    client: DynamoDBClient, table: str, pks: list[str], *, projection: str | None = None, consistent: bool = False
+) -> list[dict[str, Any]]:
+    """The items of `table` with these keys that exist: BatchGetItem, 100 keys a request, unprocessed keys retried."""
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(pks), BATCH_GET_KEYS):
+        keys: dict[str, Any] = {"Keys": [{"pk": {"S": pk}} for pk in pks[start : start + BATCH_GET_KEYS]]}
+        if projection is not None:
+            keys["ProjectionExpression"] = projection
+        if consistent:
+            keys["ConsistentRead"] = True
+        request: dict[str, Any] = {table: keys}
+        for attempt in range(BATCH_ATTEMPTS):
+            if attempt:
+                time.sleep(min(1.0, 0.05 * 2**attempt))
+            try:
+                response = client.batch_get_item(RequestItems=request)
+            except client.exceptions.ClientError as exc:
+                raise translate(exc) from exc
+            found.extend(response.get("Responses", {}).get(table, []))
+            request = dict(response.get("UnprocessedKeys") or {})
+            if not request:
+                break
+        else:
+            raise RecipientsError.unavailable("the recipients table is busy; retry with backoff")
+    return found
+
+
+def batch_write(client: DynamoDBClient, table: str, items: list[dict[str, Any]]) -> None:
+    """Put every item: BatchWriteItem, 25 items a request, unprocessed items retried."""
+    for start in range(0, len(items), BATCH_WRITE_ITEMS):
+        request: dict[str, Any] = {
+            table: [{"PutRequest": {"Item": item}} for item in items[start : start + BATCH_WRITE_ITEMS]]
+        }
+        for attempt in range(BATCH_ATTEMPTS):
+            if attempt:
+                time.sleep(min(1.0, 0.05 * 2**attempt))
+            try:
+                response = client.batch_write_item(RequestItems=request)
+            except client.exceptions.ClientError as exc:
+                raise translate(exc) from exc
+            request = dict(response.get("UnprocessedItems") or {})
+            if not request:
+                break
+        else:
+            raise RecipientsError.unavailable("the recipients table is busy; retry with backoff")
+
+
+def error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
-def _translate(exc: ClientError) -> Exception:
+def translate(exc: ClientError) -> Exception:
     """Throttling becomes a retryable 503; anything else stays an unexpected error (500)."""
-    if _error_code(exc) in _RETRYABLE:
+    if error_code(exc) in _RETRYABLE:
         return RecipientsError.unavailable("the recipients table is busy; retry with backoff")
     return exc
 
