@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from functions.get.app import lambda_handler
 from functions.identify.app import lambda_handler as identify_handler
+from recipients import payload
 from recipients.models import User
 from tests.conftest import EventLoader, FakeLambdaContext
 from tests.unit.knock import assert_knock_error, error_fields, json_body
@@ -158,3 +160,41 @@ def test_list_cursor_not_from_this_api_returns_422_naming_it(
     response = lambda_handler(load_event("list", query={parameter: "not-a-cursor"}), lambda_context)
     body = assert_knock_error(response, 422, "invalid_params")
     assert error_fields(body) == [parameter]
+
+
+def test_list_page_stops_filling_before_lambdas_payload_limit_and_hands_back_a_cursor(
+    recipients_table: str, load_event: EventLoader, lambda_context: FakeLambdaContext
+) -> None:
+    # Given 30 users of about 250 KB each: 50 of them would pass Lambda's 6 MB answer (7.5 MB)
+    for index in range(30):
+        event = load_event("identify", path={"user_id": f"heavy_{index:02d}"}, body={"blob": "\u00e9" * 125_000})
+        assert identify_handler(event, lambda_context)["statusCode"] == 200  # 250 KB as UTF-8, 750 KB escaped
+
+    # When pages of 50 are listed, following `after`
+    seen: list[str] = []
+    after = None
+    for _ in range(30):
+        query = {"page_size": "50", **({"after": after} if after else {})}
+        response = lambda_handler(load_event("list", query=query), lambda_context)
+        assert response["statusCode"] == 200
+        # Then every answer is within the limit, as the runtime will write it
+        assert payload.body_bytes(response["body"]) <= payload.MAX_BODY_BYTES
+        body = json.loads(response["body"])
+        seen += [user["id"] for user in body["entries"]]
+        after = body["page_info"]["after"]
+        if after is None:
+            break
+
+    # and the pages together still hold every user once
+    assert sorted(seen) == [f"heavy_{index:02d}" for index in range(30)]
+    assert len(seen) == 30
+    # and walking back with `before` from the last page gives the same order, within the limit too
+    back = list(body["entries"])
+    before = body["page_info"]["before"]
+    while before is not None:
+        response = lambda_handler(load_event("list", query={"page_size": "50", "before": before}), lambda_context)
+        assert payload.body_bytes(response["body"]) <= payload.MAX_BODY_BYTES
+        page = json.loads(response["body"])
+        back = page["entries"] + back
+        before = page["page_info"]["before"]
+    assert [user["id"] for user in back] == seen

@@ -17,6 +17,7 @@ from functions.bulk_identify.app import lambda_handler as bulk_identify_handler
 from functions.identify.app import lambda_handler as identify_handler
 from functions.trigger.app import lambda_handler as trigger_handler
 from recipients import workflows
+from recipients.aws import dynamodb
 from recipients.idempotency import MAX_KEY_LENGTH, WINDOW_SECONDS
 from tests.conftest import BulkQueues, EventLoader, FakeLambdaContext, WorkflowBus
 from tests.unit.knock import assert_knock_error, error_fields, json_body
@@ -330,18 +331,46 @@ def test_same_key_on_identify_and_trigger_is_kept_apart(api: Api) -> None:
     assert "idempotent-replayed" not in triggered["headers"]
 
 
-def test_identify_answer_too_large_to_keep_is_not_replayed_but_identifies_again(
-    api: Api, idempotency_table: str, dynamodb_requests: list[str]
+def test_identify_answer_too_large_for_a_record_is_kept_aside_and_replayed_whole(
+    api: Api, idempotency_table: str, dynamodb_requests: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # 240 KB of properties as UTF-8, but 720 KB once escaped to ASCII as the record keeps them
+    # Given 240 KB of properties as UTF-8, 720 KB once escaped to ASCII as a record would keep them,
+    # and parts of 100 KB (so that the answer takes several)
+    monkeypatch.setattr("recipients.idempotency.ASIDE_PART_BYTES", 100_000)
     body = {f"k{i}": "é" * 1_000 for i in range(120)}
+
+    # When they are identified twice with one key
     first = api.identify("u1", body, "key-1")
+    api.identify("u1", {"k0": "changed"}, None)  # without a key: the user changes in between
     second = api.identify("u1", body, "key-1")
 
+    # Then the repeat is the first answer, byte for byte, without identifying again
     assert first["statusCode"] == second["statusCode"] == 200
-    assert "idempotent-replayed" not in second["headers"]
-    assert idempotency_records(idempotency_table) == []
+    assert second["headers"]["idempotent-replayed"] == "true"
+    assert second["body"] == first["body"]
     assert dynamodb_requests == ["UpdateItem", "UpdateItem"]
+    # and the answer is kept beside the record, in parts that outlive it
+    records = idempotency_records(idempotency_table)
+    parts = [item for item in records if item["id"]["S"].startswith("answer#")]
+    record = next(item for item in records if not item["id"]["S"].startswith("answer#"))
+    assert len(parts) == 3
+    assert all(int(part["expiration"]["N"]) > int(record["expiration"]["N"]) for part in parts)
+
+
+def test_bulk_identify_answer_of_999_rejected_rows_replays_without_queueing_again(
+    api: Api, bulk_queues: BulkQueues
+) -> None:
+    # Given a bulk call whose answer (999 error items) is far past what a record holds
+    users = [{"id": f"bad#{i}-" + "x" * 200} for i in range(999)] + [{"id": "good", "name": "x"}]
+    first = api.bulk_identify({"users": users}, "key-1")
+    replayed = api.bulk_identify({"users": users}, "key-1")
+
+    assert replayed["headers"]["idempotent-replayed"] == "true"
+    assert replayed["body"] == first["body"]
+    attributes = boto3.client("sqs").get_queue_attributes(
+        QueueUrl=bulk_queues.url, AttributeNames=["ApproximateNumberOfMessages"]
+    )["Attributes"]
+    assert attributes["ApproximateNumberOfMessages"] == "1"
 
 
 def test_bulk_identify_repeated_with_the_same_key_queues_the_rows_once(api: Api, bulk_queues: BulkQueues) -> None:
@@ -420,3 +449,26 @@ def test_bulk_identify_row_nested_600_deep_with_a_key_is_a_rejected_row(api: Api
     body = json_body(response)
     assert [(item["index"], item["errors"][0]["field"]) for item in body["error_items"]] == [(0, "tree")]
     assert body["status"] == "queued"
+
+
+def test_large_answer_that_cannot_be_kept_aside_is_given_and_a_repeat_works_again(
+    api: Api, idempotency_table: str, dynamodb_requests: list[str]
+) -> None:
+    # Given an idempotency table that refuses the parts of a large answer
+    def refuse_parts(params: dict[str, Any], **_: Any) -> None:
+        if params.get("Item", {}).get("id", {}).get("S", "").startswith("answer#"):
+            raise ClientError({"Error": {"Code": "InternalServerError", "Message": "down"}}, "PutItem")
+
+    dynamodb().meta.events.register("before-parameter-build.dynamodb.PutItem", refuse_parts)
+    try:
+        body = {f"k{i}": "é" * 1_000 for i in range(120)}
+        first = api.identify("u1", body, "key-1")
+        second = api.identify("u1", body, "key-1")
+    finally:
+        dynamodb().meta.events.unregister("before-parameter-build.dynamodb.PutItem", refuse_parts)
+
+    # Then both are answered; with no record kept, the repeat identified again
+    assert first["statusCode"] == second["statusCode"] == 200
+    assert "idempotent-replayed" not in second["headers"]
+    assert dynamodb_requests == ["UpdateItem", "UpdateItem"]
+    assert idempotency_records(idempotency_table) == []

@@ -298,13 +298,24 @@ def test_small_data_travels_in_the_event_without_a_reference(
     assert boto3.client("s3").list_objects_v2(Bucket=workflow_data_bucket)["KeyCount"] == 0
 
 
+def test_data_of_just_under_5_mib_is_stored_and_referenced(
+    trigger: Callable[..., dict[str, Any]], workflow_bus: WorkflowBus, workflow_data_bucket: str
+) -> None:
+    data = {"blob": "x" * (5 * 1024 * 1024 - 20)}
+
+    assert trigger({"recipients": [{"id": "u", "name": "x"}], "data": data})["statusCode"] == 200
+
+    (event,) = workflow_bus.received()
+    assert event["detail"]["data_ref"]["bytes"] <= 5 * 1024 * 1024
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"recipients": ["u"], "data": {"blob": "x" * (10 * 1024 * 1024)}}, "data"),
+        ({"recipients": ["u"], "data": {"blob": "x" * (5 * 1024 * 1024)}}, "data"),
         ({"recipients": ["u"], "tenant": {"id": "t", "logo": "x" * 300_000}}, "tenant"),
     ],
-    ids=["data-over-10-mb", "tenant-too-large-for-an-event"],
+    ids=["data-over-5-mib", "tenant-too-large-for-an-event"],
 )
 def test_run_fields_too_large_are_rejected_before_anything_is_written(
     trigger: Callable[..., dict[str, Any]],

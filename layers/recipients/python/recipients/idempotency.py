@@ -9,6 +9,8 @@ boto3 with it) is imported by the first request that carries a key.
 from __future__ import annotations
 
 import json
+import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
@@ -32,7 +34,10 @@ if TYPE_CHECKING:
 WINDOW_SECONDS = 24 * 60 * 60
 MAX_KEY_LENGTH = 255
 MAX_KEPT_ANSWER_BYTES = 350_000
-"""Larger answers are not kept (a DynamoDB item holds 400 KB): a repeat does the work again."""
+"""Larger answers than this (a DynamoDB item holds 400 KB) are kept aside, in parts (see `_keep_aside`)."""
+ASIDE_PART_BYTES = 350_000
+ASIDE_GRACE_SECONDS = 60 * 60
+"""Parts outlive their record, so a record still valid never finds its parts gone."""
 
 IdempotencyKeyHeader = Annotated[
     str | None,
@@ -61,8 +66,8 @@ class Answer:
         return {"idempotent-replayed": "true", "original-x-request-id": self.replayed_from}
 
 
-class _TooLargeToKeep(Exception):
-    """Raised after the work, so that Powertools drops the record instead of keeping the answer."""
+class _NotKept(Exception):
+    """Raised after the work when its answer could not be kept aside, so that Powertools drops the record."""
 
 
 def run_once(
@@ -110,10 +115,10 @@ def run_once(
     finished: list[dict[str, Any]] = []
 
     def first_time(guarded: dict[str, Any]) -> dict[str, Any]:
-        answer = {"body": work(), "request_id": request_id}
+        answer: dict[str, Any] = {"body": work(), "request_id": request_id}
         finished.append(answer)
         if len(json.dumps(answer)) > MAX_KEPT_ANSWER_BYTES:  # as Powertools will store it: ASCII, escaped
-            raise _TooLargeToKeep
+            return {"aside": _keep_aside(answer["body"]), "request_id": request_id}
         return answer
 
     once: Callable[..., dict[str, Any]] = idempotent_function(
@@ -121,7 +126,7 @@ def run_once(
     )
     try:
         outcome = once(guarded={"key": key, "request": fingerprint(request)})
-    except _TooLargeToKeep:
+    except _NotKept:
         return Answer(finished[0]["body"])
     except IdempotencyValidationError:
         raise RecipientsError(
@@ -141,7 +146,54 @@ def run_once(
             return Answer(finished[0]["body"])
         raise RecipientsError.unavailable("the idempotency store is unavailable: retry shortly") from None
     replayed_from = outcome["request_id"] if outcome.get("replayed") else None
+    if "aside" in outcome:
+        body = finished[0]["body"] if finished else _taken_aside(outcome["aside"])
+        return Answer(body, replayed_from)
     return Answer(outcome["body"], replayed_from)
+
+
+def _keep_aside(body: str) -> dict[str, Any]:
+    """Store a large answer in parts beside the records (items `answer#<token>#<n>`); what the record keeps.
+
+    If it cannot be stored, raises _NotKept: the answer is still given, and a repeat does the work again.
+    """
+    data = body.encode()
+    token = uuid.uuid4().hex
+    expiration = {"N": str(int(time.time()) + WINDOW_SECONDS + ASIDE_GRACE_SECONDS)}
+    client = dynamodb()
+    table = idempotency_settings().idempotency_table_name
+    parts = range(0, len(data), ASIDE_PART_BYTES)
+    try:
+        for number, start in enumerate(parts):
+            part = data[start : start + ASIDE_PART_BYTES]
+            item: dict[str, Any] = {
+                "id": {"S": f"answer#{token}#{number}"},
+                "part": {"B": part},
+                "expiration": expiration,
+            }
+            client.put_item(TableName=table, Item=item)
+    except client.exceptions.ClientError as exc:
+        logger.warning("a large answer could not be kept", extra={"error": exc.response.get("Error", {}).get("Code")})
+        raise _NotKept from exc
+    return {"token": token, "parts": len(parts)}
+
+
+def _taken_aside(aside: dict[str, Any]) -> str:
+    """The answer `_keep_aside` stored."""
+    client = dynamodb()
+    table = idempotency_settings().idempotency_table_name
+    data = b""
+    for number in range(int(aside["parts"])):
+        key = {"id": {"S": f"answer#{aside['token']}#{number}"}}
+        try:
+            item = client.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
+        except client.exceptions.ClientError as exc:
+            raise RecipientsError.unavailable("the idempotency store is unavailable: retry shortly") from exc
+        if item is None:
+            logger.error("a kept answer is missing a part", extra={"part": number})
+            raise RecipientsError.unavailable("the first answer to this Idempotency-Key cannot be read: retry shortly")
+        data += item["part"]["B"]
+    return data.decode()
 
 
 def idempotent_json_response(

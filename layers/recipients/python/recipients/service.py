@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from recipients import payload
 from recipients.errors import RecipientsError
 from recipients.merge import UpdatePlan, plan_identify
 from recipients.models import (
@@ -16,7 +17,7 @@ from recipients.models import (
     UserPage,
 )
 from recipients.observability import logger, metrics
-from recipients.store import get_store
+from recipients.store import Entry, Page, cursor_of, get_store
 
 
 def check_identify_user(user_id: str, request: IdentifyUserRequest) -> UpdatePlan:
@@ -59,7 +60,7 @@ def merge_users(user_id: str, from_user_id: str) -> User:
 
 def list_users(page_size: int, after: str | None, before: str | None) -> UserPage:
     _check_one_direction(after, before)
-    page = get_store().list_users(page_size, after=after, before=before)
+    page = _within_one_answer(get_store().list_users(page_size, after=after, before=before), before is None)
     metrics.add_metric(name="UserPagesListed", unit=MetricUnit.Count, value=1)
     return UserPage(entries=page.entries, page_info=PageInfo(after=page.after, before=page.before, page_size=page_size))
 
@@ -96,7 +97,9 @@ def delete_object(collection: str, object_id: str) -> None:
 
 def list_objects(collection: str, page_size: int, after: str | None, before: str | None) -> ObjectPage:
     _check_one_direction(after, before)
-    page = get_store().list_objects(collection, page_size, after=after, before=before)
+    page = _within_one_answer(
+        get_store().list_objects(collection, page_size, after=after, before=before), before is None
+    )
     metrics.add_metric(name="ObjectPagesListed", unit=MetricUnit.Count, value=1)
     return ObjectPage(
         entries=page.entries, page_info=PageInfo(after=page.after, before=page.before, page_size=page_size)
@@ -106,3 +109,23 @@ def list_objects(collection: str, page_size: int, after: str | None, before: str
 def _check_one_direction(after: str | None, before: str | None) -> None:
     if after is not None and before is not None:
         raise RecipientsError.invalid_field("before", "cannot be combined with after; page one way at a time")
+
+
+_PAGE_INFO_BYTES = 8 * 1024
+"""`page_info` and the brackets around the entries; cursors hold an id of at most 256 characters."""
+
+
+def _within_one_answer(page: Page[Entry], forward: bool) -> Page[Entry]:
+    """The page, or as much of it as one answer can carry (Lambda's 6 MB), with a cursor to the rest.
+
+    Going back (`before`), the entries nearest the cursor are the ones kept.
+    """
+    texts = [entry.to_json() for entry in page.entries]
+    keep = payload.fitting(texts if forward else reversed(texts), payload.MAX_BODY_BYTES - _PAGE_INFO_BYTES)
+    if keep >= len(texts):
+        return page
+    if forward:
+        kept = page.entries[:keep]
+        return Page(entries=kept, after=cursor_of(kept[-1]), before=page.before)
+    kept = page.entries[len(texts) - keep :]
+    return Page(entries=kept, after=page.after, before=cursor_of(kept[0]))

@@ -285,16 +285,16 @@ class Store:
             entries = list(reversed(found[:page_size]))
             return Page(
                 entries=entries,
-                after=_cursor_of(entries[-1]) if entries else None,
-                before=_cursor_of(entries[0]) if has_more and entries else None,
+                after=cursor_of(entries[-1]) if entries else None,
+                before=cursor_of(entries[0]) if has_more and entries else None,
             )
         after_position = ListPosition.from_cursor(after, "after") if after is not None else None
         found = [parse(item) for item in self._walk(prefix, after_position, page_size + 1, forward=True)]
         entries = found[:page_size]
         return Page(
             entries=entries,
-            after=_cursor_of(entries[-1]) if len(found) > page_size else None,
-            before=_cursor_of(entries[0]) if after is not None and entries else None,
+            after=cursor_of(entries[-1]) if len(found) > page_size else None,
+            before=cursor_of(entries[0]) if after is not None and entries else None,
         )
 
     def _walk(self, prefix: str, start: ListPosition | None, limit: int, *, forward: bool) -> Iterator[dict[str, Any]]:
@@ -477,7 +477,8 @@ def _list_pk(prefix: str, recipient_id: str) -> str:
     return f"{prefix}{list_shard(recipient_id):02d}"
 
 
-def _cursor_of(entry: User | RecipientObject) -> str:
+def cursor_of(entry: User | RecipientObject) -> str:
+    """The cursor of the position just after (or, as `before`, just before) `entry` in a list."""
     return ListPosition(list_shard(entry.id), entry.id).to_cursor()
 
 

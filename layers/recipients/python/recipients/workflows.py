@@ -37,8 +37,10 @@ TRIGGERED = "workflow.triggered"
 CANCELLED = "workflow.cancelled"
 WRITE_THREADS = 16
 TRIGGER_DATA_KEY = "$trigger_data"
-MAX_DATA_BYTES = 10 * 1024 * 1024
-"""A trigger's `data` as JSON (Knock's limit). Data too large for an event is stored in S3 and referenced."""
+MAX_DATA_BYTES = 5 * 1024 * 1024
+"""A trigger's `data` as JSON. Knock takes 10 MB, but Lambda takes at most 6 MB a request, event and
+recipients included, so 5 MiB is what a trigger can always carry. Data too large for an event is
+stored in S3 and referenced."""
 _RECIPIENT_FORMS = "must be a user id, a user {id, ...} or an object {id, collection, ...}"
 
 
@@ -117,7 +119,9 @@ def check_trigger(workflow_key: str, request: TriggerWorkflowRequest) -> Trigger
     data = jsontext.dumps(request.data or {})
     data_bytes = len(data.encode())
     if data_bytes > MAX_DATA_BYTES:
-        raise RecipientsError.invalid_field("data", f"is {data_bytes:,} bytes of JSON; the limit is 10 MB")
+        raise RecipientsError.invalid_field(
+            "data", f"is {data_bytes:,} bytes of JSON; the limit is 5 MiB (Lambda takes 6 MB a request)"
+        )
     event_base: dict[str, Any] = {
         "workflow_key": workflow_key,
         "workflow_run_id": run_id,
