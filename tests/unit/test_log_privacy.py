@@ -1,10 +1,10 @@
 """No log line or metric holds an email, a phone number, a property value or a key.
 
 Every function of template.yaml is driven with distinctive personal values (each one holds "canary",
-or is an unusual number) on its success and rejection paths, with the service logger at DEBUG, the
-most verbose level the template's LogLevel allows. Captured: the service's JSON log lines and EMF
-metrics (stdout) and every other logger at INFO, the root level Lambda runs with (botocore logs
-request bodies only at DEBUG).
+or is an unusual number) on its success and rejection paths, with the service logger at DEBUG, more
+verbose than any level the template's LogLevel allows (INFO, WARN, ERROR). Captured: the service's
+JSON log lines and EMF metrics (stdout) and every other logger at INFO, the root level Lambda runs
+with (botocore logs request bodies only at DEBUG).
 """
 
 from __future__ import annotations

@@ -84,3 +84,11 @@ class IdempotencySettings(EnvironmentSettings):
 @lru_cache(maxsize=1)
 def idempotency_settings() -> IdempotencySettings:
     return IdempotencySettings.from_environment()
+
+
+def application_log_level() -> str:
+    """The function's application log level, which Lambda sets from `LoggingConfig` (INFO by default).
+
+    Read on every call, not cached: it is one environment lookup, and tests drive several levels.
+    """
+    return os.environ.get("AWS_LAMBDA_LOG_LEVEL") or "INFO"
