@@ -1,4 +1,4 @@
-"""Rules template.yaml keeps across its resources: partitions, retries, transport security."""
+"""Rules template.yaml keeps across its resources: partitions, retries, transport security, logs."""
 
 from __future__ import annotations
 
@@ -64,3 +64,32 @@ def test_every_bucket_has_a_tls_only_policy() -> None:
         )
     }
     assert guarded == set(resources_of_type("AWS::S3::Bucket"))
+
+
+CLOUDWATCH_RETENTION_DAYS = {
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+}  # fmt: skip
+"""The values CloudWatch Logs accepts for RetentionInDays (besides none, which keeps logs forever)."""
+
+
+def test_every_function_logs_to_its_own_log_group_with_the_retention_parameter() -> None:
+    # Logs hold recipient ids: none may go to a log group Lambda would create without a retention
+    template = load_template()
+    log_groups = resources_of_type("AWS::Logs::LogGroup")
+    used = []
+    for name, function in resources_of_type("AWS::Serverless::Function").items():
+        reference = function["Properties"]["LoggingConfig"]["LogGroup"]
+        assert list(reference) == ["Ref"], name
+        used.append(reference["Ref"])
+        group = log_groups[reference["Ref"]]
+        assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}, name
+        # deleted with the stack, and on replacement: see the README's "Tearing down"
+        assert (group["DeletionPolicy"], group["UpdateReplacePolicy"]) == ("Delete", "Delete"), name
+    assert sorted(used) == sorted(log_groups)  # one each, none unused
+    assert "LogGroup" not in template["Globals"]["Function"]["LoggingConfig"]
+
+
+def test_log_retention_parameter_offers_only_what_cloudwatch_accepts() -> None:
+    parameter = load_template()["Parameters"]["LogRetentionDays"]
+    assert set(parameter["AllowedValues"]) <= CLOUDWATCH_RETENTION_DAYS
+    assert parameter["Default"] == 30
