@@ -19,7 +19,6 @@ from enum import Enum
 from typing import Any
 
 from recipients.errors import ErrorKind, RecipientsError
-from recipients.observability import logger
 from recipients.settings import auth_settings
 
 MIN_CACHE_SECONDS = 10
@@ -82,6 +81,10 @@ def check_authorization(header: str | None) -> tuple[Verdict, str | None]:
 
 
 def _log_unavailable(error: KeyHashesUnavailable) -> None:
+    # Imported here: the Logger and Metrics read their POWERTOOLS_* settings when made, and
+    # `local.emulator` imports this module (hash_key) before any function's environment is set.
+    from recipients.observability import logger
+
     settings = auth_settings()
     logger.error(
         f"cannot read the API key hashes from SSM parameter {settings.api_key_hashes_parameter} in region "
