@@ -17,7 +17,7 @@ PYTEST := $(PY) -m pytest -p no:cacheprovider
 export SAM_CLI_TELEMETRY := 0
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: help dev deps format lint validate build unit integration contract test drift openapi run invoke bench deploy clean
+.PHONY: help dev deps format lint validate build unit integration contract test drift openapi run invoke bench deploy smoke clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -96,6 +96,12 @@ bench: $(VENV)/.synced ## measure requests per operation, cold starts, warm CPU,
 
 deploy: build ## sam deploy --guided (needs AWS credentials)
 	@$(SAM) deploy --guided
+
+smoke: export RECIPIENTS_API_KEY = $(KEY)
+smoke: ## check a deployment in seconds: make smoke URL=<ApiUrl> KEY=sk_... (needs only Python; prints no key)
+	@test -n "$(URL)" -a -n "$$RECIPIENTS_API_KEY" \
+		|| { echo "usage: make smoke URL=https://<api id>.execute-api.<region>.amazonaws.com KEY=sk_..."; exit 2; }
+	@$(PYTHON) -m smoke "$(URL)"
 
 clean: ## remove build output and caches (keeps .venv and .tools)
 	@rm -rf .aws-sam .mypy_cache .ruff_cache

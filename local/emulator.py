@@ -40,6 +40,7 @@ ACCOUNT_ID = "123456789012"  # moto's default account
 DEFAULT_REGION = "us-east-1"
 DEFAULT_API_KEY = "sk_test_local"
 FUNCTION_TYPE = "AWS::Serverless::Function"
+LOG_GROUP_TYPE = "AWS::Logs::LogGroup"
 KEY_HASHES_PARAMETER = "ApiKeyHashesParameterName"
 
 Handler = Callable[[dict[str, Any], Any], Any]
@@ -91,10 +92,15 @@ def _ensure_port_free(port: int) -> None:
 
 @dataclass
 class LocalResources:
-    """The template's resources as created locally: physical names, ARNs and intrinsic resolution."""
+    """The template's resources as created locally: physical names, ARNs and intrinsic resolution.
+
+    Parameters take their defaults unless `parameter_overrides` names them (as `sam deploy
+    --parameter-overrides` would).
+    """
 
     template: dict[str, Any]
     queue_urls: dict[str, str] = field(default_factory=dict)
+    parameter_overrides: dict[str, Any] = field(default_factory=dict)
 
     @property
     def types(self) -> dict[str, str]:
@@ -104,6 +110,8 @@ class LocalResources:
         if self.types.get(logical_id) == FUNCTION_TYPE:
             return logical_id
         spec = self.template["Resources"][logical_id]
+        if spec["Type"] == LOG_GROUP_TYPE and "LogGroupName" in spec.get("Properties", {}):
+            return _to_text(self.resolve(spec["Properties"]["LogGroupName"]))  # nothing creates log groups locally
         fifo = spec["Type"] == "AWS::SQS::Queue" and _is_true(spec.get("Properties", {}).get("FifoQueue"))
         name = f"{STACK_NAME}-{logical_id}" + (".fifo" if fifo else "")
         return name.lower() if spec["Type"] == "AWS::S3::Bucket" else name  # bucket names are lower-case
@@ -133,7 +141,7 @@ class LocalResources:
         }
         if name in pseudo:
             return pseudo[name]
-        parameters = parameter_defaults(self.template)
+        parameters = {**parameter_defaults(self.template), **self.parameter_overrides}
         if name in parameters:
             return _to_text(parameters[name])
         if name in self.queue_urls:  # CloudFormation's Ref of a queue is its URL
@@ -257,6 +265,7 @@ class Function:
     memory_mb: int
     timeout_seconds: int
     arn: str
+    log_group: str
 
 
 def functions_of(resources: LocalResources) -> dict[str, Function]:
@@ -274,6 +283,11 @@ def functions_of(resources: LocalResources) -> dict[str, Function]:
         environment["POWERTOOLS_TRACE_DISABLED"] = "true"
         environment["AWS_LAMBDA_FUNCTION_NAME"] = name
         environment["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = str(properties.get("MemorySize", 128))
+        # SAM merges a function's LoggingConfig into the Globals' key by key
+        logging_config = resources.resolve(
+            {**(defaults.get("LoggingConfig") or {}), **(spec.get("Properties", {}).get("LoggingConfig") or {})}
+        )
+        environment.update(lambda_logging_variables(logging_config))
         module, attribute = handler_location(properties)
         found[name] = Function(
             name=name,
@@ -283,8 +297,18 @@ def functions_of(resources: LocalResources) -> dict[str, Function]:
             memory_mb=int(properties.get("MemorySize", 128)),
             timeout_seconds=int(properties.get("Timeout", 3)),
             arn=resources.arn(name),
+            log_group=_to_text(logging_config.get("LogGroup") or f"/aws/lambda/{name}"),
         )
     return found
+
+
+def lambda_logging_variables(logging_config: dict[str, Any]) -> dict[str, str]:
+    """What Lambda sets from a function's LoggingConfig: with the JSON log format, the format and the
+    application log level (INFO unless configured), which Powertools' Logger obeys before its own."""
+    if str(logging_config.get("LogFormat", "Text")) != "JSON":
+        return {}
+    level = str(logging_config.get("ApplicationLogLevel") or "INFO")
+    return {"AWS_LAMBDA_LOG_FORMAT": "JSON", "AWS_LAMBDA_LOG_LEVEL": level}
 
 
 @dataclass
@@ -367,7 +391,7 @@ class Emulator:
             invoked_function_arn=function.arn,
             aws_request_id=request_id or str(uuid.uuid4()),
             deadline=time.monotonic() + function.timeout_seconds,
-            log_group_name=f"/aws/lambda/{function.name}",
+            log_group_name=function.log_group,
         )
         with self._lock, _environment(function.environment):
             return self._handler(function)(event, context)

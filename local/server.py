@@ -253,6 +253,8 @@ class Gateway:
             return gateway_error(500, "Internal Server Error")
 
     def _authorize(self, authorizer: Authorizer, event: dict[str, Any], request_id: str) -> Verdict:
+        """401 without calling the authorizer when the identity source is missing; otherwise the
+        authorizer's answer, cached per identity source for the TTL (failures are not cached)."""
         identity = [event["headers"].get(name, "") for name in authorizer.identity_headers]
         if not all(value.strip() for value in identity):
             return Verdict(401)
@@ -268,11 +270,11 @@ class Gateway:
         return verdict
 
     def _run_authorizer(self, function: str, event: dict[str, Any], request_id: str) -> Verdict:
+        """Simple responses as HTTP APIs document them: `isAuthorized` true or false (403), anything else
+        (an exception, a malformed answer) a 500. A raised "Unauthorized" is a 401 only on REST APIs."""
         try:
             result = self.functions.invoke(function, event, request_id)
-        except Exception as exc:
-            if str(exc) == "Unauthorized":
-                return Verdict(401)
+        except Exception:
             print(f"{function} failed:", file=sys.stderr)
             traceback.print_exc()
             return Verdict(500)

@@ -65,7 +65,11 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 def _start_local_server(config: pytest.Config, key: str, log: Path) -> ApiTarget:
     """`python -m local.server` on a free port, its output in `log`; stopped when the session ends."""
-    environment = {name: value for name, value in os.environ.items() if not name.startswith("AWS_ENDPOINT_URL")}
+    # Without the POWERTOOLS_* variables tests/conftest.py sets for in-process tests: each function gets
+    # its own from the template, as under `make run`.
+    environment = {
+        name: value for name, value in os.environ.items() if not name.startswith(("AWS_ENDPOINT_URL", "POWERTOOLS_"))
+    }
     environment.update({"PORT": "0", "RECIPIENTS_API_KEY": key, "PYTHONUNBUFFERED": "1"})
     environment.pop("MOTO_PORT", None)
     with log.open("wb") as sink:

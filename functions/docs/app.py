@@ -24,4 +24,4 @@ def swagger_ui() -> Response[Any]:
     return Response(status_code=200, content_type="text/html; charset=utf-8", body=page)
 
 
-lambda_handler = http_entrypoint(app)
+lambda_handler = http_entrypoint(app, public=True)  # both routes are `Auth: Authorizer: NONE` in template.yaml

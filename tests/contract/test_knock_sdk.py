@@ -148,8 +148,10 @@ def test_client_with_unknown_key_raises_authentication_error(api: ApiTarget) -> 
     with pytest.raises(knockapi.AuthenticationError) as raised:
         client.users.list(page_size=1)
 
-    # Then it gets a 401
+    # Then it gets a 401 with a Knock error body
     assert raised.value.status_code == 401
+    assert isinstance(raised.value.body, dict)
+    assert (raised.value.body["code"], raised.value.body["type"]) == ("authentication_required", "authentication_error")
 
 
 def test_client_with_public_key_raises_permission_denied(api: ApiTarget) -> None:
@@ -160,8 +162,10 @@ def test_client_with_public_key_raises_permission_denied(api: ApiTarget) -> None
     with pytest.raises(knockapi.PermissionDeniedError) as raised:
         client.users.get("anyone")
 
-    # Then it gets a 403
+    # Then it gets a 403 with Knock's code for a token that may not call the endpoint
     assert raised.value.status_code == 403
+    assert isinstance(raised.value.body, dict)
+    assert (raised.value.body["code"], raised.value.body["type"]) == ("incorrect_token_type", "authentication_error")
 
 
 def test_bulk_identify_then_poll_until_completed(knock: Knock, new_user_id: NewUserId) -> None:

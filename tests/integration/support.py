@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 RESERVED_FIELDS = ("name", "email", "avatar", "phone_number", "timezone", "locale", "created_at")
-KNOCK_ERROR_TYPES = {401: "authentication_error", 403: "authentication_error", 500: "api_error"}
+KNOCK_ERROR_TYPES = {401: "authentication_error", 403: "authentication_error", 500: "api_error", 503: "api_error"}
 OPERATION_SECONDS = 60
 
 
@@ -33,10 +33,11 @@ def assert_knock_error(response: httpx.Response, status: int, code: str, fields:
 
 
 def assert_gateway_denial(response: httpx.Response, status: int) -> None:
-    """API Gateway's own answer, sent without invoking any function."""
+    """API Gateway's own answer, sent without invoking any function (no x-request-id, which functions add)."""
     message = {401: "Unauthorized", 403: "Forbidden"}[status]
     assert response.status_code == status, response.text
     assert response.json() == {"message": message}
+    assert "x-request-id" not in response.headers
 
 
 def exact_json(text: str) -> Any:

@@ -64,20 +64,24 @@ def _send_verbatim(client: httpx.Client, method: str, path: str, authorization: 
         connection.close()
 
 
-# Authorization headers, with `{key}` standing for the API's valid secret key.
+# Authorization headers, with `{key}` standing for the API's valid secret key, and the refusal:
+# API Gateway's own 401 when the header is missing or empty (the authorizer is not called), else the
+# function's Knock-shaped error on the authorizer's verdict.
 DENIED = [
-    pytest.param(None, 401, id="no-header"),
-    pytest.param("", 401, id="empty-header"),
-    pytest.param("Basic x", 401, id="basic"),
-    pytest.param("Basic {key}", 401, id="basic-with-the-key"),
-    pytest.param("{key}", 401, id="the-key-without-scheme"),
-    pytest.param("Bearer", 401, id="bearer-without-key"),
-    pytest.param("Bearer   ", 401, id="bearer-and-spaces"),
-    pytest.param("Bearer {key}x", 401, id="the-key-with-a-suffix"),
-    pytest.param(f"Bearer sk_unknown_{uuid.uuid4().hex}", 401, id="unknown-secret-key"),
-    pytest.param(f"bearer sk_unknown_{uuid.uuid4().hex}", 401, id="lowercase-bearer-unknown-key"),
-    pytest.param("Bearer pk_test_local", 403, id="public-key"),
-    pytest.param(f"bearer pk_{uuid.uuid4().hex}", 403, id="lowercase-bearer-public-key"),
+    pytest.param(None, 401, None, id="no-header"),
+    pytest.param("", 401, None, id="empty-header"),
+    pytest.param("Basic x", 401, "authentication_required", id="basic"),
+    pytest.param("Basic {key}", 401, "authentication_required", id="basic-with-the-key"),
+    pytest.param("{key}", 401, "authentication_required", id="the-key-without-scheme"),
+    pytest.param("Bearer", 401, "authentication_required", id="bearer-without-key"),
+    pytest.param("Bearer   ", 401, "authentication_required", id="bearer-and-spaces"),
+    pytest.param("Bearer {key}x", 401, "authentication_required", id="the-key-with-a-suffix"),
+    pytest.param(f"Bearer sk_unknown_{uuid.uuid4().hex}", 401, "authentication_required", id="unknown-secret-key"),
+    pytest.param(
+        f"bearer sk_unknown_{uuid.uuid4().hex}", 401, "authentication_required", id="lowercase-bearer-unknown-key"
+    ),
+    pytest.param("Bearer pk_test_local", 403, "incorrect_token_type", id="public-key"),
+    pytest.param(f"bearer pk_{uuid.uuid4().hex}", 403, "incorrect_token_type", id="lowercase-bearer-public-key"),
 ]
 ALLOWED = [
     pytest.param("Bearer {key}", id="bearer"),
@@ -87,8 +91,8 @@ ALLOWED = [
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.route_key)
-@pytest.mark.parametrize(("authorization", "status"), DENIED)
-def test_request_without_valid_secret_key_is_denied_and_invokes_nothing(
+@pytest.mark.parametrize(("authorization", "status", "code"), DENIED)
+def test_request_without_valid_secret_key_is_refused_and_does_nothing(
     anonymous_http: httpx.Client,
     http: httpx.Client,
     api_key: str,
@@ -96,6 +100,7 @@ def test_request_without_valid_secret_key_is_denied_and_invokes_nothing(
     route: Route,
     authorization: str | None,
     status: int,
+    code: str | None,
 ) -> None:
     # Given a route of the template and a request to it
     user_id = new_user_id("auth")
@@ -104,8 +109,12 @@ def test_request_without_valid_secret_key_is_denied_and_invokes_nothing(
     # When it is sent without a valid secret key
     response = _send(anonymous_http, method, path, _header(authorization, api_key))
 
-    # Then API Gateway answers itself, and the function never ran (a PUT wrote nothing)
-    assert_gateway_denial(response, status)
+    # Then API Gateway (no header) or the function (on the authorizer's verdict) refuses it, and
+    # nothing was done (a PUT wrote nothing)
+    if code is None:
+        assert_gateway_denial(response, status)
+    else:
+        assert_knock_error(response, status, code)
     assert http.get(f"/v1/users/{user_id}").status_code == 404
     assert http.get(_object_path(user_id)).status_code == 404
 
@@ -131,7 +140,7 @@ def test_request_with_valid_secret_key_reaches_the_function_without_server_error
         http.delete(_object_path(recipient_id))  # a PUT to an object route set one
 
     # Then the function answered (its answers always carry x-request-id; API Gateway's never do),
-    # with anything but a denial or a server error
+    # with anything but a refusal or a server error
     assert response.status_code not in (401, 403), response.text
     assert response.status_code < 500, response.text
     assert "x-request-id" in response.headers

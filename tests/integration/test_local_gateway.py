@@ -28,7 +28,8 @@ ROUTES = [
     Route("ANY", None, "FallbackFunction"),
 ]
 AUTHORIZER = Authorizer("AuthorizerFunction", ("authorization",), ttl_seconds=60)
-ALLOW = {"isAuthorized": True, "context": {"key_id": "3f1c7e0b2a9d"}}
+ALLOW = {"isAuthorized": True, "context": {"verdict": "allow", "key_id": "3f1c7e0b2a9d"}}
+UNAUTHENTICATED = {"isAuthorized": True, "context": {"verdict": "unauthenticated"}}
 OK = {"statusCode": 200, "headers": {"content-type": "application/json"}, "body": "{}"}
 Behaviour = Callable[[dict[str, Any]], Any] | dict[str, Any]
 
@@ -173,8 +174,9 @@ def test_gateway_missing_identity_returns_401_without_invoking(headers: dict[str
 @pytest.mark.parametrize(
     ("authorizer", "status", "message"),
     [
-        (raise_(Exception("Unauthorized")), 401, "Unauthorized"),
         ({"isAuthorized": False}, 403, "Forbidden"),
+        # raising "Unauthorized" is a 401 on REST APIs only; HTTP APIs document no such answer
+        (raise_(Exception("Unauthorized")), 500, "Internal Server Error"),
         (raise_(ValueError("boom")), 500, "Internal Server Error"),
         ({"allow": True}, 500, "Internal Server Error"),
         ({"isAuthorized": "yes"}, 500, "Internal Server Error"),
@@ -270,7 +272,13 @@ def test_http_api_route_with_another_authorizer_is_refused() -> None:
 
 @pytest.mark.parametrize(
     ("authorizer", "invocations"),
-    [(ALLOW, 1), ({"isAuthorized": False}, 1), (raise_(Exception("Unauthorized")), 1), (raise_(ValueError()), 2)],
+    [
+        (ALLOW, 1),
+        (UNAUTHENTICATED, 1),
+        ({"isAuthorized": False}, 1),
+        (raise_(Exception("Unauthorized")), 2),
+        (raise_(ValueError()), 2),
+    ],
 )
 def test_gateway_caches_verdicts_but_not_failures(authorizer: Behaviour, invocations: int) -> None:
     # Given a gateway whose authorizer answers the same way every time
@@ -283,6 +291,34 @@ def test_gateway_caches_verdicts_but_not_failures(authorizer: Behaviour, invocat
     # Then allow and deny verdicts are reused for the TTL; a failed authorizer runs again
     assert first.status == second.status
     assert len(functions.invoked("AuthorizerFunction")) == invocations
+
+
+def test_gateway_cached_verdict_is_never_reused_for_another_identity() -> None:
+    # Given a gateway that has just authorized one key
+    functions = ScriptedLambda()
+    gateway = Gateway(ROUTES, AUTHORIZER, functions)
+    gateway.handle(request())
+
+    # When a request with another key arrives within the TTL
+    gateway.handle(request(headers={"authorization": "Bearer sk_other"}))
+
+    # Then the authorizer runs again, for that key
+    assert [event["identitySource"] for event in functions.invoked("AuthorizerFunction")] == [
+        ["Bearer sk_test_local"],
+        ["Bearer sk_other"],
+    ]
+
+
+def test_gateway_passes_any_verdict_of_an_authorized_answer_to_the_function() -> None:
+    # Given an authorizer that authorizes with a verdict the function will refuse
+    functions = ScriptedLambda(authorizer=UNAUTHENTICATED)
+
+    # When a request arrives
+    Gateway(ROUTES, AUTHORIZER, functions).handle(request())
+
+    # Then API Gateway invokes the function with that context: the refusal is the function's
+    (event,) = functions.invoked("GetFunction")
+    assert event["requestContext"]["authorizer"] == {"lambda": {"verdict": "unauthenticated"}}
 
 
 def test_gateway_function_exception_returns_500() -> None:

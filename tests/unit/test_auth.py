@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 from collections.abc import Callable
@@ -11,7 +10,17 @@ from typing import Any
 import boto3
 import pytest
 
-from recipients.auth import Unauthorized, Verdict, authorize, check_authorization, hash_key, parse_key_hashes
+from recipients.auth import (
+    Verdict,
+    authorize,
+    check_authorization,
+    hash_key,
+    parse_key_hashes,
+    refusal,
+    request_verdict,
+)
+from recipients.errors import ErrorKind
+from tests.unit.knock import json_lines
 
 OTHER_KEY = "sk_test_rotated"
 
@@ -48,8 +57,8 @@ def set_key_hashes(api_key_parameter: str, ssm_client: Any) -> Callable[[str], N
         ("Bearer sk_test_uni", Verdict.UNAUTHENTICATED),
         ("Bearer SK_TEST_UNIT", Verdict.UNAUTHENTICATED),
         ("Bearer tok_test_unit", Verdict.UNAUTHENTICATED),
-        ("Bearer pk_test_unit", Verdict.PUBLIC_KEY),
-        ("Bearer pk_anything", Verdict.PUBLIC_KEY),
+        ("Bearer pk_test_unit", Verdict.FORBIDDEN),
+        ("Bearer pk_anything", Verdict.FORBIDDEN),
     ],
     ids=[
         "missing",
@@ -128,31 +137,117 @@ def test_hash_key_is_sha256_hex_of_utf8() -> None:
     assert hash_key("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 
 
-def test_authorize_missing_key_raises_unauthorized_with_exact_message(api_key_parameter: str) -> None:
-    with pytest.raises(Unauthorized) as caught:
-        authorize({"headers": {}})
-    assert str(caught.value) == "Unauthorized"
+def test_check_authorization_cache_floor_holds_when_cache_seconds_is_0(
+    set_key_hashes: Callable[[str], None], api_key_parameter: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given ApiKeyCacheSeconds 0 (API Gateway caches nothing) and a first check that loads the hashes
+    monkeypatch.setenv("API_KEY_CACHE_SECONDS", "0")
+    assert check_authorization(f"Bearer {api_key_parameter}")[0] is Verdict.ALLOW
+    # When the key is revoked in SSM at once
+    set_key_hashes(hash_key(OTHER_KEY))
+    # Then the hashes are still read from the in-process cache, not from SSM on every request
+    assert check_authorization(f"Bearer {api_key_parameter}")[0] is Verdict.ALLOW
 
 
-def test_authorize_unknown_key_raises_unauthorized(api_key_parameter: str) -> None:
-    with pytest.raises(Unauthorized, match="^Unauthorized$"):
-        authorize({"headers": {"authorization": "Bearer sk_test_unknown"}})
+def test_check_authorization_without_parameter_is_unavailable_and_logs_what_to_do(
+    aws: None, caplog: pytest.LogCaptureFixture, log_output: Callable[[], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a function in us-east-1 (Lambda sets AWS_REGION) and the key-hash parameter in another region only
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    boto3.client("ssm", region_name="eu-west-1").put_parameter(
+        Name=os.environ["API_KEY_HASHES_PARAMETER"], Type="SecureString", Value=hash_key(OTHER_KEY)
+    )
+    caplog.set_level(logging.DEBUG)
+
+    # When a secret key is checked
+    verdict = check_authorization(f"Bearer {OTHER_KEY}")
+
+    # Then the verdict is unavailable (a 503, not a 401 the caller cannot fix), with one ERROR line
+    # naming the parameter and the region, and no key
+    assert verdict == (Verdict.UNAVAILABLE, None)
+    errors = [line for line in json_lines(log_output()) if line.get("level") == "ERROR"]
+    assert len(errors) == 1
+    message = errors[0]["message"]
+    assert os.environ["API_KEY_HASHES_PARAMETER"] in message
+    assert "in region us-east-1" in message
+    assert "create the parameter in this region" in message
+    assert OTHER_KEY not in caplog.text + log_output()
 
 
-def test_authorize_event_without_headers_raises_unauthorized(api_key_parameter: str) -> None:
-    with pytest.raises(Unauthorized, match="^Unauthorized$"):
-        authorize({})
+@pytest.mark.parametrize(
+    ("event", "verdict"),
+    [
+        ({"headers": {}}, "unauthenticated"),
+        ({}, "unauthenticated"),
+        ({"headers": {"authorization": "Bearer sk_test_unknown"}}, "unauthenticated"),
+        ({"headers": {"authorization": "Basic sk_test_unit"}}, "unauthenticated"),
+        ({"headers": {"authorization": "Bearer pk_test_unit"}}, "forbidden"),
+    ],
+    ids=["no-header", "no-headers", "unknown-key", "not-bearer", "public-key"],
+)
+def test_authorize_refused_key_is_authorized_with_its_verdict_and_no_key_id(
+    api_key_parameter: str, event: dict[str, Any], verdict: str
+) -> None:
+    # HTTP APIs document no 401 from an authorizer: the function refuses the request on this verdict
+    assert authorize(event) == {"isAuthorized": True, "context": {"verdict": verdict}}
 
 
-def test_authorize_public_key_returns_not_authorized(api_key_parameter: str) -> None:
-    assert authorize({"headers": {"authorization": "Bearer pk_test_unit"}}) == {"isAuthorized": False}
-
-
-def test_authorize_known_key_returns_authorized_with_key_id(api_key_parameter: str) -> None:
+def test_authorize_known_key_is_authorized_with_allow_and_key_id(api_key_parameter: str) -> None:
     assert authorize({"headers": {"authorization": f"Bearer {api_key_parameter}"}}) == {
         "isAuthorized": True,
-        "context": {"key_id": hash_key(api_key_parameter)[:12]},
+        "context": {"verdict": "allow", "key_id": hash_key(api_key_parameter)[:12]},
     }
+
+
+def test_authorize_unreadable_parameter_is_authorized_with_unavailable(aws: None) -> None:
+    assert authorize({"headers": {"authorization": "Bearer sk_test_unit"}}) == {
+        "isAuthorized": True,
+        "context": {"verdict": "unavailable"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("request_context", "verdict"),
+    [
+        ({"authorizer": {"lambda": {"verdict": "allow", "key_id": "3f1c7e0b2a9d"}}}, Verdict.ALLOW),
+        ({"authorizer": {"lambda": {"verdict": "unauthenticated"}}}, Verdict.UNAUTHENTICATED),
+        ({"authorizer": {"lambda": {"verdict": "forbidden"}}}, Verdict.FORBIDDEN),
+        ({"authorizer": {"lambda": {"verdict": "unavailable"}}}, Verdict.UNAVAILABLE),
+        # anything else fails closed
+        (None, Verdict.UNAUTHENTICATED),
+        ({}, Verdict.UNAUTHENTICATED),
+        ({"authorizer": None}, Verdict.UNAUTHENTICATED),
+        ({"authorizer": {}}, Verdict.UNAUTHENTICATED),
+        ({"authorizer": {"lambda": None}}, Verdict.UNAUTHENTICATED),
+        ({"authorizer": {"lambda": "allow"}}, Verdict.UNAUTHENTICATED),
+        ({"authorizer": {"lambda": {"key_id": "3f1c7e0b2a9d"}}}, Verdict.UNAUTHENTICATED),
+        ({"authorizer": {"lambda": {"verdict": "ALLOW"}}}, Verdict.UNAUTHENTICATED),
+        ({"authorizer": {"lambda": {"verdict": ["allow"]}}}, Verdict.UNAUTHENTICATED),
+        ({"authorizer": {"lambda": {"verdict": True}}}, Verdict.UNAUTHENTICATED),
+        ({"authorizer": {"iam": {"accessKey": "AKIA"}}}, Verdict.UNAUTHENTICATED),
+        ("allow", Verdict.UNAUTHENTICATED),
+    ],
+)
+def test_request_verdict_reads_the_authorizer_context_and_fails_closed(request_context: Any, verdict: Verdict) -> None:
+    event = {} if request_context is None else {"requestContext": request_context}
+    assert request_verdict(event) is verdict
+
+
+@pytest.mark.parametrize(
+    ("verdict", "status_code"),
+    [
+        ("unauthenticated", ("authentication_required", ErrorKind.UNAUTHENTICATED)),
+        ("forbidden", ("incorrect_token_type", ErrorKind.FORBIDDEN)),
+        ("unavailable", ("service_unavailable", ErrorKind.UNAVAILABLE)),
+    ],
+)
+def test_refusal_of_each_verdict_but_allow_is_a_recipients_error(
+    verdict: str, status_code: tuple[str, ErrorKind]
+) -> None:
+    refused = refusal({"requestContext": {"authorizer": {"lambda": {"verdict": verdict}}}})
+    assert refused is not None
+    assert (refused.code, refused.kind) == status_code
+    assert refusal({"requestContext": {"authorizer": {"lambda": {"verdict": "allow"}}}}) is None
 
 
 def test_authorize_never_logs_keys(
@@ -164,8 +259,7 @@ def test_authorize_never_logs_keys(
     caplog.set_level(logging.DEBUG)
     # When keys of every kind are checked
     for key in (api_key_parameter, "sk_test_unknown", "pk_test_public"):
-        with contextlib.suppress(Unauthorized):
-            authorize({"headers": {"authorization": f"Bearer {key}"}})
+        authorize({"headers": {"authorization": f"Bearer {key}"}})
     # Then the logs (which did capture the SSM call) hold none of them
     logged = caplog.text + log_output()
     assert "GetParameter" in logged

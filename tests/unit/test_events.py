@@ -123,7 +123,10 @@ def test_event_file_runs_with_its_function_and_gets_no_server_error(
 
     # Then it answers as it should: an authorizer verdict, every message handled, or an HTTP answer below 500
     if path.stem in AUTHORIZER_EVENTS:
-        assert result == {"isAuthorized": True, "context": {"key_id": hash_key("sk_test_local")[:12]}}
+        assert result == {
+            "isAuthorized": True,
+            "context": {"verdict": "allow", "key_id": hash_key("sk_test_local")[:12]},
+        }
     elif path.stem in SQS_EVENTS:
         assert result == {"batchItemFailures": []}
     else:

@@ -1,10 +1,10 @@
 """No log line or metric holds an email, a phone number, a property value or a key.
 
 Every function of template.yaml is driven with distinctive personal values (each one holds "canary",
-or is an unusual number) on its success and rejection paths, with the service logger at DEBUG, the
-most verbose level the template's LogLevel allows. Captured: the service's JSON log lines and EMF
-metrics (stdout) and every other logger at INFO, the root level Lambda runs with (botocore logs
-request bodies only at DEBUG).
+or is an unusual number) on its success and rejection paths, with the service logger at DEBUG, more
+verbose than any level the template's LogLevel allows (INFO, WARN, ERROR). Captured: the service's
+JSON log lines and EMF metrics (stdout) and every other logger at INFO, the root level Lambda runs
+with (botocore logs request bodies only at DEBUG).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import boto3
 import pytest
 
 from local.template import resources_of_type
-from recipients.auth import Unauthorized, hash_key
+from recipients.auth import hash_key
 from recipients.observability import logger
 from tests.conftest import EVENTS_DIR, BulkQueues, EventLoader, FakeLambdaContext, function_handler
 from tests.unit.bulk_queue import deliver
@@ -96,13 +96,12 @@ class Calls:
         result: dict[str, Any] = function_handler(function)({"Records": records}, self.context)
         return result
 
-    def authorize(self, authorization: str) -> dict[str, Any] | None:
+    def authorize(self, authorization: str) -> str:
+        """The authorizer's verdict on this Authorization header."""
         event = self.load_event("authorizer", headers={"authorization": authorization})
-        try:
-            result: dict[str, Any] = function_handler("AuthorizerFunction")(event, self.context)
-        except Unauthorized:
-            return None
-        return result
+        result: dict[str, Any] = function_handler("AuthorizerFunction")(event, self.context)
+        assert result["isAuthorized"] is True
+        return str(result["context"]["verdict"])
 
     def identify(self, user_id: str) -> None:
         self.http("IdentifyFunction", "identify", 200, path={"user_id": user_id}, body=PROFILE)
@@ -114,14 +113,11 @@ class Calls:
 
 
 def _authorizer(calls: Calls) -> None:
-    assert calls.authorize(f"Bearer {SECRET_KEY}") == {
-        "isAuthorized": True,
-        "context": {"key_id": hash_key(SECRET_KEY)[:12]},
-    }
-    assert calls.authorize(f"bearer {SECRET_KEY}") is not None
-    assert calls.authorize(f"Bearer {PUBLIC_KEY}") == {"isAuthorized": False}
+    assert calls.authorize(f"Bearer {SECRET_KEY}") == "allow"
+    assert calls.authorize(f"bearer {SECRET_KEY}") == "allow"
+    assert calls.authorize(f"Bearer {PUBLIC_KEY}") == "forbidden"
     for denied in (f"Bearer {UNKNOWN_KEY}", f"Basic {SECRET_KEY}", SECRET_KEY, f"Bearer {SECRET_KEY}x", "Bearer  "):
-        assert calls.authorize(denied) is None
+        assert calls.authorize(denied) == "unauthenticated"
 
 
 def _identify(calls: Calls) -> None:

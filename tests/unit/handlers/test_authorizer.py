@@ -1,51 +1,64 @@
-"""The HTTP API Lambda authorizer with events/authorizer.json, keys checked against SSM (moto)."""
+"""The HTTP API Lambda authorizer with events/authorizer.json, keys checked against SSM (moto).
+
+It always answers `isAuthorized: true`; the verdict in its context is what the API functions act on
+(recipients.auth explains why).
+"""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Callable
 
 import pytest
 
 from functions.authorizer.app import lambda_handler
-from recipients.auth import Unauthorized, hash_key
+from recipients.auth import hash_key
 from tests.conftest import EventLoader, FakeLambdaContext
 
 
-def test_authorizer_known_secret_key_is_authorized_with_key_id(
+def test_authorizer_known_secret_key_is_allowed_with_key_id(
     load_event: EventLoader, lambda_context: FakeLambdaContext, api_key_parameter: str
 ) -> None:
     event = load_event("authorizer", headers={"authorization": f"Bearer {api_key_parameter}"})
     assert lambda_handler(event, lambda_context) == {
         "isAuthorized": True,
-        "context": {"key_id": hash_key(api_key_parameter)[:12]},
+        "context": {"verdict": "allow", "key_id": hash_key(api_key_parameter)[:12]},
     }
 
 
-def test_authorizer_sample_key_not_in_parameter_raises_unauthorized(
+def test_authorizer_sample_key_not_in_parameter_is_unauthenticated(
     load_event: EventLoader, lambda_context: FakeLambdaContext, api_key_parameter: str
 ) -> None:
     # events/authorizer.json carries the local dev key, which this parameter does not hold
-    with pytest.raises(Unauthorized) as caught:
-        lambda_handler(load_event("authorizer"), lambda_context)
-    assert str(caught.value) == "Unauthorized"
+    assert lambda_handler(load_event("authorizer"), lambda_context) == {
+        "isAuthorized": True,
+        "context": {"verdict": "unauthenticated"},
+    }
 
 
 @pytest.mark.parametrize("header", [None, "", "Bearer ", "Basic c2tfdGVzdF91bml0Og==", "Bearer sk_test_nope"])
-def test_authorizer_missing_or_unknown_key_raises_unauthorized(
+def test_authorizer_missing_or_unknown_key_is_unauthenticated(
     load_event: EventLoader, lambda_context: FakeLambdaContext, api_key_parameter: str, header: str | None
 ) -> None:
     event = load_event("authorizer", headers={"authorization": header})
-    with pytest.raises(Unauthorized, match="^Unauthorized$"):
-        lambda_handler(event, lambda_context)
+    assert lambda_handler(event, lambda_context)["context"] == {"verdict": "unauthenticated"}
 
 
-def test_authorizer_public_key_is_denied(
+def test_authorizer_public_key_is_forbidden(
     load_event: EventLoader, lambda_context: FakeLambdaContext, api_key_parameter: str
 ) -> None:
     event = load_event("authorizer", headers={"authorization": "Bearer pk_test_public"})
-    assert lambda_handler(event, lambda_context) == {"isAuthorized": False}
+    assert lambda_handler(event, lambda_context) == {"isAuthorized": True, "context": {"verdict": "forbidden"}}
+
+
+def test_authorizer_without_key_hash_parameter_is_unavailable_not_an_error(
+    aws: None, load_event: EventLoader, lambda_context: FakeLambdaContext
+) -> None:
+    # Given no SSM parameter at all: the answer is a verdict, not an exception API Gateway would turn into a 500
+    assert lambda_handler(load_event("authorizer"), lambda_context) == {
+        "isAuthorized": True,
+        "context": {"verdict": "unavailable"},
+    }
 
 
 def test_authorizer_logs_no_key(
@@ -57,8 +70,7 @@ def test_authorizer_logs_no_key(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     for key in (api_key_parameter, "sk_test_local", "pk_test_public"):
-        with contextlib.suppress(Unauthorized):
-            lambda_handler(load_event("authorizer", headers={"authorization": f"Bearer {key}"}), lambda_context)
+        lambda_handler(load_event("authorizer", headers={"authorization": f"Bearer {key}"}), lambda_context)
     logged = caplog.text + log_output()
     assert "GetParameter" in logged  # the capture saw the SSM call...
     for key in (api_key_parameter, "sk_test_local", "pk_test_public"):

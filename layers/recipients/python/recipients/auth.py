@@ -2,6 +2,13 @@
 
 The parameter holds one hex digest per line (or comma-separated), so keys can be rotated by
 adding the new hash before removing the old one. Keys themselves are never stored or logged.
+
+The authorizer never denies a request itself. For an HTTP API authorizer with simple responses,
+AWS documents only two answers: `isAuthorized: false` (API Gateway answers 403) and, when the
+identity source (the Authorization header) is missing, a 401 that API Gateway gives without calling
+the authorizer. So the authorizer always answers `isAuthorized: true` with a verdict in its context,
+and every API function refuses the request (401, 403 or 503, Knock-shaped) unless the verdict is
+`allow`: https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html
 """
 
 from __future__ import annotations
@@ -11,13 +18,24 @@ import hmac
 from enum import Enum
 from typing import Any
 
+from recipients.errors import ErrorKind, RecipientsError
 from recipients.settings import auth_settings
+
+MIN_CACHE_SECONDS = 10
+"""The key hashes are cached at least this long, whatever ApiKeyCacheSeconds says: with the API
+Gateway cache off (0), each request would otherwise cost an SSM call, and GetParameter's default
+quota is 40 transactions per second for the whole account and region."""
 
 
 class Verdict(Enum):
     ALLOW = "allow"
-    UNAUTHENTICATED = "unauthenticated"  # missing, malformed or unknown key -> 401
-    PUBLIC_KEY = "public_key"  # a pk_ key on a server route -> 403
+    UNAUTHENTICATED = "unauthenticated"  # not a Bearer key, not sk_/pk_, or an unknown secret key -> 401
+    FORBIDDEN = "forbidden"  # a pk_ public key: this API takes secret keys -> 403
+    UNAVAILABLE = "unavailable"  # the key hashes cannot be read from SSM -> 503
+
+
+class KeyHashesUnavailable(Exception):
+    """The SSM parameter of key hashes cannot be read (missing, access denied, throttled...)."""
 
 
 def hash_key(key: str) -> str:
@@ -31,11 +49,14 @@ def parse_key_hashes(value: str) -> frozenset[str]:
 def known_key_hashes() -> frozenset[str]:
     """Read through Powertools' cache; imported here, as a request without a secret key never needs SSM."""
     from aws_lambda_powertools.utilities import parameters
+    from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
     settings = auth_settings()
-    value = parameters.get_parameter(
-        settings.api_key_hashes_parameter, decrypt=True, max_age=settings.api_key_cache_seconds
-    )
+    max_age = max(settings.api_key_cache_seconds, MIN_CACHE_SECONDS)
+    try:
+        value = parameters.get_parameter(settings.api_key_hashes_parameter, decrypt=True, max_age=max_age)
+    except GetParameterError as error:  # Powertools wraps every failure of the call in it
+        raise KeyHashesUnavailable(str(error)) from error
     return parse_key_hashes(str(value))
 
 
@@ -46,27 +67,68 @@ def check_authorization(header: str | None) -> tuple[Verdict, str | None]:
     if scheme.lower() != "bearer" or not key:
         return Verdict.UNAUTHENTICATED, None
     if key.startswith("pk_"):
-        return Verdict.PUBLIC_KEY, None
+        return Verdict.FORBIDDEN, None
     if not key.startswith("sk_"):
         return Verdict.UNAUTHENTICATED, None
+    try:
+        hashes = known_key_hashes()
+    except KeyHashesUnavailable as error:
+        _log_unavailable(error)
+        return Verdict.UNAVAILABLE, None
     digest = hash_key(key)
-    matched = any(hmac.compare_digest(digest, known) for known in known_key_hashes())
+    matched = any(hmac.compare_digest(digest, known) for known in hashes)
     return (Verdict.ALLOW, digest[:12]) if matched else (Verdict.UNAUTHENTICATED, None)
 
 
-class Unauthorized(Exception):
-    """Raised by the authorizer for a 401: API Gateway answers 401 when the message is exactly this."""
+def _log_unavailable(error: KeyHashesUnavailable) -> None:
+    # Imported here: the Logger and Metrics read their POWERTOOLS_* settings when made, and
+    # `local.emulator` imports this module (hash_key) before any function's environment is set.
+    from recipients.observability import logger
 
-    def __init__(self) -> None:
-        super().__init__("Unauthorized")
+    settings = auth_settings()
+    logger.error(
+        f"cannot read the API key hashes from SSM parameter {settings.api_key_hashes_parameter} in region "
+        f"{settings.aws_region or 'unknown'}, so every request is answered 503: create the parameter in this "
+        "region (README, Deploy), or let the authorizer read it (ssm:GetParameter; kms:Decrypt if it is encrypted "
+        "with a key of your own)",
+        extra={"parameter": settings.api_key_hashes_parameter, "region": settings.aws_region, "error": str(error)},
+    )
 
 
 def authorize(event: dict[str, Any]) -> dict[str, Any]:
-    """An HTTP API REQUEST authorizer with simple responses (payload format 2.0)."""
+    """An HTTP API REQUEST authorizer with simple responses (payload format 2.0): always authorized,
+    with the verdict the function acts on (see the module's docstring)."""
     headers = event.get("headers") or {}
     verdict, key_id = check_authorization(headers.get("authorization"))
-    if verdict is Verdict.UNAUTHENTICATED:
-        raise Unauthorized()
-    if verdict is Verdict.PUBLIC_KEY:
-        return {"isAuthorized": False}
-    return {"isAuthorized": True, "context": {"key_id": key_id}}
+    context = {"verdict": verdict.value} if key_id is None else {"verdict": verdict.value, "key_id": key_id}
+    return {"isAuthorized": True, "context": context}
+
+
+_REFUSALS = {
+    Verdict.UNAUTHENTICATED: RecipientsError(
+        ErrorKind.UNAUTHENTICATED,
+        "authentication_required",
+        "send Authorization: Bearer sk_... with a secret key this API knows",
+    ),
+    Verdict.FORBIDDEN: RecipientsError(
+        ErrorKind.FORBIDDEN,
+        "incorrect_token_type",
+        "you cannot call this endpoint with this token: this API needs a secret key (sk_...), not a public key",
+    ),
+    Verdict.UNAVAILABLE: RecipientsError.unavailable("the API key cannot be checked right now; retry with backoff"),
+}
+
+
+def request_verdict(event: dict[str, Any]) -> Verdict:
+    """The authorizer's verdict on an HTTP API event; a missing or malformed one is UNAUTHENTICATED."""
+    context = event.get("requestContext")
+    authorizer = context.get("authorizer") if isinstance(context, dict) else None
+    answer = authorizer.get("lambda") if isinstance(authorizer, dict) else None
+    verdict = answer.get("verdict") if isinstance(answer, dict) else None
+    return next((known for known in Verdict if known.value == verdict), Verdict.UNAUTHENTICATED)
+
+
+def refusal(event: dict[str, Any]) -> RecipientsError | None:
+    """Why an API function must refuse this request (None: the authorizer allowed it)."""
+    verdict = request_verdict(event)
+    return None if verdict is Verdict.ALLOW else _REFUSALS[verdict]

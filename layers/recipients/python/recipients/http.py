@@ -21,7 +21,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from recipients import jsontext
+from recipients import auth, jsontext
 from recipients.errors import ErrorKind, FieldError, RecipientsError
 from recipients.models import ErrorBody, GatewayErrorBody
 from recipients.observability import logger, metrics, traced
@@ -44,27 +44,27 @@ STATUS_BY_KIND = {
 
 _ERROR_DESCRIPTIONS = {
     400: "The body is not valid JSON",
+    403: "A public pk_ key (`incorrect_token_type`): this API needs a secret key",
     404: "No such user, object or bulk operation",
     409: "A concurrent change, or a request with the same Idempotency-Key, got in the way; retry",
     415: "The body is not JSON",
     422: "A field breaks a rule; `errors` names each field and why",
-    503: "Throttled; retry with backoff",
-}
-_GATEWAY_ERROR_DESCRIPTIONS = {
-    401: "No key, not a Bearer key, or an unknown key (API Gateway's answer: the authorizer refused it)",
-    403: "A key that may not call this API, such as a public pk_ key (API Gateway's answer)",
+    503: "Throttled, or the API keys cannot be checked right now; retry with backoff",
 }
 ERROR_RESPONSES: dict[int, OpenAPIResponse] = {
-    **{
-        status: {"description": text, "content": {JSON: {"model": GatewayErrorBody}}}
-        for status, text in _GATEWAY_ERROR_DESCRIPTIONS.items()
+    401: {
+        "description": (
+            "No Authorization header (API Gateway's own `{message}` answer), or not a Bearer secret key this API "
+            "knows (`authentication_required`)"
+        ),
+        "content": {JSON: {"model": GatewayErrorBody | ErrorBody}},
     },
     **{
         status: {"description": text, "content": {JSON: {"model": ErrorBody}}}
         for status, text in _ERROR_DESCRIPTIONS.items()
     },
 }
-"""OpenAPI documentation of the error answers every route can give: the authorizer's, then the functions'."""
+"""OpenAPI documentation of the error answers every route can give."""
 
 
 def documented(description: str, model: type[BaseModel] | None = None, status: int = 200) -> dict[int, OpenAPIResponse]:
@@ -225,16 +225,23 @@ def canonical_raw_path(event: dict[str, Any]) -> str:
     )
 
 
-def http_entrypoint(app: APIGatewayHttpResolver) -> Handler:
-    """The Lambda handler for an API function: logging, tracing and metrics around `app.resolve`."""
+def http_entrypoint(app: APIGatewayHttpResolver, *, public: bool = False) -> Handler:
+    """The Lambda handler for an API function: logging, tracing and metrics around `app.resolve`.
+
+    Unless the authorizer's verdict allows it, the request is refused before anything else is done
+    (see `recipients.auth`). `public=True` is for a function whose every route opts out of the
+    authorizer in template.yaml (`Auth: Authorizer: NONE`): its events carry no verdict.
+    """
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False)
     @traced
     @metrics.log_metrics(capture_cold_start_metric=True)
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        unsupported = _unsupported_body(event)
-        if unsupported is not None:
-            status, body = error_body(unsupported)
+        refused = None if public else auth.refusal(event)
+        if refused is None:
+            refused = _unsupported_body(event)
+        if refused is not None:
+            status, body = error_body(refused)
             result: dict[str, Any] = {"statusCode": status, "headers": {"Content-Type": JSON}, "body": body}
         else:
             result = app.resolve({**event, "rawPath": canonical_raw_path(event)}, context)

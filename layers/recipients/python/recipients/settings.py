@@ -27,6 +27,7 @@ class TableSettings(EnvironmentSettings):
 class AuthSettings(EnvironmentSettings):
     api_key_hashes_parameter: str = Field(min_length=1, description="SSM parameter with SHA-256 key hashes")
     api_key_cache_seconds: int = Field(60, ge=0, le=3600)
+    aws_region: str | None = Field(None, description="Set by Lambda; named in the error when SSM cannot be read")
 
 
 @lru_cache(maxsize=1)
@@ -83,3 +84,11 @@ class IdempotencySettings(EnvironmentSettings):
 @lru_cache(maxsize=1)
 def idempotency_settings() -> IdempotencySettings:
     return IdempotencySettings.from_environment()
+
+
+def application_log_level() -> str:
+    """The function's application log level, which Lambda sets from `LoggingConfig` (INFO by default).
+
+    Read on every call, not cached: it is one environment lookup, and tests drive several levels.
+    """
+    return os.environ.get("AWS_LAMBDA_LOG_LEVEL") or "INFO"
