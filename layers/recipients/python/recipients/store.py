@@ -516,41 +516,35 @@ def batch_get(
             keys["ProjectionExpression"] = projection
         if consistent:
             keys["ConsistentRead"] = True
-        request: dict[str, Any] = {table: keys}
-        for attempt in range(BATCH_ATTEMPTS):
-            if attempt:
-                time.sleep(min(1.0, 0.05 * 2**attempt))
-            try:
-                response = client.batch_get_item(RequestItems=request)
-            except client.exceptions.ClientError as exc:
-                raise translate(exc) from exc
+        for response in _until_processed(client, client.batch_get_item, {table: keys}, "UnprocessedKeys"):
             found.extend(response.get("Responses", {}).get(table, []))
-            request = dict(response.get("UnprocessedKeys") or {})
-            if not request:
-                break
-        else:
-            raise RecipientsError.unavailable("the recipients table is busy; retry with backoff")
     return found
 
 
 def batch_write(client: DynamoDBClient, table: str, items: list[dict[str, Any]]) -> None:
     """Put every item: BatchWriteItem, 25 items a request, unprocessed items retried."""
     for start in range(0, len(items), BATCH_WRITE_ITEMS):
-        request: dict[str, Any] = {
-            table: [{"PutRequest": {"Item": item}} for item in items[start : start + BATCH_WRITE_ITEMS]]
-        }
-        for attempt in range(BATCH_ATTEMPTS):
-            if attempt:
-                time.sleep(min(1.0, 0.05 * 2**attempt))
-            try:
-                response = client.batch_write_item(RequestItems=request)
-            except client.exceptions.ClientError as exc:
-                raise translate(exc) from exc
-            request = dict(response.get("UnprocessedItems") or {})
-            if not request:
-                break
-        else:
-            raise RecipientsError.unavailable("the recipients table is busy; retry with backoff")
+        puts = [{"PutRequest": {"Item": item}} for item in items[start : start + BATCH_WRITE_ITEMS]]
+        _until_processed(client, client.batch_write_item, {table: puts}, "UnprocessedItems")
+
+
+def _until_processed(
+    client: DynamoDBClient, send: Callable[..., Any], request: dict[str, Any], unprocessed: str
+) -> list[dict[str, Any]]:
+    """Send a batch request again with what DynamoDB left unprocessed, backing off, until nothing is left."""
+    responses: list[dict[str, Any]] = []
+    for attempt in range(BATCH_ATTEMPTS):
+        if attempt:
+            time.sleep(min(1.0, 0.05 * 2**attempt))
+        try:
+            response = send(RequestItems=request)
+        except client.exceptions.ClientError as exc:
+            raise translate(exc) from exc
+        responses.append(response)
+        request = dict(response.get(unprocessed) or {})
+        if not request:
+            return responses
+    raise RecipientsError.unavailable("the recipients table is busy; retry with backoff")
 
 
 def error_code(exc: ClientError) -> str:
