@@ -18,7 +18,17 @@ from recipients.aws import dynamodb
 from recipients.errors import ErrorKind, RecipientsError
 from recipients.merge import UpdatePlan, plan_identify
 from recipients.models import IdentifyUserRequest, InlineIdentifyObjectRequest, RecipientObject, User
-from recipients.store import LIST_SHARDS, Store, get_store, list_shard, parts_of, set_expression
+from recipients.store import (
+    BATCH_ATTEMPTS,
+    LIST_SHARDS,
+    Store,
+    batch_get,
+    batch_write,
+    get_store,
+    list_shard,
+    parts_of,
+    set_expression,
+)
 
 
 @pytest.fixture
@@ -429,3 +439,37 @@ def test_a_plan_larger_than_one_write_is_set_in_parts_and_read_back_whole(
     assert dynamodb_requests == ["UpdateItem", "UpdateItem", "UpdateItem"]
     assert len(user.model_extra or {}) == 600
     assert store.get_user("many") == user
+
+
+def test_batch_get_sends_the_unprocessed_keys_again_until_none_are_left(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given DynamoDB leaves one of two keys unprocessed the first time
+    monkeypatch.setattr("recipients.store.time.sleep", lambda seconds: None)
+    table = "recipients-test"
+    item = {"pk": {"S": "user#b"}}
+    with Stubber(dynamodb()) as stubber:
+        stubber.add_response(
+            "batch_get_item",
+            {"Responses": {table: [{"pk": {"S": "user#a"}}]}, "UnprocessedKeys": {table: {"Keys": [item]}}},
+        )
+        stubber.add_response(
+            "batch_get_item", {"Responses": {table: [item]}}, {"RequestItems": {table: {"Keys": [item]}}}
+        )
+        # When both are read
+        found = batch_get(dynamodb(), table, ["user#a", "user#b"])
+        stubber.assert_no_pending_responses()
+    # Then both come back, the second from the retry of exactly what was left
+    assert found == [{"pk": {"S": "user#a"}}, item]
+
+
+def test_batch_write_that_stays_unprocessed_raises_unavailable(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("recipients.store.time.sleep", lambda seconds: None)
+    put = {"PutRequest": {"Item": {"pk": {"S": "x"}}}}
+    with Stubber(dynamodb()) as stubber:
+        for _ in range(BATCH_ATTEMPTS):
+            stubber.add_response("batch_write_item", {"UnprocessedItems": {"recipients-test": [put]}})
+        with pytest.raises(RecipientsError) as caught:
+            batch_write(dynamodb(), "recipients-test", [{"pk": {"S": "x"}}])
+        stubber.assert_no_pending_responses()
+    assert caught.value.kind is ErrorKind.UNAVAILABLE
