@@ -55,9 +55,10 @@ def count_requests() -> dict[str, dict[str, int]]:
     from moto import mock_aws
 
     with mock_aws():
-        from recipients import idempotency, service
-        from recipients.aws import dynamodb
-        from recipients.models import IdentifyUserRequest
+        from recipients.http import idempotency
+        from recipients.kernel.aws import dynamodb
+        from recipients.users import service
+        from recipients.users.models import IdentifyUserRequest
 
         create_tables()
         for index in range(30):

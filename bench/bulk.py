@@ -126,14 +126,15 @@ def run_raw(moto_url: str, rows: list[dict[str, Any]], threads: int) -> float:
     import boto3
     from botocore.config import Config
 
-    from recipients.merge import plan_identify
-    from recipients.models import InlineIdentifyUserRequest
-    from recipients.store import Store
+    from recipients.identity.merge import plan_identify
+    from recipients.kernel.table import Table
+    from recipients.users.models import InlineIdentifyUserRequest
+    from recipients.users.store import UserStore
 
     client = boto3.client(
         "dynamodb", endpoint_url=moto_url, region_name="us-east-1", config=Config(max_pool_connections=threads * 2)
     )
-    store = Store(client, "recipients-local-RecipientsTable")
+    store = UserStore(Table(client, "recipients-local-RecipientsTable"))
     plans = [(row["id"], plan_identify(InlineIdentifyUserRequest.model_validate(row))) for row in rows]
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=threads) as pool:
@@ -163,9 +164,9 @@ def run_pipeline(api_url: str, rows: list[dict[str, Any]]) -> float:
 def measure_bulk(row_count: int, repeats: int, raw_threads: int) -> dict[str, Any]:
     fake_aws = {"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}
     for name, value in fake_aws.items():
-        os.environ.setdefault(name, value)  # recipients.aws makes a client at import
-    from recipients.bulk import MAX_CHUNK_BYTES, MAX_CHUNK_ROWS
-    from recipients.operations import WORKER_THREADS
+        os.environ.setdefault(name, value)  # recipients.kernel.aws makes clients on first use
+    from recipients.bulk.apply import WORKER_THREADS
+    from recipients.bulk.rows import MAX_CHUNK_BYTES, MAX_CHUNK_ROWS
 
     raw_rates: list[float] = []
     pipeline_rates: list[float] = []

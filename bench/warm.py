@@ -51,7 +51,7 @@ def update_item_response() -> dict[str, Any]:
     """The UpdateItem response moto gives to the identify handler's request, recorded once."""
     from moto import mock_aws
 
-    from recipients.aws import dynamodb
+    from recipients.kernel.aws import dynamodb
 
     recorded: dict[str, Any] = {}
 
@@ -77,7 +77,7 @@ def _identify_handler() -> Callable[[dict[str, Any], Any], dict[str, Any]]:
 
 def _minimal_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The least a Lambda can do for an identify: one UpdateItem, the answer passed through."""
-    from recipients.aws import dynamodb
+    from recipients.kernel.aws import dynamodb
 
     body = json.loads(event["body"])
     response = dynamodb().update_item(
@@ -101,7 +101,7 @@ def _quiet() -> Iterator[None]:
 def _cpu_per_request(handler: Callable[..., Any], response: dict[str, Any], requests: int) -> float:
     from botocore.stub import Stubber
 
-    from recipients.aws import dynamodb
+    from recipients.kernel.aws import dynamodb
 
     event = identify_event()
     context = Context()
@@ -144,7 +144,7 @@ def _serve_first_request(minimal: bool) -> None:
     handler = _minimal_handler if minimal else _identify_handler()
     from botocore.stub import Stubber
 
-    from recipients.aws import dynamodb
+    from recipients.kernel.aws import dynamodb
 
     with Stubber(dynamodb()) as stubber, _quiet():
         stubber.add_response("update_item", response)

@@ -5,7 +5,7 @@ resource `template.yaml` declares and can then invoke any function of the templa
 would: the function's own environment, its real handler, a Lambda-like context.
 
 Nothing here imports `recipients` or a function module before the AWS environment is set, because
-`recipients.aws` creates its boto3 clients at import time.
+`recipients.kernel.aws` creates its boto3 clients on first use.
 """
 
 from __future__ import annotations
@@ -247,7 +247,7 @@ def _create_queue(resources: LocalResources, logical_id: str, properties: dict[s
 
 
 def _put_key_hashes(template: dict[str, Any], api_key: str) -> None:
-    from recipients.auth import hash_key  # only after configure_aws_environment()
+    from recipients.auth.keys import hash_key  # only after configure_aws_environment()
 
     name = parameter_defaults(template).get(KEY_HASHES_PARAMETER)
     if name:
@@ -405,9 +405,9 @@ class Emulator:
 
 def _check_not_configured_elsewhere(endpoint_url: str) -> None:
     """boto3 clients keep the endpoint they were made with: a second emulator in one process can't work."""
-    aws = sys.modules.get("recipients.aws")
+    aws = sys.modules.get("recipients.kernel.aws")
     if aws is not None and aws.dynamodb.cache_info().currsize and aws.dynamodb().meta.endpoint_url != endpoint_url:
         raise RuntimeError(
-            "recipients.aws made its clients before this emulator configured AWS_ENDPOINT_URL, so they "
+            "recipients.kernel.aws made its clients before this emulator configured AWS_ENDPOINT_URL, so they "
             "point elsewhere; start the emulator first, once per process (or run `python -m local.server`)"
         )

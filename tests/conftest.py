@@ -1,7 +1,7 @@
 """Shared test set-up: a fake AWS environment, moto, sample events and a Lambda context.
 
 The environment is set and moto imported at module top, before anything imports `recipients`:
-`recipients.aws` creates its clients once per process, and moto must have registered its hooks first.
+`recipients.kernel.aws` creates its clients once per process, and moto must have registered its hooks first.
 """
 
 from __future__ import annotations
@@ -49,18 +49,19 @@ import pytest  # noqa: E402
 from aws_lambda_powertools.utilities import parameters  # noqa: E402
 from moto import mock_aws  # noqa: E402  # registers moto's botocore hooks before any client exists
 
-from recipients.auth import hash_key  # noqa: E402
-from recipients.aws import events, s3, sqs  # noqa: E402
-from recipients.settings import (  # noqa: E402
-    auth_settings,
-    bulk_settings,
-    idempotency_settings,
-    queue_settings,
-    run_data_settings,
-    table_settings,
-    workflow_settings,
-)
-from recipients.store import get_store  # noqa: E402
+from recipients.auth.keys import hash_key  # noqa: E402
+from recipients.auth.settings import auth_settings  # noqa: E402
+from recipients.bulk.settings import bulk_settings, queue_settings  # noqa: E402
+from recipients.bulk.store import get_operation_store  # noqa: E402
+from recipients.http.settings import idempotency_settings  # noqa: E402
+from recipients.identity.store import get_recipient_store  # noqa: E402
+from recipients.kernel.aws import events, s3, sqs  # noqa: E402
+from recipients.kernel.settings import table_settings  # noqa: E402
+from recipients.kernel.table import get_table  # noqa: E402
+from recipients.objects.store import get_object_store  # noqa: E402
+from recipients.users.store import get_user_store  # noqa: E402
+from recipients.workflows.settings import run_data_settings, workflow_settings  # noqa: E402
+from recipients.workflows.store import get_run_store  # noqa: E402
 
 EVENTS_DIR = Path(__file__).resolve().parent.parent / "events"
 UNIT_API_KEY = "sk_test_unit"
@@ -72,7 +73,7 @@ _KEEP = object()
 
 @pytest.fixture(autouse=True)
 def _fresh_settings() -> Iterator[None]:
-    """Each test sees its own environment: settings, the Store and cached SSM values are rebuilt."""
+    """Each test sees its own environment: settings, the stores and cached SSM values are rebuilt."""
     _clear_caches()
     yield
     _clear_caches()
@@ -89,7 +90,8 @@ def _clear_caches() -> None:
     workflow_settings.cache_clear()
     idempotency_settings.cache_clear()
     run_data_settings.cache_clear()
-    get_store.cache_clear()
+    for store in (get_table, get_recipient_store, get_user_store, get_object_store, get_run_store, get_operation_store):
+        store.cache_clear()
     parameters.clear_caches()
 
 

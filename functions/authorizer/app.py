@@ -4,8 +4,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from recipients.auth import authorize
-from recipients.observability import logger
+from recipients.auth.keys import authorize
+from recipients.kernel.observability import logger
 
 
 @logger.inject_lambda_context(log_event=False)  # the event holds the Bearer key

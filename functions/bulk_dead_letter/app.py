@@ -2,11 +2,11 @@
 
 # First: Powertools' batch module loads its pydantic event models (a tenth of this import) only
 # when pydantic is already imported, and everything else here imports pydantic.
-from recipients.worker import read_chunk, sqs_entrypoint  # isort: split
+from recipients.bulk.worker import read_chunk, sqs_entrypoint  # isort: split
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from recipients import operations
+from recipients.bulk import apply
 
 REASON = "could not be written after every retry; send these rows again"
 
@@ -14,7 +14,7 @@ REASON = "could not be written after every retry; send these rows again"
 def record_handler(record: SQSRecord) -> None:
     chunk = read_chunk(record, or_none=True)  # a message that is no chunk has no rows to count: drop it
     if chunk is not None:
-        operations.fail_bulk_chunk(chunk, REASON)
+        apply.fail_bulk_chunk(chunk, REASON)
 
 
 lambda_handler = sqs_entrypoint(record_handler)

@@ -5,9 +5,9 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from recipients import operations
-from recipients.http import documented, http_entrypoint, json_response, make_app, request_base_url
-from recipients.models import BulkDeleteRequest, BulkOperation
+from recipients.bulk import intake
+from recipients.bulk.models import BulkDeleteRequest, BulkOperation
+from recipients.http.app import documented, http_entrypoint, json_response, make_app, request_base_url
 
 app = make_app(rows_checked_alone=("user_ids",))
 
@@ -19,7 +19,7 @@ app = make_app(rows_checked_alone=("user_ids",))
     responses=documented("The bulk operation", BulkOperation),
 )
 def bulk_delete(body: Annotated[BulkDeleteRequest, Body()]) -> Response[Any]:
-    return json_response(200, operations.bulk_delete_users(body.user_ids, request_base_url(app)).to_json())
+    return json_response(200, intake.bulk_delete_users(body.user_ids, request_base_url(app)).to_json())
 
 
 lambda_handler = http_entrypoint(app)

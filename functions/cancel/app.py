@@ -5,9 +5,9 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from recipients import workflows
-from recipients.http import documented, http_entrypoint, make_app
-from recipients.models import CancelWorkflowRequest, WorkflowKeyPath
+from recipients.http.app import documented, http_entrypoint, make_app
+from recipients.workflows import cancel
+from recipients.workflows.models import CancelWorkflowRequest, WorkflowKeyPath
 
 app = make_app()
 
@@ -20,7 +20,7 @@ app = make_app()
     responses=documented("Cancelled", status=204),
 )
 def cancel_workflow(workflow_key: WorkflowKeyPath, body: Annotated[CancelWorkflowRequest, Body()]) -> Response[Any]:
-    workflows.cancel_workflow(workflow_key, body)
+    cancel.cancel_workflow(workflow_key, body)
     return Response(status_code=204, body="")
 
 

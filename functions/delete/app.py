@@ -4,9 +4,9 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from recipients import service
-from recipients.http import documented, http_entrypoint, make_app
-from recipients.models import RecipientIdPath
+from recipients.http.app import documented, http_entrypoint, make_app
+from recipients.identity.models import RecipientIdPath
+from recipients.users import service
 
 app = make_app()
 

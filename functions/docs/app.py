@@ -5,8 +5,8 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from recipients import docs
-from recipients.http import http_entrypoint, json_response, make_app
+from recipients.http import docs
+from recipients.http.app import http_entrypoint, json_response, make_app
 
 OPENAPI_DOCUMENT = Path(__file__).with_name("openapi.json")  # a copy of the repository's, written by `make openapi`
 

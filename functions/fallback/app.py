@@ -5,8 +5,8 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
-from recipients.http import http_entrypoint, make_app
-from recipients.routes import unrouted_response
+from recipients.http.app import http_entrypoint, make_app
+from recipients.http.routes import unrouted_response
 
 app = make_app()
 

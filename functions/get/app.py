@@ -4,8 +4,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from recipients import service
-from recipients.http import (
+from recipients.http.app import (
     AfterCursor,
     BeforeCursor,
     Include,
@@ -15,7 +14,9 @@ from recipients.http import (
     json_response,
     make_app,
 )
-from recipients.models import RecipientIdPath, User, UserPage
+from recipients.identity.models import RecipientIdPath
+from recipients.users import service
+from recipients.users.models import User, UserPage
 
 app = make_app()
 

@@ -5,10 +5,11 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from recipients import service
-from recipients.http import documented, http_entrypoint, make_app
-from recipients.idempotency import IdempotencyKeyHeader, idempotent_json_response
-from recipients.models import IdentifyUserRequest, RecipientIdPath, User
+from recipients.http.app import documented, http_entrypoint, make_app
+from recipients.http.idempotency import IdempotencyKeyHeader, idempotent_json_response
+from recipients.identity.models import RecipientIdPath
+from recipients.users import service
+from recipients.users.models import IdentifyUserRequest, User
 
 app = make_app()
 

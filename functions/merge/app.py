@@ -5,9 +5,10 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from recipients import service
-from recipients.http import documented, http_entrypoint, json_response, make_app
-from recipients.models import MergeUserRequest, RecipientIdPath, User
+from recipients.http.app import documented, http_entrypoint, json_response, make_app
+from recipients.identity.models import RecipientIdPath
+from recipients.users import service
+from recipients.users.models import MergeUserRequest, User
 
 app = make_app()
 

@@ -5,8 +5,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from recipients import service
-from recipients.http import (
+from recipients.http.app import (
     AfterCursor,
     BeforeCursor,
     Include,
@@ -16,7 +15,9 @@ from recipients.http import (
     json_response,
     make_app,
 )
-from recipients.models import ObjectCollectionPath, ObjectPage, RecipientIdPath, RecipientObject, SetObjectRequest
+from recipients.identity.models import RecipientIdPath
+from recipients.objects import service
+from recipients.objects.models import ObjectCollectionPath, ObjectPage, RecipientObject, SetObjectRequest
 
 app = make_app()
 

@@ -5,9 +5,10 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from recipients import operations
-from recipients.http import documented, http_entrypoint, json_response, make_app, request_base_url
-from recipients.models import BulkDeleteObjectsRequest, BulkOperation, BulkSetObjectsRequest, ObjectCollectionPath
+from recipients.bulk import intake
+from recipients.bulk.models import BulkDeleteObjectsRequest, BulkOperation, BulkSetObjectsRequest
+from recipients.http.app import documented, http_entrypoint, json_response, make_app, request_base_url
+from recipients.objects.models import ObjectCollectionPath
 
 app = make_app(rows_checked_alone=("objects", "object_ids"))
 
@@ -19,7 +20,7 @@ app = make_app(rows_checked_alone=("objects", "object_ids"))
     responses=documented("The bulk operation", BulkOperation),
 )
 def bulk_set_objects(collection: ObjectCollectionPath, body: Annotated[BulkSetObjectsRequest, Body()]) -> Response[Any]:
-    return json_response(200, operations.bulk_set_objects(collection, body.objects, request_base_url(app)).to_json())
+    return json_response(200, intake.bulk_set_objects(collection, body.objects, request_base_url(app)).to_json())
 
 
 @app.post(
@@ -31,9 +32,7 @@ def bulk_set_objects(collection: ObjectCollectionPath, body: Annotated[BulkSetOb
 def bulk_delete_objects(
     collection: ObjectCollectionPath, body: Annotated[BulkDeleteObjectsRequest, Body()]
 ) -> Response[Any]:
-    return json_response(
-        200, operations.bulk_delete_objects(collection, body.object_ids, request_base_url(app)).to_json()
-    )
+    return json_response(200, intake.bulk_delete_objects(collection, body.object_ids, request_base_url(app)).to_json())
 
 
 lambda_handler = http_entrypoint(app)

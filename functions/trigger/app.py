@@ -5,10 +5,11 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from recipients import jsontext, workflows
-from recipients.http import documented, http_entrypoint, make_app
-from recipients.idempotency import IdempotencyKeyHeader, idempotent_json_response
-from recipients.models import TriggerWorkflowRequest, WorkflowKeyPath, WorkflowRunResponse
+from recipients.http.app import documented, http_entrypoint, make_app
+from recipients.http.idempotency import IdempotencyKeyHeader, idempotent_json_response
+from recipients.kernel import jsontext
+from recipients.workflows import trigger as triggers
+from recipients.workflows.models import TriggerWorkflowRequest, WorkflowKeyPath, WorkflowRunResponse
 
 app = make_app()
 
@@ -28,10 +29,10 @@ def trigger_workflow(
     body: Annotated[TriggerWorkflowRequest, Body()],
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response[Any]:
-    trigger = workflows.check_trigger(workflow_key, body)
+    trigger = triggers.check_trigger(workflow_key, body)
 
     def run() -> str:
-        return jsontext.dumps({"workflow_run_id": workflows.trigger_workflow(trigger)})
+        return jsontext.dumps({"workflow_run_id": triggers.trigger_workflow(trigger)})
 
     request = {"workflow_key": workflow_key, "body": body}
     return idempotent_json_response(app, "trigger", idempotency_key, request, run)

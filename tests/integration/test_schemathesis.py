@@ -23,7 +23,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.generation.case import Case
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
-from recipients.routes import API_ROUTES
+from recipients.http.routes import API_ROUTES
 from tests.local_api import LOCAL_API_KEY, ApiTarget, _start_local_server
 
 pytestmark = pytest.mark.integration

@@ -13,7 +13,7 @@ import boto3
 
 from functions.bulk_dead_letter.app import lambda_handler as dead_letter_handler
 from functions.bulk_worker.app import lambda_handler as worker_handler
-from recipients.bulk_store import get_operation_store
+from recipients.bulk.store import get_operation_store
 from tests.conftest import BulkQueues, FakeLambdaContext
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]

@@ -13,7 +13,7 @@ import boto3
 import pytest
 import pytest_socket
 
-from recipients.observability import logger, metrics
+from recipients.kernel.observability import logger, metrics
 from tests.conftest import BulkQueues, WorkflowBus
 
 
@@ -113,7 +113,7 @@ def stored_user(recipients_table: str, dynamodb_client: Any) -> Callable[[str], 
 
 def _requests_to(table: str) -> Iterator[list[str]]:
     """The operation names of every request the layer's DynamoDB client sends to `table`, retries included."""
-    from recipients.aws import dynamodb
+    from recipients.kernel.aws import dynamodb
 
     sent: list[str] = []
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from recipients.models import ErrorBody
+from recipients.http.models import ErrorBody
 
 ERROR_KEYS = {"code", "message", "status", "type"}
 

@@ -45,7 +45,7 @@ def main() -> None:
         )
         from functions.authorizer.app import lambda_handler as authorize
         from functions.identify.app import lambda_handler as identify
-        from recipients.observability import logger
+        from recipients.kernel.observability import logger
 
         event = sample("identify")
         event["headers"].pop("idempotency-key", None)  # no idempotency table here

@@ -10,16 +10,9 @@ from typing import Any
 import boto3
 import pytest
 
-from recipients.auth import (
-    Verdict,
-    authorize,
-    check_authorization,
-    hash_key,
-    parse_key_hashes,
-    refusal,
-    request_verdict,
-)
-from recipients.errors import ErrorKind
+from recipients.auth.keys import authorize, check_authorization, hash_key, parse_key_hashes
+from recipients.auth.verdicts import Verdict, refusal, request_verdict
+from recipients.kernel.errors import ErrorKind
 from tests.unit.knock import json_lines
 
 OTHER_KEY = "sk_test_rotated"

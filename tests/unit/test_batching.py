@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from recipients.batching import batches
+from recipients.kernel.batching import batches
 
 
 def test_batches_close_at_the_item_cap() -> None:

@@ -7,15 +7,10 @@ from typing import Any
 
 import pytest
 
-from recipients import jsontext
-from recipients.bulk import (
-    MAX_MESSAGE_BYTES,
-    chunk_rows,
-    validate_delete_ids,
-    validate_identify_rows,
-    validate_set_object_rows,
-)
-from recipients.models import BulkRow
+from recipients.bulk.models import BulkRow
+from recipients.bulk.rows import MAX_MESSAGE_BYTES, chunk_rows
+from recipients.bulk.validation import validate_delete_ids, validate_identify_rows, validate_set_object_rows
+from recipients.kernel import jsontext
 
 TOO_DEEP = json.loads("[" * 101 + "]" * 101)
 

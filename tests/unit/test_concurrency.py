@@ -27,10 +27,10 @@ from typing import Any
 import pytest
 from moto.dynamodb.responses import DynamoHandler
 
-from recipients import service
-from recipients.errors import RecipientsError
-from recipients.models import IdentifyUserRequest, User
-from recipients.store import get_store
+from recipients.kernel.errors import RecipientsError
+from recipients.users import service
+from recipients.users.models import IdentifyUserRequest, User
+from recipients.users.store import get_user_store
 
 CONCURRENT_IDENTIFIES = 50
 ROUNDS = 40
@@ -105,7 +105,7 @@ def test_50_concurrent_identifies_of_distinct_keys_on_one_user_lose_none(
     assert dynamodb_requests == ["UpdateItem"] * CONCURRENT_IDENTIFIES
     # and every answer holds its own key, and the user holds every key with its value
     assert all(answer.model_extra[f"key_{i}"] == i for i, answer in enumerate(answers))  # type: ignore[index]
-    user = get_store().get_user("crowded")
+    user = get_user_store().get_user("crowded")
     assert user is not None
     assert user.model_extra == {f"key_{i}": i for i in range(CONCURRENT_IDENTIFIES)}
 
@@ -161,7 +161,7 @@ def test_identifies_racing_a_delete_leave_either_no_user_or_exactly_those_identi
                 continue
             assert item is not None, f"round {round_number}: {sorted(after)} came after the delete"
             assert set(item) == ITEM_KEYS | {f"prop:{key}" for key in after}, f"round {round_number}"
-            user = get_store().get_user(user_id)
+            user = get_user_store().get_user(user_id)
             assert user is not None and user.model_extra == dict.fromkeys(after, True)
             outcomes["identified again"] += 1
     print(f"{ROUNDS} rounds: {outcomes}")

@@ -15,8 +15,8 @@ from aws_lambda_powertools.utilities.parser.models import (
 )
 
 from local.template import http_api, resources_of_type
-from recipients.auth import hash_key
-from recipients.settings import auth_settings
+from recipients.auth.keys import hash_key
+from recipients.auth.settings import auth_settings
 from tests.conftest import (
     AUTHORIZER_EVENTS,
     EVENTS_DIR,

@@ -1,6 +1,6 @@
 """Every API function refuses a request the authorizer did not allow, before it does anything else.
 
-The authorizer always answers `isAuthorized: true` with a verdict (recipients.auth says why), so the
+The authorizer always answers `isAuthorized: true` with a verdict (recipients.auth.verdicts says why), so the
 refusal is the function's: each sample of events/ for a route behind the authorizer, with every
 verdict but `allow` and with authorizer contexts that are missing or malformed, through the real
 handler of the function template.yaml routes it to, against moto. The request also carries a body

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from recipients import jsontext
+from recipients.kernel import jsontext
 
 
 @pytest.mark.parametrize(

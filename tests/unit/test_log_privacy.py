@@ -20,8 +20,8 @@ import boto3
 import pytest
 
 from local.template import resources_of_type
-from recipients.auth import hash_key
-from recipients.observability import logger
+from recipients.auth.keys import hash_key
+from recipients.kernel.observability import logger
 from tests.conftest import EVENTS_DIR, BulkQueues, EventLoader, FakeLambdaContext, function_handler
 from tests.unit.bulk_queue import deliver
 

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from recipients import jsontext
-from recipients.errors import ErrorKind, FieldError, RecipientsError
-from recipients.merge import plan_identify
-from recipients.models import IdentifyUserRequest
-from recipients.validation import MAX_PROPERTIES_BYTES
+from recipients.identity.merge import plan_identify
+from recipients.kernel import jsontext
+from recipients.kernel.errors import ErrorKind, FieldError, RecipientsError
+from recipients.kernel.rules import MAX_PROPERTIES_BYTES
+from recipients.users.models import IdentifyUserRequest
 
 
 def plan(body: str) -> dict[str, str]:

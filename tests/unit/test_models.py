@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from recipients import jsontext
-from recipients.models import IdentifyUserRequest, PageInfo, RecipientIdPath, User, UserPage
+from recipients.identity.models import PageInfo, RecipientIdPath
+from recipients.kernel import jsontext
+from recipients.users.models import IdentifyUserRequest, User, UserPage
 
 
 def identify_request(text: str) -> IdentifyUserRequest:

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from local.template import http_api
-from recipients.routes import API_ROUTES, allowed_methods, unrouted_response
+from recipients.http.routes import API_ROUTES, allowed_methods, unrouted_response
 
 
 def test_api_routes_equal_the_http_api_routes_of_the_template() -> None:

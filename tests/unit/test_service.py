@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from recipients import service
-from recipients.errors import ErrorKind, RecipientsError
-from recipients.models import IdentifyUserRequest, User
+from recipients.kernel.errors import ErrorKind, RecipientsError
+from recipients.users import service
+from recipients.users.models import IdentifyUserRequest, User
 
 
 def identify(user_id: str, body: dict[str, Any]) -> User:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from recipients.settings import auth_settings, table_settings
+from recipients.auth.settings import auth_settings
+from recipients.kernel.settings import table_settings
 
 
 def test_table_settings_read_the_table_name_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -28,8 +28,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from local.template import load_template, resources_of_type
-from recipients.auth import hash_key
-from recipients.aws import dynamodb
+from recipients.auth.keys import hash_key
+from recipients.kernel.aws import dynamodb
 from tests.aws_calls import AwsCall, recording
 from tests.conftest import (
     EVENTS_DIR,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from recipients import jsontext
-from recipients.validation import (
+from recipients.kernel import jsontext
+from recipients.kernel.rules import (
     check_avatar,
     check_email,
     check_id,

@@ -1,7 +1,7 @@
 """The HTTP API Lambda authorizer with events/authorizer.json, keys checked against SSM (moto).
 
 It always answers `isAuthorized: true`; the verdict in its context is what the API functions act on
-(recipients.auth explains why).
+(recipients.auth.verdicts explains why).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 
 from functions.authorizer.app import lambda_handler
-from recipients.auth import hash_key
+from recipients.auth.keys import hash_key
 from tests.conftest import EventLoader, FakeLambdaContext
 
 

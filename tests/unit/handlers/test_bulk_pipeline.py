@@ -22,8 +22,8 @@ from functions.bulk_delete.app import lambda_handler as bulk_delete_handler
 from functions.bulk_identify.app import lambda_handler as bulk_identify_handler
 from functions.bulk_operations.app import lambda_handler as bulk_operations_handler
 from functions.bulk_worker.app import lambda_handler as worker_handler
-from recipients.aws import dynamodb
-from recipients.store import get_store
+from recipients.kernel.aws import dynamodb
+from recipients.users.store import get_user_store
 from tests.conftest import BulkQueues, EventLoader, FakeLambdaContext
 from tests.unit.bulk_queue import deliver, drain, operation, sqs_event
 from tests.unit.knock import assert_knock_error, error_fields, json_body
@@ -111,7 +111,7 @@ def test_bulk_pipeline_writes_every_valid_row_and_completes_with_exact_counts(
     assert final["started_at"] and final["completed_at"] and final["failed_at"] is None
     prefix = rows[1]["id"].rsplit("-", 1)[0]
     assert stored_ids(prefix) == {row["id"] for row in rows[1:]}
-    user = get_store().get_user(rows[7]["id"])
+    user = get_user_store().get_user(rows[7]["id"])
     assert user is not None and user.model_extra == {"rank": 7, "tags": {"n": [7, Decimal("0.1")]}}
 
 
@@ -439,7 +439,7 @@ def test_error_items_past_what_one_answer_holds_are_counted_and_reachable_by_the
     pipeline: BulkQueues, load_event: EventLoader, lambda_context: FakeLambdaContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given answers that can hold only about 40 KB of body, and 300 rejected rows (about 100 KB of error items)
-    monkeypatch.setattr("recipients.payload.MAX_BODY_BYTES", 40_000)
+    monkeypatch.setattr("recipients.kernel.payload.MAX_BODY_BYTES", 40_000)
     rows: list[Any] = [{"id": f"bad#{index:03d}", "email": "no"} for index in range(300)]
 
     # When the operation is answered and then read page by page through error_items_next
@@ -480,5 +480,5 @@ def test_rows_of_one_id_that_together_pass_a_message_are_written_in_order(
     # Then every row is counted written and the user is what applying them in order gives
     final = operation(body["id"])
     assert (final["status"], final["success_count"], final["error_count"]) == ("completed", len(rows), 0)
-    user = get_store().get_user("big")
+    user = get_user_store().get_user("big")
     assert user is not None and user.model_extra == expected

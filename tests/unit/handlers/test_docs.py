@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 from functions.docs.app import OPENAPI_DOCUMENT, lambda_handler
-from recipients.docs import swagger_ui_page
+from recipients.http.docs import swagger_ui_page
 from tests.conftest import EventLoader, FakeLambdaContext
 
 REPO_OPENAPI = Path(__file__).resolve().parents[3] / "openapi.json"

@@ -9,8 +9,8 @@ import pytest
 
 from functions.get.app import lambda_handler
 from functions.identify.app import lambda_handler as identify_handler
-from recipients import payload
-from recipients.models import User
+from recipients.kernel import payload
+from recipients.users.models import User
 from tests.conftest import EventLoader, FakeLambdaContext
 from tests.unit.knock import assert_knock_error, error_fields, json_body
 

@@ -16,9 +16,9 @@ from botocore.exceptions import ClientError
 from functions.bulk_identify.app import lambda_handler as bulk_identify_handler
 from functions.identify.app import lambda_handler as identify_handler
 from functions.trigger.app import lambda_handler as trigger_handler
-from recipients import workflows
-from recipients.aws import dynamodb
-from recipients.idempotency import MAX_KEY_LENGTH, WINDOW_SECONDS
+from recipients.http.idempotency import MAX_KEY_LENGTH, WINDOW_SECONDS
+from recipients.kernel.aws import dynamodb
+from recipients.workflows import trigger as triggers
 from tests.conftest import BulkQueues, EventLoader, FakeLambdaContext, WorkflowBus
 from tests.unit.knock import assert_knock_error, error_fields, json_body
 
@@ -210,12 +210,12 @@ def test_trigger_rejected_after_the_key_was_taken_is_not_replayed(
 def test_trigger_that_fails_on_our_side_is_not_replayed(
     api: Api, workflow_bus: WorkflowBus, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_trigger = workflows.trigger_workflow
-    monkeypatch.setattr(workflows, "trigger_workflow", lambda trigger: 1 / 0)
+    real_trigger = triggers.trigger_workflow
+    monkeypatch.setattr(triggers, "trigger_workflow", lambda trigger: 1 / 0)
     failed = api.trigger(TRIGGER_BODY, "key-1")
     assert_knock_error(failed, 500, "internal_error")
 
-    monkeypatch.setattr(workflows, "trigger_workflow", real_trigger)
+    monkeypatch.setattr(triggers, "trigger_workflow", real_trigger)
     retried = api.trigger(TRIGGER_BODY, "key-1")
 
     assert retried["statusCode"] == 200
@@ -224,19 +224,19 @@ def test_trigger_that_fails_on_our_side_is_not_replayed(
 
 
 class BlockedTrigger:
-    """Holds the first `workflows.trigger_workflow` until released, so a request can be caught in progress."""
+    """Holds the first `triggers.trigger_workflow` until released, so a request can be caught in progress."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.started, self.release = threading.Event(), threading.Event()
-        real_trigger = workflows.trigger_workflow
+        real_trigger = triggers.trigger_workflow
 
-        def blocked(trigger: workflows.Trigger) -> str:
+        def blocked(trigger: triggers.Trigger) -> str:
             if not self.started.is_set():
                 self.started.set()
                 assert self.release.wait(timeout=10)
             return real_trigger(trigger)
 
-        monkeypatch.setattr(workflows, "trigger_workflow", blocked)
+        monkeypatch.setattr(triggers, "trigger_workflow", blocked)
 
     def start(self, call: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
         """Run `call` in a thread until it is inside the trigger; returns a function that joins it."""
@@ -336,7 +336,7 @@ def test_identify_answer_too_large_for_a_record_is_kept_aside_and_replayed_whole
 ) -> None:
     # Given 240 KB of properties as UTF-8, 720 KB once escaped to ASCII as a record would keep them,
     # and parts of 100 KB (so that the answer takes several)
-    monkeypatch.setattr("recipients.idempotency.ASIDE_PART_BYTES", 100_000)
+    monkeypatch.setattr("recipients.http.idempotency.ASIDE_PART_BYTES", 100_000)
     body = {f"k{i}": "é" * 1_000 for i in range(120)}
 
     # When they are identified twice with one key

@@ -14,7 +14,7 @@ import pytest
 
 from functions.get.app import lambda_handler as get_handler
 from functions.identify.app import lambda_handler
-from recipients.models import User
+from recipients.users.models import User
 from tests.conftest import EventLoader, FakeLambdaContext
 from tests.unit.knock import assert_knock_error, error_fields, json_body, json_lines
 

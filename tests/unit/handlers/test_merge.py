@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from functions.merge.app import lambda_handler
-from recipients import service
-from recipients.aws import dynamodb
-from recipients.models import IdentifyUserRequest
-from recipients.store import get_store
+from recipients.kernel.aws import dynamodb
+from recipients.users import service
+from recipients.users.models import IdentifyUserRequest
+from recipients.users.store import get_user_store
 from tests.conftest import EventLoader, FakeLambdaContext
 from tests.unit.knock import assert_knock_error, error_fields, json_body
 
@@ -52,12 +52,12 @@ def test_merge_copies_what_the_user_lacks_keeps_its_own_values_whole_and_deletes
     body = json_body(response)
     assert (body["id"], body["name"], body["email"], body["phone_number"]) == ("ada", "Ada", None, "+447700900123")
     assert (body["prefs"], body["cart"]) == ({"theme": "dark"}, [1, 2])
-    assert get_store().get_user("ada") is not None
+    assert get_user_store().get_user("ada") is not None
     stored = stored_user("ada")
     assert stored is not None
     assert (stored["chan:c1"]["S"], stored["chan:c2"]["S"]) == ('{"t":[1]}', '{"t":[2]}')
     assert stored["pref:default"]["S"] == '{"x":true}'
-    assert json_body(response) == get_store().get_user("ada").to_wire()  # type: ignore[union-attr]
+    assert json_body(response) == get_user_store().get_user("ada").to_wire()  # type: ignore[union-attr]
     # and the guest is gone
     assert stored_user("guest_42") is None
 
@@ -70,7 +70,7 @@ def test_merge_with_an_unknown_user_returns_404_and_changes_nothing(
     user_id, from_user_id = ("absent", "present") if missing == "primary" else ("present", "absent")
     response = merge(load_event, lambda_context, user_id, {"from_user_id": from_user_id})
     assert "'absent'" in assert_knock_error(response, 404, "resource_missing")["message"]
-    assert get_store().get_user("present") is not None
+    assert get_user_store().get_user("present") is not None
 
 
 @pytest.mark.parametrize(
@@ -91,7 +91,7 @@ def test_merge_bad_body_returns_422_and_changes_nothing(
     identify("guest", {"name": "Guest"})
     response = merge(load_event, lambda_context, "ada", body)
     assert field in error_fields(assert_knock_error(response, 422, "invalid_params"))
-    assert get_store().get_user("guest") is not None
+    assert get_user_store().get_user("guest") is not None
 
 
 def test_merge_when_a_user_changes_meanwhile_returns_409_and_changes_nothing(
@@ -112,7 +112,7 @@ def test_merge_when_a_user_changes_meanwhile_returns_409_and_changes_nothing(
 
     # Then it answers 409 (the SDK retries it) and neither user was changed by the merge
     assert_knock_error(response, 409, "conflict")
-    ada, guest = get_store().get_user("ada"), get_store().get_user("guest")
+    ada, guest = get_user_store().get_user("ada"), get_user_store().get_user("guest")
     assert ada is not None and "plan" not in (ada.model_extra or {})
     assert guest is not None and guest.model_extra == {"plan": "pro"}
 
@@ -145,7 +145,7 @@ def test_merge_of_more_keys_than_one_write_takes_copies_them_all(
         "name": "Ada",
     }
     assert len([key for key in body if key[0] in "ab" and key[1:].isdigit()]) == 300
-    assert body == get_store().get_user("ada").to_wire()  # type: ignore[union-attr]
+    assert body == get_user_store().get_user("ada").to_wire()  # type: ignore[union-attr]
     assert stored_user("guest") is None
 
 

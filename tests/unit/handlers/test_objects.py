@@ -13,7 +13,7 @@ import pytest
 
 from functions.identify.app import lambda_handler as identify_handler
 from functions.objects.app import lambda_handler
-from recipients.models import RecipientObject
+from recipients.objects.models import RecipientObject
 from tests.conftest import EventLoader, FakeLambdaContext
 from tests.unit.knock import assert_knock_error, error_fields, json_body, json_lines
 

@@ -13,7 +13,7 @@ import pytest
 from functions.bulk_dead_letter.app import lambda_handler as dead_letter_handler
 from functions.bulk_worker.app import lambda_handler as worker_handler
 from functions.objects_bulk.app import lambda_handler
-from recipients.store import get_store
+from recipients.objects.store import get_object_store
 from tests.conftest import BulkQueues, EventLoader, FakeLambdaContext
 from tests.unit.bulk_queue import drain, operation, sqs_event
 from tests.unit.knock import assert_knock_error, error_fields, json_body
@@ -45,7 +45,7 @@ def stored_objects(collection: str) -> dict[str, dict[str, Any]]:
     found = {}
     for item in items:
         if item["pk"]["S"].startswith(prefix):
-            stored = get_store().get_object(collection, item["id"]["S"])
+            stored = get_object_store().get_object(collection, item["id"]["S"])
             assert stored is not None
             found[stored.id] = stored.properties
     return found

@@ -11,11 +11,17 @@ import pytest
 
 from functions.cancel.app import lambda_handler as cancel_handler
 from functions.trigger.app import lambda_handler as trigger_handler
-from recipients import bus, jsontext, service
-from recipients.aws import dynamodb, events
-from recipients.models import IdentifyUserRequest, SetObjectRequest
-from recipients.store import get_store
-from recipients.workflows import triggered_events
+from recipients.kernel import jsontext
+from recipients.kernel.aws import dynamodb, events
+from recipients.objects import service as object_service
+from recipients.objects.models import SetObjectRequest
+from recipients.objects.store import get_object_store
+from recipients.users import service
+from recipients.users.models import IdentifyUserRequest
+from recipients.users.store import get_user_store
+from recipients.workflows import bus
+from recipients.workflows.store import get_run_store
+from recipients.workflows.trigger import triggered_events
 from tests.conftest import EventLoader, FakeLambdaContext, WorkflowBus
 from tests.unit.knock import assert_knock_error, error_fields, json_body
 
@@ -54,7 +60,7 @@ def test_trigger_identifies_inline_recipients_skips_unknown_ids_and_puts_one_eve
 ) -> None:
     # Given one existing user and one existing object
     identify("user_1", {"name": "One"})
-    service.set_object("teams", "t1", SetObjectRequest.model_validate({"name": "Team"}))
+    object_service.set_object("teams", "t1", SetObjectRequest.model_validate({"name": "Team"}))
 
     # When a trigger names them, an inline user, an inline object, an unknown user and its actor
     response = trigger(
@@ -78,9 +84,9 @@ def test_trigger_identifies_inline_recipients_skips_unknown_ids_and_puts_one_eve
     run_id = json_body(response)["workflow_run_id"]
     assert uuid.UUID(run_id).version == 4
     # and the inline recipients are stored with the merge rules
-    user_2 = get_store().get_user("user_2")
+    user_2 = get_user_store().get_user("user_2")
     assert user_2 is not None and (user_2.email, user_2.model_extra) == ("b@example.com", {"plan": "pro"})
-    assert get_store().get_object("projects", "proj_1").properties == {"name": "Apollo"}  # type: ignore[union-attr]
+    assert get_object_store().get_object("projects", "proj_1").properties == {"name": "Apollo"}  # type: ignore[union-attr]
     # and one event carries the resolved references, the actor, tenant, data and the per-recipient data
     (event,) = workflow_bus.received()
     assert (event["source"], event["detail-type"]) == ("recipients", "workflow.triggered")
@@ -95,7 +101,7 @@ def test_trigger_identifies_inline_recipients_skips_unknown_ids_and_puts_one_eve
     assert (detail["actor"], detail["tenant"], detail["data"]) == ({"id": "user_1"}, "acme", {"comment_id": "c_9"})
     assert (detail["skipped_count"], detail["part"], detail["parts"]) == (1, 1, 1)
     # and the run is recorded with the skipped recipient and why
-    run = get_store().get_run(run_id)
+    run = get_run_store().get_run(run_id)
     assert run is not None
     assert (run.workflow_key, run.status, run.recipient_count, run.cancellation_key) == (
         "new-comment",
@@ -162,7 +168,7 @@ def test_an_inline_actor_is_identified(trigger: Callable[..., dict[str, Any]], w
     response = trigger({"recipients": ["nobody"], "actor": {"id": "boss", "name": "Boss"}})
 
     assert response["statusCode"] == 200
-    assert get_store().get_user("boss").name == "Boss"  # type: ignore[union-attr]
+    assert get_user_store().get_user("boss").name == "Boss"  # type: ignore[union-attr]
     (event,) = workflow_bus.received()
     assert (event["detail"]["actor"], event["detail"]["recipients"]) == ({"id": "boss"}, [])
 
@@ -339,8 +345,8 @@ def test_a_thousand_inline_recipients_are_all_identified_and_listed_in_the_event
     response = trigger({"recipients": [{"id": f"user_{i:04d}", "n": i} for i in range(1000)]})
 
     assert response["statusCode"] == 200
-    assert len(get_store().list_users(50).entries) == 50
-    assert get_store().get_user("user_0999").model_extra == {"n": 999}  # type: ignore[union-attr]
+    assert len(get_user_store().list_users(50).entries) == 50
+    assert get_user_store().get_user("user_0999").model_extra == {"n": 999}  # type: ignore[union-attr]
     events_seen = workflow_bus.received()
     recipients = [r["id"] for event in events_seen for r in event["detail"]["recipients"]]
     assert recipients == [f"user_{i:04d}" for i in range(1000)]
@@ -371,8 +377,8 @@ def test_cancel_marks_every_run_with_the_key_cancelled_and_puts_one_event(
     response = cancel({"cancellation_key": "ck"})
 
     assert response["statusCode"] == 204
-    assert {get_store().get_run(run).status for run in (first, second)} == {"cancelled"}  # type: ignore[union-attr]
-    assert get_store().get_run(other).status == "triggered"  # type: ignore[union-attr]
+    assert {get_run_store().get_run(run).status for run in (first, second)} == {"cancelled"}  # type: ignore[union-attr]
+    assert get_run_store().get_run(other).status == "triggered"  # type: ignore[union-attr]
     (event,) = workflow_bus.received()
     assert event["detail-type"] == "workflow.cancelled"
     assert sorted(event["detail"]["workflow_run_ids"]) == sorted([first, second])
@@ -387,7 +393,7 @@ def test_cancel_for_some_recipients_records_them_on_the_run(
     response = cancel({"cancellation_key": "ck", "recipients": ["a", {"id": "p", "collection": "projects"}]})
 
     assert response["statusCode"] == 204
-    run = get_store().get_run(run_id)
+    run = get_run_store().get_run(run_id)
     assert run is not None and run.status == "triggered"
     assert {(ref.id, ref.collection) for ref in run.cancelled_recipients} == {("a", None), ("p", "projects")}
     assert workflow_bus.received()[-1]["detail"]["recipients"] == [{"id": "a"}, {"id": "p", "collection": "projects"}]

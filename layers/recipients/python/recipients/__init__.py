@@ -1,1 +1,1 @@
-"""Recipients: the shared layer behind every function (models, rules, storage, HTTP glue)."""
+"""Recipients: the shared layer behind every function, organised by feature on a small kernel (CONTRIBUTING.md)."""

@@ -1,0 +1,1 @@
+"""Bulk operations: rows validated at intake, queued in chunks, written and counted exactly once."""

@@ -1,0 +1,108 @@
+"""Validating a bulk call's rows one by one, and coalescing the valid rows of each id.
+
+Each row is checked alone, with the rules of its single-recipient route. The valid rows of one id
+then become one BulkRow: applying shallow merges one after another is the same as one merge of
+their union, so the rows of an id are applied in order however many there are or however large,
+and no chunk ever has to hold more than one write per recipient.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import ValidationError
+
+from recipients.bulk.models import BulkErrorItem, BulkRow
+from recipients.bulk.rows import error_item
+from recipients.identity.merge import UpdatePlan, plan_identify
+from recipients.kernel.errors import FieldError, RecipientsError, field_errors
+from recipients.kernel.rules import check_id, find_unpaired_surrogate
+from recipients.kernel.table import MAX_ITEM_BYTES
+from recipients.objects.models import InlineIdentifyObjectRequest
+from recipients.users.models import InlineIdentifyUserRequest
+
+Parse = Callable[[dict[str, Any]], InlineIdentifyUserRequest | InlineIdentifyObjectRequest]
+
+
+def validate_identify_rows(rows: list[Any]) -> tuple[list[BulkRow], list[BulkErrorItem]]:
+    """Each row checked with the identify rules; bad rows are reported with the reason, never block."""
+    return _validate_rows(rows, InlineIdentifyUserRequest.model_validate, "user")
+
+
+def validate_set_object_rows(collection: str, rows: list[Any]) -> tuple[list[BulkRow], list[BulkErrorItem]]:
+    """Each row checked with the set rules, in the path's collection (a row may repeat it, not change it)."""
+
+    def parse(row: dict[str, Any]) -> InlineIdentifyObjectRequest:
+        request = InlineIdentifyObjectRequest.model_validate({"collection": collection, **row})
+        if request.collection != collection:
+            raise RecipientsError.invalid_field("collection", "must equal the collection in the path")
+        return request
+
+    return _validate_rows(rows, parse, "object", collection)
+
+
+def _validate_rows(
+    rows: list[Any], parse: Parse, what: str, collection: str | None = None
+) -> tuple[list[BulkRow], list[BulkErrorItem]]:
+    """Rows that parse and plan are coalesced by id, in the order their ids first appear; the rest are errors."""
+    plans: dict[str, tuple[list[int], dict[str, str]]] = {}
+    rejected: list[BulkErrorItem] = []
+    for index, row in enumerate(rows):
+        try:
+            recipient_id, plan = _check_row(row, parse)
+        except RecipientsError as exc:
+            row_id = row.get("id") if isinstance(row, dict) else None
+            rejected.append(error_item(row_id, index, exc.errors or [FieldError("row", exc.message)], collection))
+            continue
+        indices, attributes = plans.setdefault(recipient_id, ([], {}))
+        indices.append(index)
+        attributes.update(plan.attributes)  # a later row's key replaces an earlier one's, as in order
+    valid: list[BulkRow] = []
+    for recipient_id, (indices, attributes) in plans.items():
+        row = BulkRow(indices=indices, id=recipient_id, attributes=attributes)
+        problem = _cannot_be_written(row, what)
+        if problem is None:
+            valid.append(row)
+        else:
+            rejected.extend(error_item(recipient_id, index, [problem], collection) for index in indices)
+    rejected.sort(key=lambda item: item.index)
+    return valid, rejected
+
+
+def _check_row(row: Any, parse: Parse) -> tuple[str, UpdatePlan]:
+    """A row's id and what it writes, or a RecipientsError naming what is wrong with it."""
+    if not isinstance(row, dict):
+        raise RecipientsError.invalid_field("row", "must be a JSON object with an id")
+    surrogate = find_unpaired_surrogate(row)
+    if surrogate is not None:
+        raise RecipientsError.invalid_field(surrogate[0] or "row", surrogate[1])
+    try:
+        request = parse(row)
+    except ValidationError as exc:
+        raise RecipientsError.invalid(field_errors(exc.errors())) from exc
+    return request.id, plan_identify(request)
+
+
+def _cannot_be_written(row: BulkRow, what: str) -> FieldError | None:
+    """Why the coalesced rows of one id cannot be written, if they cannot."""
+    size = sum(len(name.encode()) + len(text.encode()) for name, text in (row.attributes or {}).items())
+    if size > MAX_ITEM_BYTES:
+        message = f"the rows of this {what} together set {size:,} bytes; a {what} holds at most 400 KB"
+        return FieldError("properties", message)
+    return None
+
+
+def validate_delete_ids(ids: list[Any], collection: str | None = None) -> tuple[list[BulkRow], list[BulkErrorItem]]:
+    """Valid ids as rows, one per id however often it is listed; the others as errors."""
+    by_id: dict[str, list[int]] = {}
+    rejected: list[BulkErrorItem] = []
+    for index, recipient_id in enumerate(ids):
+        if not isinstance(recipient_id, str):
+            rejected.append(error_item(None, index, [FieldError("id", "must be a string")], collection))
+            continue
+        try:
+            by_id.setdefault(check_id(recipient_id), []).append(index)
+        except ValueError as exc:
+            rejected.append(error_item(recipient_id, index, [FieldError("id", str(exc))], collection))
+    return [BulkRow(indices=indices, id=recipient_id) for recipient_id, indices in by_id.items()], rejected

@@ -1,0 +1,59 @@
+"""The API's routes, for answering requests no route matches: 405 on a known path, else 404.
+
+A test checks this table against the HttpApi events in template.yaml, so it cannot drift.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.metrics import MetricUnit
+
+from recipients.http.app import error_response
+from recipients.kernel.errors import ErrorKind, RecipientsError
+from recipients.kernel.observability import metrics
+
+API_ROUTES: dict[str, frozenset[str]] = {
+    "/v1/users": frozenset({"GET"}),
+    "/v1/users/{user_id}": frozenset({"GET", "PUT", "DELETE"}),
+    "/v1/users/bulk/identify": frozenset({"POST"}),
+    "/v1/users/bulk/delete": frozenset({"POST"}),
+    "/v1/users/{user_id}/merge": frozenset({"POST"}),
+    "/v1/bulk_operations/{operation_id}": frozenset({"GET"}),
+    "/v1/workflows/{workflow_key}/trigger": frozenset({"POST"}),
+    "/v1/workflows/{workflow_key}/cancel": frozenset({"POST"}),
+    "/v1/objects/{collection}": frozenset({"GET"}),
+    "/v1/objects/{collection}/{object_id}": frozenset({"GET", "PUT", "DELETE"}),
+    "/v1/objects/{collection}/bulk/set": frozenset({"POST"}),
+    "/v1/objects/{collection}/bulk/delete": frozenset({"POST"}),
+    "/openapi.json": frozenset({"GET"}),
+    "/docs": frozenset({"GET"}),
+}
+
+_PATTERNS = [
+    (re.compile("^" + re.sub(r"\{[^}/]+\}", "[^/]+", path) + "$"), methods) for path, methods in API_ROUTES.items()
+]
+
+
+def allowed_methods(path: str) -> frozenset[str]:
+    for pattern, methods in _PATTERNS:
+        if pattern.match(path):
+            return methods
+    return frozenset()
+
+
+def unrouted_response(method: str, path: str) -> Response[Any]:
+    methods = allowed_methods(path)
+    metrics.add_metric(name="UnroutedRequests", unit=MetricUnit.Count, value=1)
+    if not methods:
+        return error_response(RecipientsError.not_found("route", f"{method} {path}"))
+    error = RecipientsError(
+        ErrorKind.METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        f"{method} is not allowed here; use {', '.join(sorted(methods))}",
+    )
+    response = error_response(error)
+    response.headers["Allow"] = ", ".join(sorted(methods))
+    return response

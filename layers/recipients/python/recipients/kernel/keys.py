@@ -1,0 +1,86 @@
+"""The table's key scheme: every kind of item the service stores, planned in one place (README "Storage").
+
+- One table, partition key `pk` only. A user is `user#<id>`, an object `obj#<collection>#<id>`
+  (neither part may contain '#'), a workflow run `run#<id>`, a bulk operation `bulkop#<id>` and its
+  error pages `bulkerr#<operation id>#<page>`.
+- The sparse index `by_list` (`list_pk`, `list_sk`) lists what is listed: users under
+  `user#<shard>` and objects under `obj#<collection>#<shard>`, spread over LIST_SHARDS partitions
+  by a stable hash of the id (pages walk the shards in order: no scan, no hot partition); runs with
+  a cancellation key under `cancel#<workflow>#<key>`, which is how cancel finds them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import zlib
+from dataclasses import dataclass
+
+from recipients.kernel.errors import RecipientsError
+from recipients.kernel.rules import check_id
+
+USER_PREFIX = "user#"
+OBJECT_PREFIX = "obj#"
+RUN_PREFIX = "run#"
+CANCEL_PREFIX = "cancel#"
+OPERATION_PREFIX = "bulkop#"
+ERROR_PAGE_PREFIX = "bulkerr#"
+LIST_INDEX = "by_list"
+LIST_SHARDS = 16
+_MAX_CURSOR_LENGTH = 2048  # a cursor holds a shard and an id of at most 256 characters
+
+
+def object_prefix(collection: str) -> str:
+    return f"{OBJECT_PREFIX}{collection}#"
+
+
+def recipient_pk(recipient_id: str, collection: str | None = None) -> str:
+    """A user's item (no collection) or an object's."""
+    return USER_PREFIX + recipient_id if collection is None else object_prefix(collection) + recipient_id
+
+
+def list_shard(recipient_id: str) -> int:
+    return zlib.crc32(recipient_id.encode("utf-8")) % LIST_SHARDS
+
+
+def list_pk(prefix: str, recipient_id: str) -> str:
+    """Where a recipient is listed: its kind's prefix (USER_PREFIX, or `object_prefix`) and its shard."""
+    return f"{prefix}{list_shard(recipient_id):02d}"
+
+
+def cancel_pk(workflow_key: str, cancellation_key: str) -> str:
+    return f"{CANCEL_PREFIX}{workflow_key}#{cancellation_key}"
+
+
+def error_page_pk(operation_id: str, page: str) -> str:
+    return f"{ERROR_PAGE_PREFIX}{operation_id}#{page}"
+
+
+@dataclass(frozen=True)
+class ListPosition:
+    """Where a page starts: a shard and the id to continue after (or before)."""
+
+    shard: int
+    id: str
+
+    def to_cursor(self) -> str:
+        raw = json.dumps([self.shard, self.id], ensure_ascii=False).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def from_cursor(cls, cursor: str, parameter: str) -> ListPosition:
+        try:
+            if len(cursor) > _MAX_CURSOR_LENGTH:
+                raise ValueError("too long")
+            shard, recipient_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+            if isinstance(shard, int) and 0 <= shard < LIST_SHARDS and isinstance(recipient_id, str):
+                return cls(shard, check_id(recipient_id))
+        except (binascii.Error, ValueError, TypeError, RecursionError):
+            pass
+        raise RecipientsError.invalid_field(parameter, "is not a cursor returned by this API")
+
+
+def cursor_of(recipient_id: str) -> str:
+    """The cursor of the position just after (or, as `before`, just before) this recipient in a list."""
+    return ListPosition(list_shard(recipient_id), recipient_id).to_cursor()

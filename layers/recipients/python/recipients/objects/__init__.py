@@ -1,0 +1,1 @@
+"""Objects: set, get, list and delete, one collection at a time."""

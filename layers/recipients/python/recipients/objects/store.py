@@ -1,0 +1,58 @@
+"""Storage of objects: items `obj#<collection>#<id>` (kernel/keys.py), written and read as
+identity/store.py does and listed one collection at a time."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from recipients.identity.merge import PROPERTY_PREFIX, UpdatePlan
+from recipients.identity.models import RecipientRef
+from recipients.identity.pages import Page
+from recipients.identity.store import RecipientStore
+from recipients.kernel import jsontext
+from recipients.kernel.keys import object_prefix
+from recipients.kernel.table import Table, get_table
+from recipients.objects.models import RecipientObject
+
+
+class ObjectStore:
+    def __init__(self, table: Table) -> None:
+        self._recipients = RecipientStore(table)
+
+    def set_object(self, collection: str, object_id: str, plan: UpdatePlan) -> RecipientObject:
+        """One UpdateItem, as identify: SET the planned attributes with the keys and updated_at. No read."""
+        return object_from_item(self._recipients.upsert(RecipientRef(id=object_id, collection=collection), plan))
+
+    def get_object(self, collection: str, object_id: str) -> RecipientObject | None:
+        item = self._recipients.get(RecipientRef(id=object_id, collection=collection))
+        return object_from_item(item) if item else None
+
+    def delete_object(self, collection: str, object_id: str) -> bool:
+        return self._recipients.delete(RecipientRef(id=object_id, collection=collection))
+
+    def list_objects(
+        self, collection: str, page_size: int, after: str | None = None, before: str | None = None
+    ) -> Page[RecipientObject]:
+        found = self._recipients.page(object_prefix(collection), page_size, after, before)
+        return Page([object_from_item(item) for item in found.items], after=found.after, before=found.before)
+
+
+def object_from_item(item: dict[str, Any]) -> RecipientObject:
+    properties = {
+        name[len(PROPERTY_PREFIX) :]: jsontext.loads(value["S"])
+        for name, value in item.items()
+        if name.startswith(PROPERTY_PREFIX)
+    }
+    return RecipientObject(
+        id=item["id"]["S"],
+        collection=item["collection"]["S"],
+        created_at=properties.pop("created_at", None),
+        updated_at=item["updated_at"]["S"],
+        properties=properties,
+    )
+
+
+@lru_cache(maxsize=1)
+def get_object_store() -> ObjectStore:
+    return ObjectStore(get_table())

@@ -1,0 +1,1 @@
+"""Users: identify, get, list, delete and merge."""

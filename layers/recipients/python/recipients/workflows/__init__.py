@@ -1,0 +1,1 @@
+"""Workflow runs: triggers that identify their inline recipients first, cancels, and the bus."""

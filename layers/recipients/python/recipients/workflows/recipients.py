@@ -1,0 +1,60 @@
+"""An entry of a trigger's or a cancel's recipients (or a trigger's actor), checked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from recipients.identity.merge import UpdatePlan
+from recipients.identity.models import RecipientRef
+from recipients.kernel.errors import RecipientsError
+from recipients.kernel.rules import check_collection, check_id
+
+TRIGGER_DATA_KEY = "$trigger_data"
+RECIPIENT_FORMS = "must be a user id, a user {id, ...} or an object {id, collection, ...}"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One entry of a trigger's recipients (or its actor), checked."""
+
+    ref: RecipientRef
+    plan: UpdatePlan | None
+    """Set when the entry is inline: what identifying it writes."""
+    trigger_data: dict[str, Any] | None = None
+
+    def to_wire(self) -> dict[str, Any]:
+        wire: dict[str, Any] = self.ref.to_wire()
+        if self.trigger_data is not None:
+            wire["trigger_data"] = self.trigger_data
+        return wire
+
+
+def parse_reference(value: Any, field: str, forms: str = RECIPIENT_FORMS) -> Recipient | None:
+    """A user id or an object reference `{id, collection}` (with its $trigger_data, if any); None when
+    `value` is an object of another shape (an inline recipient). Errors name `field`."""
+    if isinstance(value, str):
+        return Recipient(RecipientRef(id=checked(check_id, value, field)), None)
+    if not isinstance(value, dict):
+        raise RecipientsError.invalid_field(field, forms)
+    trigger_data = value.get(TRIGGER_DATA_KEY)
+    if trigger_data is not None and not isinstance(trigger_data, dict):
+        raise RecipientsError.invalid_field(f"{field}.{TRIGGER_DATA_KEY}", "must be an object")
+    body = {key: item for key, item in value.items() if key != TRIGGER_DATA_KEY}
+    if not ("collection" in body and set(body) <= {"id", "collection"}):
+        return None
+    if not isinstance(body.get("id"), str) or not isinstance(body["collection"], str):
+        raise RecipientsError.invalid_field(field, "an object reference needs a string id and collection")
+    ref = RecipientRef(
+        id=checked(check_id, body["id"], f"{field}.id"),
+        collection=checked(check_collection, body["collection"], f"{field}.collection"),
+    )
+    return Recipient(ref, None, trigger_data)
+
+
+def checked(check: Callable[[str], str], value: str, field: str) -> str:
+    try:
+        return check(value)
+    except ValueError as exc:
+        raise RecipientsError.invalid_field(field, str(exc)) from exc

@@ -1,0 +1,236 @@
+"""Workflow triggers.
+
+A trigger is checked whole before anything is written; then its inline users and objects are
+identified (the seeds promise this happens before any other action), the recipients given by
+reference are looked up, the run is recorded and its `workflow.triggered` event(s) go on the bus.
+"""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from pydantic import ValidationError
+
+from recipients.identity.merge import plan_identify
+from recipients.identity.models import RecipientRef
+from recipients.identity.store import get_recipient_store
+from recipients.kernel import jsontext
+from recipients.kernel.errors import FieldError, RecipientsError, field_errors
+from recipients.kernel.observability import logger, metrics
+from recipients.kernel.rules import expires_in, now_timestamp
+from recipients.objects.models import InlineIdentifyObjectRequest
+from recipients.users.models import InlineIdentifyUserRequest
+from recipients.workflows import bus
+from recipients.workflows.models import SkippedRecipient, TriggerWorkflowRequest, WorkflowRun
+from recipients.workflows.recipients import TRIGGER_DATA_KEY, Recipient, parse_reference
+from recipients.workflows.settings import workflow_settings
+from recipients.workflows.store import get_run_store
+
+TRIGGERED = "workflow.triggered"
+WRITE_THREADS = 16
+MAX_DATA_BYTES = 5 * 1024 * 1024
+"""A trigger's `data` as JSON. Knock takes 10 MB, but Lambda takes at most 6 MB a request, event and
+recipients included, so 5 MiB is what a trigger can always carry. Data too large for an event is
+stored in S3 and referenced."""
+
+
+def parse_recipient(value: Any, field: str) -> Recipient:
+    """A user id, an inline user, an object reference or an inline object; errors name `field`."""
+    reference = parse_reference(value, field)
+    if reference is not None:
+        return reference
+    body = {key: item for key, item in value.items() if key != TRIGGER_DATA_KEY}
+    trigger_data = value.get(TRIGGER_DATA_KEY)
+    model = InlineIdentifyObjectRequest if "collection" in body else InlineIdentifyUserRequest
+    try:
+        request = model.model_validate(body)
+        plan = plan_identify(request)
+    except ValidationError as exc:
+        raise RecipientsError.invalid(field_errors(exc.errors(), prefix=field)) from exc
+    except RecipientsError as exc:
+        raise RecipientsError.invalid(
+            [FieldError(f"{field}.{error.field}", error.message) for error in exc.errors], code=exc.code
+        ) from exc
+    collection = request.collection if isinstance(request, InlineIdentifyObjectRequest) else None
+    return Recipient(RecipientRef(id=request.id, collection=collection), plan, trigger_data)
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """A trigger request that passed every check, ready to run."""
+
+    workflow_key: str
+    recipients: list[Recipient]
+    actor: Recipient | None
+    cancellation_key: str | None
+    event_base: dict[str, Any]
+    """The fields every `workflow.triggered` event of the run carries."""
+    stored_data: str | None = None
+    """The run's data as JSON text, when it is too large for the events and goes to `data_ref` instead."""
+
+    @property
+    def run_id(self) -> str:
+        return str(self.event_base["workflow_run_id"])
+
+
+def check_trigger(workflow_key: str, request: TriggerWorkflowRequest) -> Trigger:
+    """Every rule a trigger must pass before anything is written; errors name the field."""
+    recipients = [parse_recipient(value, f"recipients.{index}") for index, value in enumerate(request.recipients)]
+    _check_repeats(recipients)
+    actor = parse_recipient(request.actor, "actor") if request.actor is not None else None
+    run_id = str(uuid.uuid4())
+    data = jsontext.dumps(request.data or {})
+    data_bytes = len(data.encode())
+    if data_bytes > MAX_DATA_BYTES:
+        raise RecipientsError.invalid_field(
+            "data", f"is {data_bytes:,} bytes of JSON; the limit is 5 MiB (Lambda takes 6 MB a request)"
+        )
+    event_base: dict[str, Any] = {
+        "workflow_key": workflow_key,
+        "workflow_run_id": run_id,
+        "actor": actor.ref.to_wire() if actor else None,
+        "tenant": request.tenant,
+        "data": request.data or {},
+        "data_ref": None,
+        "cancellation_key": request.cancellation_key,
+        "settings": request.settings.model_dump() if request.settings else None,
+        "triggered_at": now_timestamp(),
+    }
+    stored_data = None
+    if not _leaves_room_for_recipients(event_base):
+        event_base["data"], event_base["data_ref"] = None, bus.run_data_reference(run_id, data_bytes)
+        stored_data = data
+        if not _leaves_room_for_recipients(event_base):
+            size, limit = _base_size(event_base), (bus.MAX_EVENT_BYTES - _MIN_RECIPIENTS_ROOM) // 1024
+            raise RecipientsError.invalid_field(
+                "tenant", f"actor and tenant come to {size:,} bytes; a run event carries at most {limit} KiB of them"
+            )
+    return Trigger(workflow_key, recipients, actor, request.cancellation_key, event_base, stored_data)
+
+
+def _check_repeats(recipients: list[Recipient]) -> None:
+    """A recipient listed again is one recipient of the run, so every listing must carry the same $trigger_data."""
+    first_listed: dict[RecipientRef, int] = {}
+    for index, entry in enumerate(recipients):
+        first = first_listed.setdefault(entry.ref, index)
+        if recipients[first].trigger_data != entry.trigger_data:
+            raise RecipientsError.invalid_field(
+                f"recipients.{index}.{TRIGGER_DATA_KEY}",
+                f"differs from recipients.{first}, the same recipient: list it once, or each time with the same data",
+            )
+
+
+def trigger_workflow(trigger: Trigger) -> str:
+    """Identify the inline recipients, look up the others, record the run, put its events; the run id."""
+    workflow_key, run_id, recipients, actor = trigger.workflow_key, trigger.run_id, trigger.recipients, trigger.actor
+    event_base = dict(trigger.event_base)
+    inline = [entry for entry in [*recipients, *([actor] if actor else [])] if entry.plan is not None]
+    inline_refs = {entry.ref for entry in inline}
+    referenced_actor = actor.ref if actor is not None and actor.plan is None else None
+    if (
+        referenced_actor is not None
+        and referenced_actor not in inline_refs
+        and get_recipient_store().missing([referenced_actor])
+    ):
+        raise RecipientsError.invalid([FieldError("actor", "is not an identified user or object")], "actor_missing")
+
+    _identify_all(inline)
+
+    referenced = [entry.ref for entry in recipients if entry.plan is None and entry.ref not in inline_refs]
+    missing = get_recipient_store().missing(referenced) if referenced else set()
+    included: list[Recipient] = []
+    skipped: list[SkippedRecipient] = []
+    seen: set[RecipientRef] = set()
+    for index, entry in enumerate(recipients):
+        if entry.ref in missing:
+            what = "user" if entry.ref.collection is None else "object"
+            reason = f"{what} not found: never identified, or deleted"
+            skipped.append(
+                SkippedRecipient(id=entry.ref.id, collection=entry.ref.collection, index=index, reason=reason)
+            )
+        elif entry.ref not in seen:
+            seen.add(entry.ref)
+            included.append(entry)
+
+    run = WorkflowRun(
+        id=run_id,
+        workflow_key=workflow_key,
+        recipient_count=len(included),
+        skipped=skipped,
+        cancellation_key=trigger.cancellation_key,
+        inserted_at=event_base["triggered_at"],
+    )
+    if trigger.stored_data is not None:
+        bus.put_run_data(event_base["data_ref"], trigger.stored_data)
+    retention = workflow_settings().workflow_run_retention_days
+    get_run_store().record_run(run, skipped_count=len(skipped), expires_at=expires_in(retention))
+    event_base["skipped_count"] = len(skipped)
+    bus.publish(TRIGGERED, triggered_events(event_base, [entry.to_wire() for entry in included]))
+    logger.info(
+        "workflow triggered",
+        extra={
+            "workflow_key": workflow_key,
+            "workflow_run_id": run_id,
+            "recipients": len(included),
+            "identified_inline": len(inline),
+            "skipped": len(skipped),
+        },
+    )
+    metrics.add_metric(name="WorkflowsTriggered", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="TriggerRecipientsSkipped", unit=MetricUnit.Count, value=len(skipped))
+    return run_id
+
+
+def triggered_events(base: dict[str, Any], recipients: list[dict[str, Any]]) -> list[str]:
+    """The run's event details: all recipients in one event, or split into parts that each fit."""
+    room = bus.MAX_EVENT_BYTES - _base_size(base)
+    parts: list[list[dict[str, Any]]] = [[]]
+    size = 0
+    for recipient in recipients:
+        length = len(jsontext.dumps(recipient).encode()) + 1
+        if parts[-1] and size + length > room:
+            parts.append([])
+            size = 0
+        parts[-1].append(recipient)
+        size += length
+    return [
+        jsontext.dumps({**base, "recipients": part, "part": number, "parts": len(parts)})
+        for number, part in enumerate(parts, start=1)
+    ]
+
+
+_PART_FIELDS_BYTES = 64
+"""Room for `"recipients":[]`, `"part"` and `"parts"` around the recipients of one part."""
+_MIN_RECIPIENTS_ROOM = 2_000
+"""An event must have room for at least a few recipients once data, actor and tenant are in."""
+
+
+def _base_size(base: dict[str, Any]) -> int:
+    return bus.event_size(TRIGGERED, jsontext.dumps({**base, "skipped_count": 0})) + _PART_FIELDS_BYTES
+
+
+def _leaves_room_for_recipients(base: dict[str, Any]) -> bool:
+    return _base_size(base) <= bus.MAX_EVENT_BYTES - _MIN_RECIPIENTS_ROOM
+
+
+def _identify_all(inline: list[Recipient]) -> None:
+    """Identify inline users and objects, WRITE_THREADS at once; entries for one recipient in order."""
+    groups: dict[RecipientRef, list[Recipient]] = {}
+    for entry in inline:
+        groups.setdefault(entry.ref, []).append(entry)
+    if not groups:
+        return
+    with ThreadPoolExecutor(max_workers=min(WRITE_THREADS, len(groups))) as pool:
+        list(pool.map(_identify_group, groups.values()))
+    metrics.add_metric(name="TriggerRecipientsIdentified", unit=MetricUnit.Count, value=len(inline))
+
+
+def _identify_group(entries: list[Recipient]) -> None:
+    recipients = get_recipient_store()
+    for entry in entries:
+        assert entry.plan is not None
+        recipients.upsert(entry.ref, entry.plan)
