@@ -6,6 +6,14 @@ would: the function's own environment, its real handler, a Lambda-like context.
 
 Nothing here imports `recipients` or a function module before the AWS environment is set, because
 `recipients.aws` creates its boto3 clients at import time.
+
+moto's UpdateExpression parser recurses about six frames per SET action, so under Python's default
+recursion limit (1,000) moto server fails an UpdateItem of 157 actions with a 500, and one identify
+may send 255. `start_moto()` first calls `allow_long_update_expressions()`, which raises the limit and
+the stack size of the threads started afterwards (moto server's request threads among them); the
+unit tests' in-process moto gets the same from tests/conftest.py. The functions share the limit, so
+JSON nested 1,000 to 5,000 levels deep parses here where Lambda (limit 1,000) would refuse it. A moto
+server of your own (`RECIPIENTS_MOTO_URL`) keeps its own limits.
 """
 
 from __future__ import annotations
@@ -41,6 +49,11 @@ DEFAULT_REGION = "us-east-1"
 DEFAULT_API_KEY = "sk_test_local"
 FUNCTION_TYPE = "AWS::Serverless::Function"
 KEY_HASHES_PARAMETER = "ApiKeyHashesParameterName"
+RECURSION_LIMIT = 5_000
+"""Covers the longest UpdateExpression DynamoDB accepts (4 KB: at most about 680 SET actions; moto
+server then takes 823). No higher: the functions' JSON parser refuses nesting only at this depth."""
+THREAD_STACK_BYTES = 16 * 1024 * 1024
+"""Room for RECURSION_LIMIT frames in any thread (macOS gives threads 512 KiB, musl 128 KiB)."""
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -69,10 +82,17 @@ def configure_aws_environment(endpoint_url: str) -> None:
     os.environ.setdefault("AWS_REGION", chosen)
 
 
+def allow_long_update_expressions() -> None:
+    """Let moto parse any UpdateExpression DynamoDB accepts: call before starting threads that use moto."""
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
+    threading.stack_size(max(threading.stack_size(), THREAD_STACK_BYTES))
+
+
 def start_moto(port: int) -> tuple[ThreadedMotoServer, str]:
     """moto in server mode on 127.0.0.1 (port 0: any free port); returns the server and its URL."""
     if port:
         _ensure_port_free(port)
+    allow_long_update_expressions()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request access log
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
