@@ -4,6 +4,10 @@ Each request is matched to a route of template.yaml, checked by the Lambda autho
 cached per identity header, as API Gateway does), turned into an HTTP API payload 2.0 event and
 handed to the function's real handler, running against moto server (see `local/emulator.py`).
 
+Header names and values reach the authorizer and the functions as text decoded from UTF-8, as API
+Gateway hands them over (http.server alone decodes them as latin-1, so "é" would arrive as "Ã©");
+bytes that are not UTF-8 become U+FFFD.
+
 Like Lambda's event source mappings, it also polls the template's SQS queues and feeds each one's
 function (see `local/queues.py`).
 
@@ -306,7 +310,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 method=self.command,
                 raw_path=raw_path,
                 raw_query=raw_query,
-                headers=list(self.headers.items()),
+                headers=[(_utf8(name), _utf8(value)) for name, value in self.headers.items()],
                 body=body,
                 source_ip=self.client_address[0],
                 protocol=self.request_version,
@@ -355,8 +359,17 @@ class _RequestHandler(BaseHTTPRequestHandler):
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
 
 
-def _handler_class(gateway: Gateway) -> type[_RequestHandler]:
-    return type("RequestHandler", (_RequestHandler,), {"gateway": gateway})
+def _utf8(header: str) -> str:
+    """A header as http.server read it (each byte a latin-1 character), decoded from UTF-8 instead."""
+    return header.encode("latin-1").decode("utf-8", errors="replace")
+
+
+def gateway_server(gateway: Gateway, port: int = 0) -> ThreadingHTTPServer:
+    """An HTTP server on 127.0.0.1 (port 0: any free port) handing every request to `gateway`; not serving yet."""
+    handler = type("RequestHandler", (_RequestHandler,), {"gateway": gateway})
+    httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    httpd.daemon_threads = True
+    return httpd
 
 
 @dataclass
@@ -390,11 +403,10 @@ def start_local_api(port: int = 0, api_key: str | None = None) -> LocalApi:
     emulator = Emulator.start(api_key=api_key)
     api = http_api()
     try:
-        httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler_class(Gateway(api.routes, api.authorizer, emulator)))
+        httpd = gateway_server(Gateway(api.routes, api.authorizer, emulator), port)
     except OSError:
         emulator.stop()
         raise
-    httpd.daemon_threads = True
     try:
         pollers = start_queue_pollers(emulator)
         event_printers = watch_event_buses(emulator)

@@ -8,14 +8,17 @@ route precedence, event and response mapping.
 from __future__ import annotations
 
 import base64
+import http.client
 import json
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from local.server import Gateway, GatewayResponse, IncomingRequest
+from local.server import Gateway, GatewayResponse, IncomingRequest, gateway_server
 from local.template import Authorizer, Route, http_api
 
 pytestmark = pytest.mark.integration
@@ -329,3 +332,72 @@ def test_gateway_maps_function_result_to_http_response(result: Any, expected: Ga
     assert name == "apigw-requestid"
     assert request_id == functions.invoked("GetFunction")[0]["requestContext"]["requestId"]
     assert response == expected
+
+
+# --- over HTTP -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+Send = Callable[..., Answer]
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[ScriptedLambda], Send]]:
+    """Serves ROUTES and AUTHORIZER over HTTP on a free port, backed by a scripted Lambda; returns a sender."""
+    servers = []
+
+    def start(functions: ScriptedLambda) -> Send:
+        httpd = gateway_server(Gateway(ROUTES, AUTHORIZER, functions))
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        servers.append(httpd)
+
+        def send(method: str, target: str, headers: dict[str, str | bytes] | None = None, body: bytes = b"") -> Answer:
+            connection = http.client.HTTPConnection("127.0.0.1", httpd.server_port, timeout=10)
+            try:
+                sent = {"Authorization": "Bearer sk_test_local", **(headers or {})}
+                connection.request(method, target, body=body, headers=sent)
+                response = connection.getresponse()
+                return Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
+            finally:
+                connection.close()
+
+        return send
+
+    yield start
+    for httpd in servers:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_local_server_hands_header_values_decoded_from_utf8_to_authorizer_and_function(
+    serve: Callable[[ScriptedLambda], Send],
+) -> None:
+    # Given header values sent as UTF-8 bytes, one with a byte that is not UTF-8
+    functions = ScriptedLambda()
+    headers: dict[str, str | bytes] = {
+        "Authorization": "Bearer sk_\u00e9t\u00e9".encode(),
+        "Idempotency-Key": "\u00e9" * 3 + "\U0001f600",
+        "X-Broken": b"ok\xff",
+    }
+
+    # When they reach the local server
+    answer = serve(functions)("PUT", "/v1/users/ada", {key: _utf8_bytes(value) for key, value in headers.items()})
+
+    # Then the authorizer and the function get the text as API Gateway decodes it, U+FFFD for the bad byte
+    assert answer.status == 200, answer.body
+    (authorizer_event,) = functions.invoked("AuthorizerFunction")
+    assert authorizer_event["identitySource"] == ["Bearer sk_\u00e9t\u00e9"]
+    (event,) = functions.invoked("AnyFunction")
+    assert event["headers"]["authorization"] == "Bearer sk_\u00e9t\u00e9"
+    assert event["headers"]["idempotency-key"] == "\u00e9\u00e9\u00e9\U0001f600"
+    assert event["headers"]["x-broken"] == "ok\ufffd"
+
+
+def _utf8_bytes(value: str | bytes) -> bytes:
+    return value.encode() if isinstance(value, str) else value
