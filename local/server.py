@@ -6,7 +6,10 @@ handed to the function's real handler, running against moto server (see `local/e
 
 Header names and values reach the authorizer and the functions as text decoded from UTF-8, as API
 Gateway hands them over (http.server alone decodes them as latin-1, so "é" would arrive as "Ã©");
-bytes that are not UTF-8 become U+FFFD.
+bytes that are not UTF-8 become U+FFFD. Any method goes to the gateway, as HTTP APIs route every
+method (one no route names reaches `$default`). A request target that is not a path (`CONNECT
+host:443`, `OPTIONS *`) and a request http.server cannot parse get API Gateway-style JSON errors,
+never http.server's HTML pages.
 
 Like Lambda's event source mappings, it also polls the template's SQS queues and feeds each one's
 function (see `local/queues.py`).
@@ -27,6 +30,7 @@ import traceback
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote
@@ -239,6 +243,8 @@ class Gateway:
         return response
 
     def _respond(self, request: IncomingRequest, request_id: str) -> GatewayResponse:
+        if not request.raw_path.startswith("/"):  # CONNECT host:443, OPTIONS *, http://host/path
+            return gateway_error(400, "Bad Request")
         matched = self.router.match(request.method, request.raw_path)
         if matched is None:
             return gateway_error(404, "Not Found")
@@ -301,7 +307,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         started = time.perf_counter()
         raw_path, _, raw_query = self.path.partition("?")
-        body = self._read_body()
+        try:
+            body = self._read_body()
+        except ValueError as exc:  # a length that is not a number: the body cannot be found
+            self.send_error(400, str(exc))
+            return
         if body is None:
             response = gateway_error(413, "Request Entity Too Large")
             self.close_connection = True
@@ -324,13 +334,18 @@ class _RequestHandler(BaseHTTPRequestHandler):
         """The request body; None when it is over API Gateway's 10 MB limit."""
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             return self._read_chunked()
-        length = int(self.headers.get("Content-Length") or 0)
+        text = self.headers.get("Content-Length") or "0"
+        if not (text.isascii() and text.isdigit()):
+            raise ValueError(f"bad Content-Length {text!r}")
+        length = int(text)
         return None if length > MAX_BODY_BYTES else self.rfile.read(length)
 
     def _read_chunked(self) -> bytes | None:
         chunks = bytearray()
         while True:
-            size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
+            size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)  # ValueError if not hex
+            if size < 0:
+                raise ValueError(f"bad chunk size {size}")
             if size == 0:
                 while self.rfile.readline() not in (b"\r\n", b"\n", b""):
                     pass  # trailers
@@ -356,7 +371,18 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def log_error(self, format: str, *args: Any) -> None:  # noqa: A002
         sys.stderr.write(f"local API: {format % args}\n")
 
-    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (a request line or headers it cannot parse) as JSON, not HTML."""
+        self.log_error("code %d, message %s", code, message)
+        self.close_connection = True
+        self.request_version = self.protocol_version  # unread, it stays HTTP/0.9, which gets no status line
+        self._write(gateway_error(code, HTTPStatus(code).phrase))
+
+    def __getattr__(self, name: str) -> Any:
+        """http.server calls do_<METHOD>: serve every method, not only those it defines."""
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
 
 def _utf8(header: str) -> str:

@@ -3,12 +3,15 @@ header values that are not ASCII, methods no route names, and Lambda's invocatio
 
 from __future__ import annotations
 
+import http.client
+import json
 from collections.abc import Callable
 
 import httpx
 import pytest
 
 from tests.integration.support import assert_knock_error
+from tests.local_api import ApiTarget
 
 pytestmark = pytest.mark.integration
 
@@ -58,3 +61,50 @@ def test_identify_with_256_character_non_ascii_idempotency_key_returns_422_namin
 
     # Then it is refused, naming the header
     assert_knock_error(response, 422, "invalid_params", {"idempotency-key"})
+
+
+def _send(api: ApiTarget, method: str, target: str) -> httpx.Response:
+    """`method` and `target` exactly as given, over http.client (httpx treats CONNECT as a tunnel)."""
+    url = httpx.URL(api.url)
+    connection_class = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
+    connection = connection_class(url.host, url.port, timeout=30)
+    try:
+        connection.request(method, target, headers={"Authorization": f"Bearer {api.api_key}"})
+        answer = connection.getresponse()
+        return httpx.Response(answer.status, headers=answer.getheaders(), content=answer.read())
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("method", ["TRACE", "CONNECT", "PROPFIND", "PURGE", "LINK"])
+def test_request_with_a_method_no_route_names_on_a_known_path_returns_405_json_with_allow(
+    api: ApiTarget, new_user_id: NewUserId, method: str
+) -> None:
+    # When a user's path is requested with a method no route of the template names
+    response = _send(api, method, f"/v1/users/{new_user_id('method')}")
+
+    # Then the $default route answers a Knock-shaped 405 listing the methods the path serves
+    assert_knock_error(response, 405, "method_not_allowed")
+    assert response.headers["allow"] == "DELETE, GET, PUT"
+
+
+@pytest.mark.parametrize("method", ["TRACE", "PROPFIND", "X-CUSTOM"])
+def test_request_with_a_method_no_route_names_on_an_unknown_path_returns_404_json(api: ApiTarget, method: str) -> None:
+    # When a path no route serves is requested with a method no route names
+    response = _send(api, method, "/v1/nowhere")
+
+    # Then the $default route answers a Knock-shaped 404
+    assert_knock_error(response, 404, "resource_missing")
+
+
+@pytest.mark.parametrize(("method", "target"), [("CONNECT", "host.example:443"), ("OPTIONS", "*")])
+def test_request_target_that_is_not_a_path_returns_json_400_locally(api: ApiTarget, method: str, target: str) -> None:
+    if not api.is_local:
+        pytest.skip("what a deployed stage answers to a target that is not a path is up to AWS")
+    # When the request target is an authority or "*", which no route can match
+    response = _send(api, method, target)
+
+    # Then the local gateway answers itself, in JSON (never http.server's HTML)
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/json"
+    assert json.loads(response.content) == {"message": "Bad Request"}
