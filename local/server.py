@@ -3,6 +3,9 @@
 Each request is matched to a route of template.yaml, checked by the Lambda authorizer (its verdict
 cached per identity header, as API Gateway does), turned into an HTTP API payload 2.0 event and
 handed to the function's real handler, running against moto server (see `local/emulator.py`).
+Bodies over API Gateway's 10 MB are refused with 413 before anything else. An event over Lambda's
+invocation payload limit is a 413 too, without invoking the function; a result over it is a 500 (an
+integration failure). Both print on stderr which limit was passed and by how much.
 
 Header names and values reach the authorizer and the functions as text decoded from UTF-8, as API
 Gateway hands them over (http.server alone decodes them as latin-1, so "é" would arrive as "Ã©");
@@ -36,7 +39,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from local.bus import EventPrinter, watch_event_buses
-from local.emulator import ACCOUNT_ID, Emulator, Invoker, region
+from local.emulator import ACCOUNT_ID, Emulator, Invoker, RequestTooLarge, ResponseTooLarge, region
 from local.queues import QueuePollers, start_queue_pollers
 from local.template import Authorizer, Route, http_api
 
@@ -257,6 +260,12 @@ class Gateway:
             event = {**event, "requestContext": {**event["requestContext"], "authorizer": {"lambda": verdict.context}}}
         try:
             return http_response(self.functions.invoke(route.function, with_body(event, request.body), request_id))
+        except RequestTooLarge as exc:
+            print(f"local API: 413, {exc}", file=sys.stderr)
+            return gateway_error(413, "Request Entity Too Large")
+        except ResponseTooLarge as exc:  # an integration failure, as HTTP APIs answer it
+            print(f"local API: 500, {exc}", file=sys.stderr)
+            return gateway_error(500, "Internal Server Error")
         except Exception:
             print(f"{route.function} failed:", file=sys.stderr)
             traceback.print_exc()

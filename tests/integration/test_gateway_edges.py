@@ -108,3 +108,44 @@ def test_request_target_that_is_not_a_path_returns_json_400_locally(api: ApiTarg
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/json"
     assert json.loads(response.content) == {"message": "Bad Request"}
+
+
+LAMBDA_REQUEST_PAYLOAD_BYTES = 6_291_456
+"""Lambda's limit on a synchronous invocation's event; API Gateway's own body limit is 10 MB."""
+
+
+def _blob(total_bytes: int) -> bytes:
+    """A JSON object body of exactly `total_bytes` bytes."""
+    frame = b'{"blob": ""}'
+    return frame[:-2] + b"x" * (total_bytes - len(frame)) + frame[-2:]
+
+
+def test_identify_whose_event_is_over_lambdas_payload_limit_returns_413_and_writes_nothing(
+    http: httpx.Client, new_user_id: NewUserId
+) -> None:
+    # Given a body under API Gateway's 10 MB whose event alone would be over Lambda's 6 MB
+    user_id = new_user_id("huge-event")
+    body = _blob(LAMBDA_REQUEST_PAYLOAD_BYTES)
+
+    # When it is sent
+    response = http.put(f"/v1/users/{user_id}", content=body, headers={"Content-Type": "application/json"})
+
+    # Then API Gateway refuses it without invoking the function: nothing is written
+    assert response.status_code == 413
+    assert response.json() == {"message": "Request Entity Too Large"}
+    assert http.get(f"/v1/users/{user_id}").status_code == 404
+
+
+def test_identify_whose_event_is_just_under_lambdas_payload_limit_reaches_the_function(
+    http: httpx.Client, new_user_id: NewUserId
+) -> None:
+    # Given a body 16 KB under Lambda's limit: room enough for the rest of the event
+    body = _blob(LAMBDA_REQUEST_PAYLOAD_BYTES - 16 * 1024)
+
+    # When it is sent
+    response = http.put(
+        f"/v1/users/{new_user_id('big-event')}", content=body, headers={"Content-Type": "application/json"}
+    )
+
+    # Then the function answers, refusing properties over 256 KiB
+    assert_knock_error(response, 422, "properties_too_large")
