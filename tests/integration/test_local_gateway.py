@@ -363,6 +363,7 @@ class Served:
 
     def __init__(self, functions: ScriptedLambda) -> None:
         self.httpd = gateway_server(Gateway(ROUTES, AUTHORIZER, functions))
+        self.httpd.daemon_threads = False  # server_close() waits for them: their log lines stay in the test's capture
         self.port = self.httpd.server_port
         threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
 
