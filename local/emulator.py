@@ -2,10 +2,22 @@
 
 `Emulator.start()` starts moto in server mode, points this process's boto3 at it, creates every
 resource `template.yaml` declares and can then invoke any function of the template the way Lambda
-would: the function's own environment, its real handler, a Lambda-like context.
+would: the function's own environment, its real handler, a Lambda-like context, and Lambda's
+invocation payload limits. An event over MAX_REQUEST_PAYLOAD_BYTES (compact JSON, UTF-8) raises
+RequestTooLarge without running the handler; a result over MAX_RESPONSE_PAYLOAD_BYTES, measured as the
+function's Runtime serializes it (awslambdaric escapes non-ASCII up to python3.11, not from
+python3.12), raises ResponseTooLarge after it ran.
 
 Nothing here imports `recipients` or a function module before the AWS environment is set, because
 `recipients.kernel.aws` creates its boto3 clients on first use.
+
+moto's UpdateExpression parser recurses about six frames per SET action, so under Python's default
+recursion limit (1,000) moto server fails an UpdateItem of 157 actions with a 500, and one identify
+may send 255. `start_moto()` first calls `allow_long_update_expressions()`, which raises the limit and
+the stack size of the threads started afterwards (moto server's request threads among them); the
+unit tests' in-process moto gets the same from tests/conftest.py. The functions share the limit, so
+JSON nested 1,000 to 5,000 levels deep parses here where Lambda (limit 1,000) would refuse it. A moto
+server of your own (`RECIPIENTS_MOTO_URL`) keeps its own limits.
 """
 
 from __future__ import annotations
@@ -42,6 +54,15 @@ DEFAULT_API_KEY = "sk_test_local"
 FUNCTION_TYPE = "AWS::Serverless::Function"
 LOG_GROUP_TYPE = "AWS::Logs::LogGroup"
 KEY_HASHES_PARAMETER = "ApiKeyHashesParameterName"
+RECURSION_LIMIT = 5_000
+"""Covers the longest UpdateExpression DynamoDB accepts (4 KB: at most about 680 SET actions; moto
+server then takes 823). No higher: the functions' JSON parser refuses nesting only at this depth."""
+THREAD_STACK_BYTES = 16 * 1024 * 1024
+"""Room for RECURSION_LIMIT frames in any thread (macOS gives threads 512 KiB, musl 128 KiB)."""
+# Lambda quotas: invocation payload (request and response) 6 MB synchronous. The response may hold
+# 100 bytes more than the request. Lambda's SQS event source cuts its batches at the request limit.
+MAX_REQUEST_PAYLOAD_BYTES = 6_291_456
+MAX_RESPONSE_PAYLOAD_BYTES = 6_291_556
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -50,6 +71,45 @@ class Invoker(Protocol):
     """Runs a function of the template (the emulator; anything that behaves like Lambda's Invoke)."""
 
     def invoke(self, function_name: str, event: dict[str, Any], request_id: str | None = None) -> Any: ...
+
+
+class PayloadTooLarge(Exception):
+    """An invocation payload over Lambda's limit; the message says which, and by how much."""
+
+    def __init__(self, function_name: str, payload: str, size: int, limit: int) -> None:
+        super().__init__(
+            f"{function_name}: the {payload} payload is {size:,} bytes, {size - limit:,} over Lambda's "
+            f"limit of {limit:,} for a synchronous invocation"
+        )
+        self.size = size
+        self.limit = limit
+
+
+class RequestTooLarge(PayloadTooLarge):
+    """Lambda's RequestEntityTooLargeException: the function did not run."""
+
+
+class ResponseTooLarge(PayloadTooLarge):
+    """Lambda's Function.ResponseSizeTooLarge: the function ran, but its result is lost."""
+
+
+def request_payload_bytes(event: Any) -> int:
+    """An event's size as Lambda counts it: the JSON API Gateway or SQS sends, compact and UTF-8."""
+    return len(json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass"))
+
+
+def response_payload_bytes(result: Any, runtime: str) -> int:
+    """A result's size as the Lambda runtime `runtime` (python3.X) serializes it: json.dumps's default
+    separators, non-ASCII escaped up to python3.11. Values JSON has no type for count as their str()."""
+    escape = _python_version(runtime) < (3, 12)
+    return len(json.dumps(result, ensure_ascii=escape, default=str).encode("utf-8", "surrogatepass"))
+
+
+def _python_version(runtime: str) -> tuple[int, ...]:
+    major, dot, minor = runtime.removeprefix("python").partition(".")
+    if not (runtime.startswith("python") and dot and major.isdigit() and minor.isdigit()):
+        raise ValueError(f"Runtime {runtime!r} is not a Python runtime (python3.X)")
+    return int(major), int(minor)
 
 
 def dev_api_key() -> str:
@@ -70,10 +130,17 @@ def configure_aws_environment(endpoint_url: str) -> None:
     os.environ.setdefault("AWS_REGION", chosen)
 
 
+def allow_long_update_expressions() -> None:
+    """Let moto parse any UpdateExpression DynamoDB accepts: call before starting threads that use moto."""
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
+    threading.stack_size(max(threading.stack_size(), THREAD_STACK_BYTES))
+
+
 def start_moto(port: int) -> tuple[ThreadedMotoServer, str]:
     """moto in server mode on 127.0.0.1 (port 0: any free port); returns the server and its URL."""
     if port:
         _ensure_port_free(port)
+    allow_long_update_expressions()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request access log
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
@@ -266,6 +333,7 @@ class Function:
     timeout_seconds: int
     arn: str
     log_group: str
+    runtime: str
 
 
 def functions_of(resources: LocalResources) -> dict[str, Function]:
@@ -298,6 +366,7 @@ def functions_of(resources: LocalResources) -> dict[str, Function]:
             timeout_seconds=int(properties.get("Timeout", 3)),
             arn=resources.arn(name),
             log_group=_to_text(logging_config.get("LogGroup") or f"/aws/lambda/{name}"),
+            runtime=str(properties.get("Runtime", "")),
         )
     return found
 
@@ -383,8 +452,12 @@ class Emulator:
             self.moto.stop()
 
     def invoke(self, function_name: str, event: dict[str, Any], request_id: str | None = None) -> Any:
-        """Run the function's handler with `event`, in its environment. Handler exceptions propagate."""
+        """Run the function's handler with `event`, in its environment. Handler exceptions propagate, and
+        a payload over Lambda's limits raises RequestTooLarge (not run) or ResponseTooLarge (ran)."""
         function = self.functions[function_name]
+        size = request_payload_bytes(event)
+        if size > MAX_REQUEST_PAYLOAD_BYTES:
+            raise RequestTooLarge(function.name, "request", size, MAX_REQUEST_PAYLOAD_BYTES)
         context = LambdaContext(
             function_name=function.name,
             memory_limit_in_mb=function.memory_mb,
@@ -394,7 +467,11 @@ class Emulator:
             log_group_name=function.log_group,
         )
         with self._lock, _environment(function.environment):
-            return self._handler(function)(event, context)
+            result = self._handler(function)(event, context)
+        size = response_payload_bytes(result, function.runtime)
+        if size > MAX_RESPONSE_PAYLOAD_BYTES:
+            raise ResponseTooLarge(function.name, "response", size, MAX_RESPONSE_PAYLOAD_BYTES)
+        return result
 
     def _handler(self, function: Function) -> Handler:
         if function.name not in self._handlers:

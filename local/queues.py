@@ -3,7 +3,9 @@
 For every `Type: SQS` event in template.yaml, `start_queue_pollers()` runs one background thread that
 does what Lambda's poller does. It receives up to BatchSize messages, keeps receiving for up to
 MaximumBatchingWindowInSeconds while the batch is not full, and invokes the function through the
-emulator with the SQS event Lambda builds. Then it settles the batch the way Lambda does:
+emulator with the SQS event Lambda builds. Like Lambda, it cuts a batch whose event would be over the
+6 MB invocation payload limit (MAX_REQUEST_PAYLOAD_BYTES: SQS messages may take 1 MiB each) into
+several invocations, messages in order. Then it settles each invocation's messages the way Lambda does:
 
 - an exception from the function fails the whole batch;
 - with ReportBatchItemFailures, the messages named in `batchItemFailures[].itemIdentifier` fail and the
@@ -25,8 +27,9 @@ dead-letter queue takes seconds, not minutes.
 
 Not emulated: concurrent batches (one invocation at a time per source, and the emulator runs one
 invocation at a time anyway; ScalingConfig.MaximumConcurrency is informational), FilterCriteria,
-the 6 MB invocation payload limit, function timeouts, backoff after errors, and the
-DeadLetterQueueSourceArn attribute that SQS adds to a dead-lettered message (moto doesn't).
+ending the batching window early once the batch reaches 6 MB (it is cut afterwards instead),
+function timeouts, backoff after errors, and the DeadLetterQueueSourceArn attribute that SQS adds to
+a dead-lettered message (moto doesn't).
 """
 
 from __future__ import annotations
@@ -38,12 +41,12 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import boto3
 
-from local.emulator import Emulator, Invoker, region
+from local.emulator import MAX_REQUEST_PAYLOAD_BYTES, Emulator, Invoker, region, request_payload_bytes
 from local.template import SqsEventSource, sqs_event_sources
 
 RETRY_SECONDS_VARIABLE = "LOCAL_SQS_RETRY_SECONDS"
@@ -115,8 +118,28 @@ def sqs_record(message: dict[str, Any], queue_arn: str, aws_region: str) -> dict
     return record
 
 
-def sqs_event(messages: Iterable[dict[str, Any]], queue_arn: str, aws_region: str) -> dict[str, Any]:
-    return {"Records": [sqs_record(message, queue_arn, aws_region) for message in messages]}
+_EMPTY_EVENT_BYTES = request_payload_bytes({"Records": []})
+
+
+def sqs_events(
+    messages: list[dict[str, Any]], queue_arn: str, aws_region: str
+) -> Iterator[tuple[list[dict[str, Any]], dict[str, Any]]]:
+    """Lambda's SQS events for a received batch, each with its messages: the batch in order, cut so
+    that no event is over MAX_REQUEST_PAYLOAD_BYTES (a record too large alone goes alone)."""
+    group: list[dict[str, Any]] = []
+    records: list[dict[str, Any]] = []
+    size = _EMPTY_EVENT_BYTES
+    for message in messages:
+        record = sqs_record(message, queue_arn, aws_region)
+        record_size = request_payload_bytes(record)
+        if records and size + 1 + record_size > MAX_REQUEST_PAYLOAD_BYTES:  # 1: the comma before it
+            yield group, {"Records": records}
+            group, records, size = [], [], _EMPTY_EVENT_BYTES
+        size += record_size + (1 if records else 0)
+        group.append(message)
+        records.append(record)
+    if records:
+        yield group, {"Records": records}
 
 
 def failed_message_ids(result: Any, message_ids: list[str]) -> tuple[set[str], str | None]:
@@ -224,11 +247,15 @@ class QueuePoller:
         return messages
 
     def _deliver(self, messages: list[dict[str, Any]]) -> None:
+        for group, event in sqs_events(messages, self.queue_arn, self.aws_region):
+            self._invoke(group, event)
+
+    def _invoke(self, messages: list[dict[str, Any]], event: dict[str, Any]) -> None:
+        """One invocation with `event`, which holds `messages`; then settle them."""
         function = self.source.function
         message_ids = [message["MessageId"] for message in messages]
         started = time.perf_counter()
         try:
-            event = sqs_event(messages, self.queue_arn, self.aws_region)
             result = self.invoker.invoke(function, event, str(uuid.uuid4()))
         except Exception:
             print(f"sqs {function}: the invocation failed, the whole batch will be retried:", file=sys.stderr)

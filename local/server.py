@@ -3,6 +3,16 @@
 Each request is matched to a route of template.yaml, checked by the Lambda authorizer (its verdict
 cached per identity header, as API Gateway does), turned into an HTTP API payload 2.0 event and
 handed to the function's real handler, running against moto server (see `local/emulator.py`).
+Bodies over API Gateway's 10 MB are refused with 413 before anything else. An event over Lambda's
+invocation payload limit is a 413 too, without invoking the function; a result over it is a 500 (an
+integration failure). Both print on stderr which limit was passed and by how much.
+
+Header names and values reach the authorizer and the functions as text decoded from UTF-8, as API
+Gateway hands them over (http.server alone decodes them as latin-1, so "é" would arrive as "Ã©");
+bytes that are not UTF-8 become U+FFFD. Any method goes to the gateway, as HTTP APIs route every
+method (one no route names reaches `$default`). A request target that is not a path (`CONNECT
+host:443`, `OPTIONS *`) and a request http.server cannot parse get API Gateway-style JSON errors,
+never http.server's HTML pages.
 
 Like Lambda's event source mappings, it also polls the template's SQS queues and feeds each one's
 function (see `local/queues.py`).
@@ -23,12 +33,13 @@ import traceback
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from local.bus import EventPrinter, watch_event_buses
-from local.emulator import ACCOUNT_ID, Emulator, Invoker, region
+from local.emulator import ACCOUNT_ID, Emulator, Invoker, RequestTooLarge, ResponseTooLarge, region
 from local.queues import QueuePollers, start_queue_pollers
 from local.template import Authorizer, Route, http_api
 
@@ -235,6 +246,8 @@ class Gateway:
         return response
 
     def _respond(self, request: IncomingRequest, request_id: str) -> GatewayResponse:
+        if not request.raw_path.startswith("/"):  # CONNECT host:443, OPTIONS *, http://host/path
+            return gateway_error(400, "Bad Request")
         matched = self.router.match(request.method, request.raw_path)
         if matched is None:
             return gateway_error(404, "Not Found")
@@ -247,6 +260,12 @@ class Gateway:
             event = {**event, "requestContext": {**event["requestContext"], "authorizer": {"lambda": verdict.context}}}
         try:
             return http_response(self.functions.invoke(route.function, with_body(event, request.body), request_id))
+        except RequestTooLarge as exc:
+            print(f"local API: 413, {exc}", file=sys.stderr)
+            return gateway_error(413, "Request Entity Too Large")
+        except ResponseTooLarge as exc:  # an integration failure, as HTTP APIs answer it
+            print(f"local API: 500, {exc}", file=sys.stderr)
+            return gateway_error(500, "Internal Server Error")
         except Exception:
             print(f"{route.function} failed:", file=sys.stderr)
             traceback.print_exc()
@@ -299,7 +318,11 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         started = time.perf_counter()
         raw_path, _, raw_query = self.path.partition("?")
-        body = self._read_body()
+        try:
+            body = self._read_body()
+        except ValueError as exc:  # a length that is not a number: the body cannot be found
+            self.send_error(400, str(exc))
+            return
         if body is None:
             response = gateway_error(413, "Request Entity Too Large")
             self.close_connection = True
@@ -308,7 +331,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 method=self.command,
                 raw_path=raw_path,
                 raw_query=raw_query,
-                headers=list(self.headers.items()),
+                headers=[(_utf8(name), _utf8(value)) for name, value in self.headers.items()],
                 body=body,
                 source_ip=self.client_address[0],
                 protocol=self.request_version,
@@ -322,13 +345,18 @@ class _RequestHandler(BaseHTTPRequestHandler):
         """The request body; None when it is over API Gateway's 10 MB limit."""
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             return self._read_chunked()
-        length = int(self.headers.get("Content-Length") or 0)
+        text = self.headers.get("Content-Length") or "0"
+        if not (text.isascii() and text.isdigit()):
+            raise ValueError(f"bad Content-Length {text!r}")
+        length = int(text)
         return None if length > MAX_BODY_BYTES else self.rfile.read(length)
 
     def _read_chunked(self) -> bytes | None:
         chunks = bytearray()
         while True:
-            size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
+            size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)  # ValueError if not hex
+            if size < 0:
+                raise ValueError(f"bad chunk size {size}")
             if size == 0:
                 while self.rfile.readline() not in (b"\r\n", b"\n", b""):
                     pass  # trailers
@@ -354,11 +382,31 @@ class _RequestHandler(BaseHTTPRequestHandler):
     def log_error(self, format: str, *args: Any) -> None:  # noqa: A002
         sys.stderr.write(f"local API: {format % args}\n")
 
-    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _serve
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (a request line or headers it cannot parse) as JSON, not HTML."""
+        self.log_error("code %d, message %s", code, message)
+        self.close_connection = True
+        self.request_version = self.protocol_version  # unread, it stays HTTP/0.9, which gets no status line
+        self._write(gateway_error(code, HTTPStatus(code).phrase))
+
+    def __getattr__(self, name: str) -> Any:
+        """http.server calls do_<METHOD>: serve every method, not only those it defines."""
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
 
-def _handler_class(gateway: Gateway) -> type[_RequestHandler]:
-    return type("RequestHandler", (_RequestHandler,), {"gateway": gateway})
+def _utf8(header: str) -> str:
+    """A header as http.server read it (each byte a latin-1 character), decoded from UTF-8 instead."""
+    return header.encode("latin-1").decode("utf-8", errors="replace")
+
+
+def gateway_server(gateway: Gateway, port: int = 0) -> ThreadingHTTPServer:
+    """An HTTP server on 127.0.0.1 (port 0: any free port) handing every request to `gateway`; not serving yet."""
+    handler = type("RequestHandler", (_RequestHandler,), {"gateway": gateway})
+    httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    httpd.daemon_threads = True
+    return httpd
 
 
 @dataclass
@@ -392,11 +440,10 @@ def start_local_api(port: int = 0, api_key: str | None = None) -> LocalApi:
     emulator = Emulator.start(api_key=api_key)
     api = http_api()
     try:
-        httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler_class(Gateway(api.routes, api.authorizer, emulator)))
+        httpd = gateway_server(Gateway(api.routes, api.authorizer, emulator), port)
     except OSError:
         emulator.stop()
         raise
-    httpd.daemon_threads = True
     try:
         pollers = start_queue_pollers(emulator)
         event_printers = watch_event_buses(emulator)

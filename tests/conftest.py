@@ -49,6 +49,10 @@ import pytest  # noqa: E402
 from aws_lambda_powertools.utilities import parameters  # noqa: E402
 from moto import mock_aws  # noqa: E402  # registers moto's botocore hooks before any client exists
 
+from local.emulator import allow_long_update_expressions  # noqa: E402
+
+allow_long_update_expressions()  # before any thread starts: in-process moto parses in the caller's thread
+
 from recipients.auth.keys import hash_key  # noqa: E402
 from recipients.auth.settings import auth_settings  # noqa: E402
 from recipients.bulk.settings import bulk_settings, queue_settings  # noqa: E402

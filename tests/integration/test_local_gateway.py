@@ -8,14 +8,18 @@ route precedence, event and response mapping.
 from __future__ import annotations
 
 import base64
+import http.client
 import json
-from collections.abc import Callable
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from local.server import Gateway, GatewayResponse, IncomingRequest
+from local.server import Gateway, GatewayResponse, IncomingRequest, gateway_server
 from local.template import Authorizer, Route, http_api
 
 pytestmark = pytest.mark.integration
@@ -119,6 +123,19 @@ def test_gateway_without_default_route_returns_gateway_404() -> None:
 
     # Then API Gateway answers itself
     assert (response.status, json.loads(response.body)) == (404, {"message": "Not Found"})
+    assert functions.calls == []
+
+
+@pytest.mark.parametrize("target", ["host.example:443", "*", "http://127.0.0.1:3000/v1/users/ada"])
+def test_gateway_request_target_that_is_not_a_path_returns_400_without_invoking(target: str) -> None:
+    # Given a request whose target is not a path (CONNECT's authority, OPTIONS *, an absolute URL)
+    functions = ScriptedLambda()
+
+    # When it arrives
+    response = Gateway(ROUTES, AUTHORIZER, functions).handle(request("CONNECT", target))
+
+    # Then no route can match it: API Gateway answers itself, in JSON
+    assert (response.status, json.loads(response.body)) == (400, {"message": "Bad Request"})
     assert functions.calls == []
 
 
@@ -365,3 +382,137 @@ def test_gateway_maps_function_result_to_http_response(result: Any, expected: Ga
     assert name == "apigw-requestid"
     assert request_id == functions.invoked("GetFunction")[0]["requestContext"]["requestId"]
     assert response == expected
+
+
+# --- over HTTP -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+class Served:
+    """A Gateway over ROUTES and AUTHORIZER, served over HTTP on a free port by the local server's code."""
+
+    def __init__(self, functions: ScriptedLambda) -> None:
+        self.httpd = gateway_server(Gateway(ROUTES, AUTHORIZER, functions))
+        self.httpd.daemon_threads = False  # server_close() waits for them: their log lines stay in the test's capture
+        self.port = self.httpd.server_port
+        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
+
+    def send(self, method: str, target: str, headers: dict[str, str | bytes] | None = None) -> Answer:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            connection.request(method, target, headers={"Authorization": "Bearer sk_test_local", **(headers or {})})
+            response = connection.getresponse()
+            return Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
+        finally:
+            connection.close()
+
+    def send_bytes(self, data: bytes) -> Answer:
+        """`data` as the whole request, then everything the server sends until it closes the connection."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as connection:
+            connection.sendall(data)
+            received = b""
+            while chunk := connection.recv(65536):
+                received += chunk
+        head, _, body = received.partition(b"\r\n\r\n")
+        status_line, *header_lines = head.decode("latin-1").split("\r\n")
+        headers = dict(line.lower().split(": ", 1) for line in header_lines)
+        return Answer(int(status_line.split()[1]), headers, body)
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[ScriptedLambda], Served]]:
+    """Starts Served gateways; each is shut down after the test."""
+    started: list[Served] = []
+
+    def start(functions: ScriptedLambda) -> Served:
+        started.append(Served(functions))
+        return started[-1]
+
+    yield start
+    for served in started:
+        served.httpd.shutdown()
+        served.httpd.server_close()
+
+
+def test_local_server_hands_header_values_decoded_from_utf8_to_authorizer_and_function(
+    serve: Callable[[ScriptedLambda], Served],
+) -> None:
+    # Given header values sent as UTF-8 bytes, one with a byte that is not UTF-8
+    functions = ScriptedLambda()
+    headers: dict[str, str | bytes] = {
+        "Authorization": "Bearer sk_\u00e9t\u00e9".encode(),
+        "Idempotency-Key": ("\u00e9" * 3 + "\U0001f600").encode(),
+        "X-Broken": b"ok\xff",
+    }
+
+    # When they reach the local server
+    answer = serve(functions).send("PUT", "/v1/users/ada", headers)
+
+    # Then the authorizer and the function get the text as API Gateway decodes it, U+FFFD for the bad byte
+    assert answer.status == 200, answer.body
+    (authorizer_event,) = functions.invoked("AuthorizerFunction")
+    assert authorizer_event["identitySource"] == ["Bearer sk_\u00e9t\u00e9"]
+    (event,) = functions.invoked("AnyFunction")
+    assert event["headers"]["authorization"] == "Bearer sk_\u00e9t\u00e9"
+    assert event["headers"]["idempotency-key"] == "\u00e9\u00e9\u00e9\U0001f600"
+    assert event["headers"]["x-broken"] == "ok\ufffd"
+
+
+@pytest.mark.parametrize("method", ["TRACE", "CONNECT", "PROPFIND", "PURGE", "X-ANY_token!", "get"])
+def test_local_server_hands_any_method_to_the_gateway(serve: Callable[[ScriptedLambda], Served], method: str) -> None:
+    # Given a method http.server has no handler for (any token is a method)
+    functions = ScriptedLambda()
+
+    # When a request with it arrives
+    answer = serve(functions).send(method, "/v1/users/ada")
+
+    # Then it is routed like any other (here to the path's ANY route) and answered by the function
+    assert (answer.status, answer.body) == (200, b"{}")
+    (event,) = functions.invoked("AnyFunction")
+    assert event["requestContext"]["http"]["method"] == method
+    assert event["routeKey"] == "ANY /v1/users/{user_id}"
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "message"),
+    [
+        (b"CONNECT host.example:443 HTTP/1.1\r\nConnection: close\r\n\r\n", 400, "Bad Request"),
+        (b"OPTIONS * HTTP/1.1\r\nConnection: close\r\n\r\n", 400, "Bad Request"),
+        (b"GET /v1/users/ada HTTP/9.9\r\n\r\n", 505, "HTTP Version Not Supported"),
+        (b"GET /v1/users/ada HTTP/1.1 extra\r\n\r\n", 400, "Bad Request"),
+        (b"PUT /v1/users/ada HTTP/1.1\r\nContent-Length: ten\r\n\r\n", 400, "Bad Request"),
+        (b"PUT /v1/users/ada HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400, "Bad Request"),
+        (b"PUT /v1/users/ada HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\n", 400, "Bad Request"),
+        (b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\n\r\n", 414, "Request-URI Too Long"),
+    ],
+    ids=[
+        "connect-authority",
+        "options-asterisk",
+        "http-9.9",
+        "four-words",
+        "length-not-a-number",
+        "negative-length",
+        "negative-chunk-size",
+        "target-too-long",
+    ],
+)
+def test_local_server_request_without_a_path_or_unreadable_gets_a_json_error_without_invoking(
+    serve: Callable[[ScriptedLambda], Served], data: bytes, status: int, message: str
+) -> None:
+    # Given a request no route can serve, or one http.server cannot read
+    functions = ScriptedLambda()
+
+    # When it arrives
+    answer = serve(functions).send_bytes(data)
+
+    # Then the answer is API Gateway-style JSON, never http.server's HTML page, and nothing ran
+    assert answer.status == status
+    assert answer.headers["content-type"] == "application/json"
+    assert json.loads(answer.body) == {"message": message}
+    assert functions.calls == []

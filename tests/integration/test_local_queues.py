@@ -25,7 +25,7 @@ import pytest
 from aws_lambda_powertools.utilities.parser.models import SqsModel
 from moto.server import ThreadedMotoServer
 
-from local.emulator import LocalResources, create_queues
+from local.emulator import MAX_REQUEST_PAYLOAD_BYTES, LocalResources, create_queues
 from local.queues import (
     DEFAULT_RETRY_SECONDS,
     RETRY_SECONDS_VARIABLE,
@@ -33,6 +33,7 @@ from local.queues import (
     QueuePollers,
     failed_message_ids,
     retry_seconds_from_environment,
+    sqs_events,
     start_queue_pollers,
 )
 from local.template import SqsEventSource, load_template, resources_of_type, sqs_event_sources
@@ -342,6 +343,59 @@ def test_retry_seconds_invalid_value_is_refused(monkeypatch: pytest.MonkeyPatch,
         retry_seconds_from_environment()
 
 
+# --- Lambda's 6 MB payload limit -------------------------------------------------------------------
+
+
+def event_bytes(event: dict[str, Any]) -> int:
+    """What Lambda counts for an event: compact JSON, UTF-8."""
+    return len(json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def received(message_id: str, body: str) -> dict[str, Any]:
+    """A message as ReceiveMessage returns it."""
+    return {
+        "MessageId": message_id,
+        "ReceiptHandle": f"handle-{message_id}",
+        "MD5OfBody": hashlib.md5(body.encode()).hexdigest(),
+        "Body": body,
+        "Attributes": {"ApproximateReceiveCount": "1"},
+    }
+
+
+def two_messages(event_total: int) -> list[dict[str, Any]]:
+    """Two received messages whose event, sent in one invocation, is `event_total` bytes."""
+    small = [received("m1", "a"), received("m2", "b")]
+    ((_, event),) = sqs_events(small, "arn:queue", REGION)
+    return [small[0], received("m2", "b" * (1 + event_total - event_bytes(event)))]
+
+
+def test_sqs_events_keep_a_batch_whose_event_is_exactly_lambdas_limit_in_one_invocation() -> None:
+    # Given two messages whose event is exactly 6,291,456 bytes
+    messages = two_messages(MAX_REQUEST_PAYLOAD_BYTES)
+
+    # When the events Lambda sends are built
+    ((group, event),) = sqs_events(messages, "arn:queue", REGION)
+
+    # Then one invocation holds both
+    assert group == messages
+    assert [record["messageId"] for record in event["Records"]] == ["m1", "m2"]
+    assert event_bytes(event) == MAX_REQUEST_PAYLOAD_BYTES
+
+
+def test_sqs_events_cut_a_batch_one_byte_over_lambdas_limit_into_two_invocations() -> None:
+    # Given two messages whose event would be one byte over 6,291,456
+    messages = two_messages(MAX_REQUEST_PAYLOAD_BYTES + 1)
+
+    # When the events Lambda sends are built
+    (first, first_event), (second, second_event) = sqs_events(messages, "arn:queue", REGION)
+
+    # Then the batch is cut in order, each invocation with its own message
+    assert (first, second) == ([messages[0]], [messages[1]])
+    assert [record["messageId"] for record in first_event["Records"]] == ["m1"]
+    assert [record["messageId"] for record in second_event["Records"]] == ["m2"]
+    assert event_bytes(second_event) <= MAX_REQUEST_PAYLOAD_BYTES
+
+
 # --- the poller against moto server ----------------------------------------------------------------
 
 
@@ -420,6 +474,58 @@ def test_poller_batches_up_to_batch_size_within_the_batching_window(
     assert [len(event["Records"]) for event in lambda_.events("WorkerFunction")] == [3, 3, 1]
     assert sorted(record["body"] for record in lambda_.records("WorkerFunction")) == bodies
     wait_until(lambda: queue_is_empty(sqs, source), "every message to be deleted")
+
+
+LARGE_BODY_BYTES = 1_000_000
+"""About as large as an SQS message may be (1 MiB): six fit in one invocation's 6 MB, seven do not."""
+
+
+def send_large(sqs: Any, queue: Queue, count: int) -> list[str]:
+    """`count` messages of about 1 MB, one SendMessage each (a batch of them would be over 1 MiB)."""
+    bodies = [f"{i}:" + "x" * LARGE_BODY_BYTES for i in range(count)]
+    for body in bodies:
+        sqs.send_message(QueueUrl=queue.url, MessageBody=body)
+    return bodies
+
+
+def test_poller_delivers_a_batch_of_1_mb_messages_in_invocations_within_lambdas_payload_limit(
+    sqs: Any, queues: tuple[Queue, Queue], run_pollers: Callable[..., QueuePollers]
+) -> None:
+    # Given ten messages of 1 MB each waiting: one batch of 10, about 10 MB of event
+    source, _ = queues
+    bodies = send_large(sqs, source, 10)
+    lambda_ = ScriptedLambda()
+
+    # When the poller takes them
+    run_pollers(lambda_, (worker_source(batch_size=10), source))
+
+    # Then the batch is cut into invocations of at most 6,291,456 bytes, in order, and each message is
+    # delivered once and deleted
+    wait_until(lambda: len(lambda_.records("WorkerFunction")) >= 10, "all 10 messages")
+    wait_until(lambda: queue_is_empty(sqs, source), "every message to be deleted")
+    events = lambda_.events("WorkerFunction")
+    assert [len(event["Records"]) for event in events] == [6, 4]
+    assert all(event_bytes(event) <= MAX_REQUEST_PAYLOAD_BYTES for event in events)
+    assert [record["body"] for record in lambda_.records("WorkerFunction")] == bodies
+    assert {record["attributes"]["ApproximateReceiveCount"] for record in lambda_.records("WorkerFunction")} == {"1"}
+
+
+def test_poller_settles_each_invocation_of_a_cut_batch_on_its_own(
+    sqs: Any, queues: tuple[Queue, Queue], run_pollers: Callable[..., QueuePollers]
+) -> None:
+    # Given a batch of eight 1 MB messages (two invocations) and a function that fails the seventh once
+    source, _ = queues
+    bodies = send_large(sqs, source, 8)
+    lambda_ = ScriptedLambda(WorkerFunction=fail_bodies_first_time(bodies[6]))
+
+    # When the poller takes them
+    run_pollers(lambda_, (worker_source(batch_size=10), source))
+
+    # Then only the seventh comes back; every other message was delivered once and deleted
+    wait_until(lambda: lambda_.deliveries("WorkerFunction", bodies[6])[1:], "the seventh's redelivery")
+    wait_until(lambda: queue_is_empty(sqs, source), "every message to be deleted")
+    assert [len(event["Records"]) for event in lambda_.events("WorkerFunction")] == [6, 2, 1]
+    assert [len(lambda_.deliveries("WorkerFunction", body)) for body in bodies] == [1] * 6 + [2, 1]
 
 
 def test_poller_redelivers_only_the_reported_batch_item_failures(
