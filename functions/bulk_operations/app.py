@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
-from recipients.bulk import intake
+from recipients.bulk import progress
 from recipients.bulk.models import BulkOperation
 from recipients.http.app import documented, http_entrypoint, json_response, make_app
 
@@ -27,7 +27,7 @@ def get_bulk_operation(
         int | None, Query(ge=0, description="Only the error items of rows after this index (see error_items_next)")
     ] = None,
 ) -> Response[Any]:
-    return json_response(200, intake.get_bulk_operation(operation_id, error_items_after).to_json())
+    return json_response(200, progress.get_bulk_operation(operation_id, error_items_after).to_json())
 
 
 lambda_handler = http_entrypoint(app)

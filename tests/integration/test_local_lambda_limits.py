@@ -58,6 +58,7 @@ def gateway() -> Callable[[str], Gateway]:
             memory_mb=128,
             timeout_seconds=3,
             arn="arn:aws:lambda:us-east-1:123456789012:function:SizedFunction",
+            log_group="/aws/lambda/SizedFunction",
             runtime=runtime,
         )
         sized_function.EVENTS.clear()

@@ -65,7 +65,7 @@ def test_every_module_ships_bytecode_that_the_runtime_uses_without_checking_the_
         flags[str(source.relative_to(layer))] = int.from_bytes(header[4:8], "little") if ours else None
     wrong = {name: flag for name, flag in flags.items() if flag != HASH_BASED_UNCHECKED}
     assert not wrong, f"{len(wrong)} modules without usable bytecode, e.g. {sorted(wrong)[:5]}"
-    assert "recipients/service.py" in flags
+    assert "recipients/users/service.py" in flags
 
 
 @pytest.mark.parametrize("module", HANDLER_MODULES)
@@ -93,3 +93,43 @@ def test_a_handler_loads_the_xray_sdk_exactly_where_powertools_traces(
 ) -> None:
     code = "import sys, functions.identify.app; print('aws_xray_sdk.core' in sys.modules)"
     assert run_in_lambda_layout(layout, code, **environment).strip() == str(traced)
+
+
+API_GLUE = {"kernel", "http", "auth"}
+FEATURES_LOADED = {
+    "functions.authorizer.app": {"kernel", "auth"},
+    "functions.identify.app": API_GLUE | {"identity", "users"},
+    "functions.get.app": API_GLUE | {"identity", "users"},
+    "functions.delete.app": API_GLUE | {"identity", "users"},
+    "functions.merge.app": API_GLUE | {"identity", "users"},
+    "functions.objects.app": API_GLUE | {"identity", "objects"},
+    # bulk intake checks each row with the user and object rules
+    "functions.bulk_identify.app": API_GLUE | {"identity", "users", "objects", "bulk"},
+    "functions.bulk_delete.app": API_GLUE | {"identity", "users", "objects", "bulk"},
+    "functions.objects_bulk.app": API_GLUE | {"identity", "users", "objects", "bulk"},
+    "functions.bulk_operations.app": API_GLUE | {"bulk"},
+    # the queue's rows are planned writes: the worker needs no user or object model
+    "functions.bulk_worker.app": {"kernel", "identity", "bulk"},
+    "functions.bulk_dead_letter.app": {"kernel", "identity", "bulk"},
+    # a trigger identifies inline users and objects with their own rules
+    "functions.trigger.app": API_GLUE | {"identity", "users", "objects", "workflows"},
+    "functions.cancel.app": API_GLUE | {"identity", "workflows"},
+    "functions.docs.app": API_GLUE,
+    "functions.fallback.app": API_GLUE,
+}
+"""The layer's packages each function may load: the kernel, the HTTP glue and its own feature (with
+the features whose public models it uses). A stray import of another feature fails here."""
+
+
+def test_every_function_of_the_template_has_its_reviewed_features() -> None:
+    assert set(FEATURES_LOADED) == set(HANDLER_MODULES)
+
+
+@pytest.mark.parametrize("module", HANDLER_MODULES)
+def test_importing_a_handler_loads_only_its_own_features(layout: LambdaLayout, module: str) -> None:
+    code = (
+        f"import sys, {module}; "
+        "print(' '.join(sorted({name.split('.')[1] for name in sys.modules if name.startswith('recipients.')})))"
+    )
+    loaded = set(run_in_lambda_layout(layout, code, POWERTOOLS_TRACE_DISABLED="true").split())
+    assert loaded == FEATURES_LOADED[module]
