@@ -26,13 +26,13 @@ import subprocess
 import sys
 import uuid
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from bench import FAKE_AWS, create_tables, lambda_environment
 from bench.bulk import measure_bulk
-from bench.warm import Context, measure_first_request, measure_warm
+from bench.layer_calls import dynamodb, seed_users, store_operations
+from bench.warm import measure_first_request, measure_warm
 from local.layer import LambdaLayout, lambda_layout
 from local.template import handler_location, resources_of_type
 
@@ -55,43 +55,15 @@ def count_requests() -> dict[str, dict[str, int]]:
     from moto import mock_aws
 
     with mock_aws():
-        from recipients import idempotency, service
-        from recipients.aws import dynamodb
-        from recipients.models import IdentifyUserRequest
-
         create_tables()
-        for index in range(30):
-            seed_id, seed = f"seed-{index}", IdentifyUserRequest.model_validate({"name": "seed"})
-            service.identify_user(seed_id, service.check_identify_user(seed_id, seed))
-
+        seed_users(30)
         calls: Counter[str] = Counter()
 
         def record(event_name: str, **_: Any) -> None:
             calls[event_name.rsplit(".", 1)[-1]] += 1
 
         dynamodb().meta.events.register("before-call.dynamodb.*", record)
-        user_id = f"bench-{uuid.uuid4().hex[:8]}"
-        body = IdentifyUserRequest.model_validate({"email": "ada@example.com", "plan": "pro", "prefs": {"a": 1}})
-
-        def identify_with_key() -> object:  # as the SDK sends it: with an Idempotency-Key
-            plan = service.check_identify_user(user_id, body)
-            return idempotency.run_once(
-                "identify",
-                "bench-key",
-                {"user_id": user_id, "body": body},
-                lambda: service.identify_user(user_id, plan).to_json(),
-                request_id="bench",
-                context=Context(),  # type: ignore[arg-type]  # the one method Powertools calls
-            )
-
-        operations: dict[str, Callable[[], object]] = {
-            "identify": lambda: service.identify_user(user_id, service.check_identify_user(user_id, body)),
-            "identify_key": identify_with_key,
-            "identify_replay": identify_with_key,
-            "get": lambda: service.get_user(user_id),
-            "list_page": lambda: service.list_users(10, None, None),
-            "delete": lambda: service.delete_user(user_id),
-        }
+        operations = store_operations(f"bench-{uuid.uuid4().hex[:8]}")
         counts = {}
         for name, operation in operations.items():
             calls.clear()
