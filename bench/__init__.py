@@ -22,6 +22,18 @@ FAKE_AWS = {
 """The environment in-process benchmarks and the fresh interpreters they start run with."""
 
 
+class Context:
+    """The Lambda context the handlers and Powertools read."""
+
+    function_name = "identify"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:identify"
+    aws_request_id = "bench"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 10_000
+
+
 def lambda_environment(layout: LambdaLayout, *, traced: bool = False) -> dict[str, str]:
     """FAKE_AWS in `layout`, with tracing off; `traced`: as in a Lambda with `Tracing: Active` instead."""
     variables = {**os.environ, **FAKE_AWS}

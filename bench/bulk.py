@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.layer_calls import bulk_limits, identify_writes
+
 ROOT = Path(__file__).resolve().parent.parent
 API_KEY = "sk_bench_local"
 CALL_ROWS = 1000
@@ -126,19 +128,13 @@ def run_raw(moto_url: str, rows: list[dict[str, Any]], threads: int) -> float:
     import boto3
     from botocore.config import Config
 
-    from recipients.identity.merge import plan_identify
-    from recipients.kernel.table import Table
-    from recipients.users.models import InlineIdentifyUserRequest
-    from recipients.users.store import UserStore
-
     client = boto3.client(
         "dynamodb", endpoint_url=moto_url, region_name="us-east-1", config=Config(max_pool_connections=threads * 2)
     )
-    store = UserStore(Table(client, "recipients-local-RecipientsTable"))
-    plans = [(row["id"], plan_identify(InlineIdentifyUserRequest.model_validate(row))) for row in rows]
+    writes = identify_writes(client, "recipients-local-RecipientsTable", rows)
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        list(pool.map(lambda item: store.identify_user(*item), plans))
+        list(pool.map(lambda write: write(), writes))
     return time.perf_counter() - started
 
 
@@ -164,9 +160,7 @@ def run_pipeline(api_url: str, rows: list[dict[str, Any]]) -> float:
 def measure_bulk(row_count: int, repeats: int, raw_threads: int) -> dict[str, Any]:
     fake_aws = {"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}
     for name, value in fake_aws.items():
-        os.environ.setdefault(name, value)  # recipients.kernel.aws makes clients on first use
-    from recipients.bulk.apply import WORKER_THREADS
-    from recipients.bulk.rows import MAX_CHUNK_BYTES, MAX_CHUNK_ROWS
+        os.environ.setdefault(name, value)  # recipients.aws makes a client at import
 
     raw_rates: list[float] = []
     pipeline_rates: list[float] = []
@@ -188,7 +182,5 @@ def measure_bulk(row_count: int, repeats: int, raw_threads: int) -> dict[str, An
         "pipeline_rows_per_s": round(pipeline, 1),
         "bulk_vs_raw_ratio": round(pipeline / raw, 3),
         "raw_threads": raw_threads,
-        "worker_threads": WORKER_THREADS,
-        "chunk_max_rows": MAX_CHUNK_ROWS,
-        "chunk_max_bytes": MAX_CHUNK_BYTES,
+        **bulk_limits(),
     }

@@ -24,20 +24,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from bench import FAKE_AWS, create_tables, lambda_environment
+from bench import FAKE_AWS, Context, create_tables, lambda_environment
+from bench.layer_calls import dynamodb
 from local.layer import LambdaLayout, lambda_layout
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-class Context:
-    function_name = "identify"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:identify"
-    aws_request_id = "bench"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 10_000
 
 
 def identify_event() -> dict[str, Any]:
@@ -50,8 +41,6 @@ def identify_event() -> dict[str, Any]:
 def update_item_response() -> dict[str, Any]:
     """The UpdateItem response moto gives to the identify handler's request, recorded once."""
     from moto import mock_aws
-
-    from recipients.kernel.aws import dynamodb
 
     recorded: dict[str, Any] = {}
 
@@ -77,8 +66,6 @@ def _identify_handler() -> Callable[[dict[str, Any], Any], dict[str, Any]]:
 
 def _minimal_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The least a Lambda can do for an identify: one UpdateItem, the answer passed through."""
-    from recipients.kernel.aws import dynamodb
-
     body = json.loads(event["body"])
     response = dynamodb().update_item(
         TableName=FAKE_AWS["RECIPIENTS_TABLE_NAME"],
@@ -100,8 +87,6 @@ def _quiet() -> Iterator[None]:
 
 def _cpu_per_request(handler: Callable[..., Any], response: dict[str, Any], requests: int) -> float:
     from botocore.stub import Stubber
-
-    from recipients.kernel.aws import dynamodb
 
     event = identify_event()
     context = Context()
@@ -143,8 +128,6 @@ def _serve_first_request(minimal: bool) -> None:
     start = time.perf_counter()
     handler = _minimal_handler if minimal else _identify_handler()
     from botocore.stub import Stubber
-
-    from recipients.kernel.aws import dynamodb
 
     with Stubber(dynamodb()) as stubber, _quiet():
         stubber.add_response("update_item", response)

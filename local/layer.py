@@ -29,9 +29,11 @@ class LambdaLayout:
     source: Path
     layer: Path
     """The built layer's `python/` folder, as Lambda mounts it under /opt."""
+    python: str = sys.executable
+    """The interpreter that plays the Lambda runtime (the layer's bytecode is compiled for it)."""
 
     def command(self, *arguments: str) -> list[str]:
-        return [sys.executable, "-S", "-s", *arguments]
+        return [self.python, "-S", "-s", *arguments]
 
     def environment(self, variables: Mapping[str, str]) -> dict[str, str]:
         return {
@@ -41,9 +43,18 @@ class LambdaLayout:
         }
 
 
+def python_version(python: str) -> str:
+    """`3.11` for a Python 3.11 interpreter."""
+    if python == sys.executable:
+        return f"{sys.version_info.major}.{sys.version_info.minor}"
+    code = "import sys; print('%d.%d' % sys.version_info[:2])"
+    return subprocess.run([python, "-S", "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+
+
 @contextmanager
-def lambda_layout(source: Path = ROOT) -> Iterator[LambdaLayout]:
-    """`source`'s functions and its layer, built with `source`'s own layer Makefile, while the block runs."""
+def lambda_layout(source: Path = ROOT, python: str = sys.executable) -> Iterator[LambdaLayout]:
+    """`source`'s functions and its layer, built with `source`'s own layer Makefile for `python` (this
+    interpreter unless told), while the block runs."""
     architecture = _MANYLINUX_ARCHITECTURES[platform.machine().lower()]
     with tempfile.TemporaryDirectory(prefix="recipients-layer-") as artifacts:
         build = subprocess.run(
@@ -55,8 +66,8 @@ def lambda_layout(source: Path = ROOT) -> Iterator[LambdaLayout]:
                 "build-RecipientsLayer",
                 f"ARTIFACTS_DIR={artifacts}",
                 f"PLATFORM=manylinux2014_{architecture}",
-                f"PYTHON_VERSION={sys.version_info.major}.{sys.version_info.minor}",
-                f"COMPILE_PYTHON={sys.executable}",
+                f"PYTHON_VERSION={python_version(python)}",
+                f"COMPILE_PYTHON={python}",
             ],
             capture_output=True,
             text=True,
@@ -65,4 +76,4 @@ def lambda_layout(source: Path = ROOT) -> Iterator[LambdaLayout]:
         if build.returncode != 0:
             sys.stderr.write(build.stdout + build.stderr)
             raise RuntimeError(f"building the layer of {source} failed (exit {build.returncode})")
-        yield LambdaLayout(source=source.resolve(), layer=Path(artifacts) / "python")
+        yield LambdaLayout(source=source.resolve(), layer=Path(artifacts) / "python", python=python)

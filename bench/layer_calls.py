@@ -1,0 +1,84 @@
+"""Every name the bench takes from the layer (`recipients`), in this one file.
+
+When a layer module moves, only the imports below change. Each is made inside the function that
+needs it: `count_requests` imports after moto has started, and `bench.warm` runs in a fresh,
+Lambda-like interpreter whose first-request time and RSS must count only what the handler loads.
+The handlers themselves are found in template.yaml, not here.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from bench import Context
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+def dynamodb() -> DynamoDBClient:
+    """The layer's own DynamoDB client (one per process)."""
+    from recipients.kernel.aws import dynamodb as client
+
+    return client()
+
+
+def seed_users(count: int) -> None:
+    """`count` users, so that list pages and shards hold something."""
+    from recipients.users import service
+    from recipients.users.models import IdentifyUserRequest
+
+    for index in range(count):
+        user_id, body = f"seed-{index}", IdentifyUserRequest.model_validate({"name": "seed"})
+        service.identify_user(user_id, service.check_identify_user(user_id, body))
+
+
+def store_operations(user_id: str) -> dict[str, Callable[[], object]]:
+    """One call of each operation whose DynamoDB requests are counted, by name, in the order to run them."""
+    from recipients.http import idempotency
+    from recipients.users import service
+    from recipients.users.models import IdentifyUserRequest
+
+    body = IdentifyUserRequest.model_validate({"email": "ada@example.com", "plan": "pro", "prefs": {"a": 1}})
+
+    def identify_with_key() -> object:  # as the SDK sends it: with an Idempotency-Key
+        plan = service.check_identify_user(user_id, body)
+        return idempotency.run_once(
+            "identify",
+            "bench-key",
+            {"user_id": user_id, "body": body},
+            lambda: service.identify_user(user_id, plan).to_json(),
+            request_id="bench",
+            context=Context(),  # type: ignore[arg-type]  # the one method Powertools calls
+        )
+
+    return {
+        "identify": lambda: service.identify_user(user_id, service.check_identify_user(user_id, body)),
+        "identify_key": identify_with_key,
+        "identify_replay": identify_with_key,
+        "get": lambda: service.get_user(user_id),
+        "list_page": lambda: service.list_users(10, None, None),
+        "delete": lambda: service.delete_user(user_id),
+    }
+
+
+def identify_writes(client: DynamoDBClient, table_name: str, rows: list[dict[str, Any]]) -> list[Callable[[], object]]:
+    """One call per row of the layer's one-`UpdateItem` identify on `client`, validated and planned now."""
+    from recipients.identity.merge import plan_identify
+    from recipients.kernel.table import Table
+    from recipients.users.models import InlineIdentifyUserRequest
+    from recipients.users.store import UserStore
+
+    store = UserStore(Table(client, table_name))
+    plans = [(row["id"], plan_identify(InlineIdentifyUserRequest.model_validate(row))) for row in rows]
+    return [functools.partial(store.identify_user, user_id, plan) for user_id, plan in plans]
+
+
+def bulk_limits() -> dict[str, int]:
+    """The bulk pipeline's concurrency and chunk sizes, reported beside its throughput."""
+    from recipients.bulk.apply import WORKER_THREADS
+    from recipients.bulk.rows import MAX_CHUNK_BYTES, MAX_CHUNK_ROWS
+
+    return {"worker_threads": WORKER_THREADS, "chunk_max_rows": MAX_CHUNK_ROWS, "chunk_max_bytes": MAX_CHUNK_BYTES}
