@@ -5,7 +5,29 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-PYTHON ?= python3
+# Python 3.13, the version of the Lambda runtime: PYTHON if given, else the first python3.13 on PATH
+# that really runs 3.13 (a pyenv shim of that name fails when 3.13 is not the selected version), else
+# the newest 3.13 installed by pyenv (found in its root even when pyenv itself is not on PATH).
+# PYTHON becomes that interpreter's own absolute path.
+PYTHON_VERSION := 3.13
+IS_PYTHON_VERSION := import sys; print(sys.executable) if "%d.%d" % sys.version_info[:2] == "$(PYTHON_VERSION)" else sys.exit(1)
+PYENV_ROOT ?= $(or $(shell pyenv root 2>/dev/null),$(HOME)/.pyenv)
+ifdef PYTHON
+PYTHON_MISSING := PYTHON=$(PYTHON) does not run Python $(PYTHON_VERSION)
+override PYTHON := $(shell "$(PYTHON)" -c '$(IS_PYTHON_VERSION)' 2>/dev/null)
+else
+PYTHON_MISSING := no Python $(PYTHON_VERSION) found: install it (pyenv install $(PYTHON_VERSION), or your system's \
+	python$(PYTHON_VERSION) package), or name it with make PYTHON=/path/to/python$(PYTHON_VERSION)
+override PYTHON := $(shell for candidate in $$(type -ap python$(PYTHON_VERSION)) \
+		$$(ls -d "$(PYENV_ROOT)"/versions/$(PYTHON_VERSION).*/bin/python$(PYTHON_VERSION) 2>/dev/null | sort -rV); do \
+	"$$candidate" -c '$(IS_PYTHON_VERSION)' 2>/dev/null && break; done)
+endif
+ifeq ($(PYTHON),)
+ifneq ($(filter-out help clean,$(or $(MAKECMDGOALS),help)),)
+$(error $(PYTHON_MISSING))
+endif
+endif
+export PYTHON
 UV_VERSION := 0.13.9
 SAM_VERSION := 1.170.0
 TOOLS := .tools
@@ -59,8 +81,10 @@ lint: $(VENV)/.synced ## ruff, formatting and mypy (strict on the layer)
 validate: $(SAM) ## sam validate --lint (cfn-lint) on template.yaml
 	@$(SAM) validate --lint --template template.yaml
 
+# SAM looks for the runtime's python3.13 on PATH (and the layer's Makefile runs it): this one comes first.
 build: $(SAM) ## sam build (no container): the layer is built for arm64 Lambda
-	@$(SAM) build --template template.yaml --parallel
+	@mkdir -p $(TOOLS)/python && ln -sfn "$(PYTHON)" $(TOOLS)/python/python$(PYTHON_VERSION)
+	@PATH="$(abspath $(TOOLS)/python):$$PATH" $(SAM) build --template template.yaml --parallel
 
 unit: $(VENV)/.synced ## unit tests (in-process moto) and the importer's tests
 	@$(PYTEST) tests/unit tests/importer -q -n 2

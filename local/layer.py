@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+_BASE_PYTHON = getattr(sys, "_base_executable", sys.executable)
+"""The interpreter this one's virtualenv was made from, with its own pip (uv's virtualenvs have none),
+which installs the wheels for the layer's version, whatever its own."""
 _MANYLINUX_ARCHITECTURES = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "aarch64", "arm64": "aarch64"}
 
 
@@ -67,6 +70,7 @@ def lambda_layout(source: Path = ROOT, python: str = sys.executable) -> Iterator
                 f"ARTIFACTS_DIR={artifacts}",
                 f"PLATFORM=manylinux2014_{architecture}",
                 f"PYTHON_VERSION={python_version(python)}",
+                f"PYTHON={_BASE_PYTHON}",
                 f"COMPILE_PYTHON={python}",
             ],
             capture_output=True,

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, TypeVar
+from typing import Any
 
 import boto3
 import pytest
@@ -44,14 +44,13 @@ EVENTS_DIR = Path(__file__).resolve().parents[2] / "events"
 REGION = "us-east-1"
 MAX_RECEIVE_COUNT = 2
 DEADLINE_SECONDS = 10.0
-T = TypeVar("T")
 Behaviour = Callable[[dict[str, Any]], Any]
 
 
 # --- helpers ---------------------------------------------------------------------------------------
 
 
-def wait_until(probe: Callable[[], T], what: str, timeout: float = DEADLINE_SECONDS) -> T:
+def wait_until[T](probe: Callable[[], T], what: str, timeout: float = DEADLINE_SECONDS) -> T:
     """Poll `probe` until it returns something truthy; fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -290,7 +290,7 @@ def test_identify_custom_property_nested_over_100_deep_returns_422_naming_it(
         '{"a": Infinity}',
         '{"a": -Infinity}',
         '{"a": ' + "1" * 5000 + "}",
-        '{"a": ' + "[" * 5000 + "]" * 5000 + "}",
+        '{"a": ' + "[" * 100_000 + "]" * 100_000 + "}",  # Python 3.13's parser takes 5,000 levels (then a 422)
     ],
     ids=["truncated", "trailing-comma", "single-quotes", "leading-zero", "nan", "inf", "-inf", "5000-digits", "deep"],
 )

@@ -8,7 +8,6 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import TypeVar
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -23,7 +22,6 @@ from recipients.kernel.errors import ErrorKind, FieldError, RecipientsError
 from recipients.kernel.observability import logger, metrics
 
 WRITE_ATTEMPTS = 5
-T = TypeVar("T")
 WORKER_THREADS = 16
 
 
@@ -89,7 +87,7 @@ def _row_write(chunk: BulkChunk, row: BulkRow) -> Callable[[], object]:
     return partial(recipients.upsert, ref, UpdatePlan(row.attributes or {}))
 
 
-def _retrying(write: Callable[[], T]) -> T:
+def _retrying[T](write: Callable[[], T]) -> T:
     """Run a write, retrying throttling with jittered exponential backoff (on top of botocore's own)."""
     for attempt in range(1, WRITE_ATTEMPTS):
         try:

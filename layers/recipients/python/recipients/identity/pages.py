@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+from typing import Protocol
 
 from recipients.kernel import payload
 from recipients.kernel.errors import RecipientsError
@@ -17,14 +17,12 @@ class Listed(Protocol):
     def to_json(self) -> str: ...
 
 
-Entry = TypeVar("Entry", bound=Listed)
-
 _PAGE_INFO_BYTES = 8 * 1024
 """`page_info` and the brackets around the entries; cursors hold an id of at most 256 characters."""
 
 
 @dataclass(frozen=True)
-class Page(Generic[Entry]):
+class Page[Entry: Listed]:
     entries: list[Entry]
     after: str | None
     before: str | None
@@ -35,7 +33,7 @@ def check_one_direction(after: str | None, before: str | None) -> None:
         raise RecipientsError.invalid_field("before", "cannot be combined with after; page one way at a time")
 
 
-def within_one_answer(page: Page[Entry], forward: bool) -> Page[Entry]:
+def within_one_answer[Entry: Listed](page: Page[Entry], forward: bool) -> Page[Entry]:
     """The page, or as much of it as one answer can carry (Lambda's 6 MB), with a cursor to the rest.
 
     Going back (`before`), the entries nearest the cursor are the ones kept.

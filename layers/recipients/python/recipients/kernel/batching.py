@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import TypeVar
-
-Item = TypeVar("Item")
 
 
-def batches(
+def batches[Item](
     items: Iterable[Item], size_of: Callable[[Item], int], *, max_items: int, max_bytes: int
 ) -> Iterator[list[Item]]:
     """Consecutive batches, in order, of at most `max_items` items and `max_bytes` bytes in total.

@@ -12,7 +12,7 @@ level itself, so that no allowed LogLevel can drop a metric.
 import datetime as dt
 import json
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
@@ -70,10 +70,8 @@ class LeveledEMFProvider(AmazonCloudWatchEMFProvider):
 logger = Logger(logger_formatter=LambdaLogFormatter())
 metrics = Metrics(provider=LeveledEMFProvider())
 
-HandlerT = TypeVar("HandlerT", bound=Callable[..., object])
 
-
-def traced(handler: HandlerT) -> HandlerT:
+def traced[HandlerT: Callable[..., object]](handler: HandlerT) -> HandlerT:
     """`handler` in an X-Ray segment, where Powertools would trace at all.
 
     A Tracer imports the X-Ray SDK even when it is disabled, and that adds about half an
