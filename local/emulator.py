@@ -32,7 +32,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -279,22 +279,30 @@ def _to_text(value: Any) -> str:
 
 
 def create_resources(resources: LocalResources, api_key: str) -> None:
-    """Create every table, queue, event bus and bucket of the template, and the SSM key-hash parameter."""
+    """Create every table, queue, event bus and bucket of the template, and the SSM key-hash parameter.
+
+    Whatever exists already is reused as it is, data included: several emulators (`make run`, then
+    `make invoke` runs) can share one moto server (`RECIPIENTS_MOTO_URL`).
+    """
     template = resources.template
     for logical_id, spec in resources_of_type("AWS::DynamoDB::Table", template).items():
         _create_table(resources, logical_id, resources.resolve(spec.get("Properties", {})))
     create_queues(resources)
+    events = boto3.client("events")
     for logical_id in resources_of_type("AWS::Events::EventBus", template):
-        boto3.client("events").create_event_bus(Name=resources.physical_name(logical_id))
+        with suppress(events.exceptions.ResourceAlreadyExistsException):
+            events.create_event_bus(Name=resources.physical_name(logical_id))
+    s3 = boto3.client("s3")
     for logical_id in resources_of_type("AWS::S3::Bucket", template):
-        boto3.client("s3").create_bucket(Bucket=resources.physical_name(logical_id))
+        with suppress(s3.exceptions.BucketAlreadyOwnedByYou):
+            s3.create_bucket(Bucket=resources.physical_name(logical_id))
     _put_key_hashes(template, api_key)
 
 
 def _create_table(resources: LocalResources, logical_id: str, properties: dict[str, Any]) -> None:
-    boto3.client("dynamodb").create_table(
-        TableName=resources.physical_name(logical_id), **create_table_arguments(properties)
-    )
+    client = boto3.client("dynamodb")
+    with suppress(client.exceptions.ResourceInUseException):  # the table exists
+        client.create_table(TableName=resources.physical_name(logical_id), **create_table_arguments(properties))
 
 
 def create_queues(resources: LocalResources) -> None:
@@ -309,16 +317,28 @@ def _create_queue(resources: LocalResources, logical_id: str, properties: dict[s
     attributes: dict[Any, str] = {
         key: _to_text(value) for key, value in properties.items() if key not in ("QueueName", "Tags")
     }
-    response = boto3.client("sqs").create_queue(QueueName=resources.physical_name(logical_id), Attributes=attributes)
-    resources.queue_urls[logical_id] = response["QueueUrl"]
+    client, name = boto3.client("sqs"), resources.physical_name(logical_id)
+    try:
+        url = client.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+    except client.exceptions.QueueNameExists:  # the queue exists, with other attributes
+        url = client.get_queue_url(QueueName=name)["QueueUrl"]
+    resources.queue_urls[logical_id] = url
 
 
 def _put_key_hashes(template: dict[str, Any], api_key: str) -> None:
-    from recipients.auth.keys import hash_key  # only after configure_aws_environment()
+    """Add the key's hash to the parameter, keeping those of the other emulators sharing the moto server."""
+    from recipients.auth.keys import hash_key, parse_key_hashes  # only after configure_aws_environment()
 
     name = parameter_defaults(template).get(KEY_HASHES_PARAMETER)
-    if name:
-        boto3.client("ssm").put_parameter(Name=name, Type="SecureString", Value=hash_key(api_key), Overwrite=True)
+    if not name:
+        return
+    client = boto3.client("ssm")
+    try:
+        stored = client.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+    except client.exceptions.ParameterNotFound:
+        stored = ""
+    hashes = parse_key_hashes(stored) | {hash_key(api_key)}
+    client.put_parameter(Name=name, Type="SecureString", Value="\n".join(sorted(hashes)), Overwrite=True)
 
 
 @dataclass(frozen=True)
