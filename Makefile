@@ -78,15 +78,17 @@ lint: $(VENV)/.synced ## ruff, formatting and mypy (strict on the layer)
 	@$(VENV)/bin/ruff format --check .
 	@$(VENV)/bin/mypy
 
-validate: $(SAM) ## sam validate --lint (cfn-lint) on template.yaml
+validate: $(SAM) ## sam validate --lint (cfn-lint) on template.yaml, and SAM's transform of it with SnapStart off and on
 	@$(SAM) validate --lint --template template.yaml
+	@$(TOOLS)/sam/bin/cfn-lint --parameters SnapStart=true -- template.yaml
+	@for snapstart in false true; do $(TOOLS)/sam/bin/python -m local.sam_render SnapStart=$$snapstart > /dev/null; done
 
 # SAM looks for the runtime's python3.13 on PATH (and the layer's Makefile runs it): this one comes first.
 build: $(SAM) ## sam build (no container): the layer is built for arm64 Lambda
 	@mkdir -p $(TOOLS)/python && ln -sfn "$(PYTHON)" $(TOOLS)/python/python$(PYTHON_VERSION)
 	@PATH="$(abspath $(TOOLS)/python):$$PATH" $(SAM) build --template template.yaml --parallel
 
-unit: $(VENV)/.synced ## unit tests (in-process moto) and the importer's tests
+unit: $(VENV)/.synced $(SAM) ## unit tests (in-process moto) and the importer's tests
 	@$(PYTEST) tests/unit tests/importer -q -n 2
 
 integration: $(VENV)/.synced ## HTTP tests against the local API on moto server (or API_URL)

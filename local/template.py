@@ -130,7 +130,7 @@ def http_api(template: dict[str, Any] | None = None) -> Api:
         default_name = auth.get("DefaultAuthorizer")
         if default_name:
             spec = auth["Authorizers"][default_name]
-            function = spec["FunctionArn"]["Fn::GetAtt"][0]
+            function = _resolve(spec["FunctionArn"], template)["Fn::GetAtt"][0]
             identity = spec.get("Identity") or {}
             ttl = _resolve_number(identity.get("ReauthorizeEvery", 300), template)
             authorizer = Authorizer(function, tuple(h.lower() for h in identity.get("Headers", [])), ttl)
@@ -204,9 +204,24 @@ def _queue_logical_id(queue: Any, where: str, template: dict[str, Any]) -> str:
 
 
 def _resolve(value: Any, template: dict[str, Any]) -> Any:
+    """A parameter's Ref as its default; an Fn::If as its branch under the parameters' defaults
+    (so SnapStart is off, as locally it always is)."""
     if isinstance(value, dict) and "Ref" in value:
         return parameter_defaults(template)[value["Ref"]]
+    if isinstance(value, dict) and "Fn::If" in value:
+        condition, when_true, when_false = value["Fn::If"]
+        return _resolve(when_true if condition_holds(condition, template) else when_false, template)
     return value
+
+
+def condition_holds(name: str, template: dict[str, Any] | None = None) -> bool:
+    """A condition of the template under the parameters' defaults: `!Equals [a, b]` of literals and Refs."""
+    template = template or load_template()
+    condition = template["Conditions"][name]
+    if list(condition) != ["Fn::Equals"]:
+        raise ValueError(f"condition {name}: only Fn::Equals is supported locally")
+    left, right = (_resolve(side, template) for side in condition["Fn::Equals"])
+    return str(left) == str(right)
 
 
 def _resolve_number(value: Any, template: dict[str, Any]) -> int:
