@@ -22,6 +22,7 @@ from aws_lambda_powertools.metrics.functions import resolve_cold_start_function_
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.types import CloudWatchEMFOutput
 
+from recipients.kernel import snapstart
 from recipients.kernel.settings import application_log_level
 
 _LAMBDA_LEVEL_NAMES = {"WARNING": "WARN", "CRITICAL": "FATAL"}
@@ -69,6 +70,7 @@ class LeveledEMFProvider(AmazonCloudWatchEMFProvider):
 
 logger = Logger(logger_formatter=LambdaLogFormatter())
 metrics = Metrics(provider=LeveledEMFProvider())
+snapstart.register_hooks()  # every function imports this module
 
 
 def traced[HandlerT: Callable[..., object]](handler: HandlerT) -> HandlerT:
