@@ -15,9 +15,9 @@ moto's UpdateExpression parser recurses about six frames per SET action, so unde
 recursion limit (1,000) moto server fails an UpdateItem of 157 actions with a 500, and one identify
 may send 255. `start_moto()` first calls `allow_long_update_expressions()`, which raises the limit and
 the stack size of the threads started afterwards (moto server's request threads among them); the
-unit tests' in-process moto gets the same from tests/conftest.py. The functions share the limit, so
-JSON nested 1,000 to 5,000 levels deep parses here where Lambda (limit 1,000) would refuse it. A moto
-server of your own (`RECIPIENTS_MOTO_URL`) keeps its own limits.
+unit tests' in-process moto gets the same from tests/conftest.py. The functions share the limit,
+which does not change what they parse: Python 3.13's JSON parser stops at its own depth (about
+10,000 levels), here as on Lambda. A moto server of your own (`RECIPIENTS_MOTO_URL`) keeps its own limits.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ LOG_GROUP_TYPE = "AWS::Logs::LogGroup"
 KEY_HASHES_PARAMETER = "ApiKeyHashesParameterName"
 RECURSION_LIMIT = 5_000
 """Covers the longest UpdateExpression DynamoDB accepts (4 KB: at most about 680 SET actions; moto
-server then takes 823). No higher: the functions' JSON parser refuses nesting only at this depth."""
+server then takes 823)."""
 THREAD_STACK_BYTES = 16 * 1024 * 1024
 """Room for RECURSION_LIMIT frames in any thread (macOS gives threads 512 KiB, musl 128 KiB)."""
 # Lambda quotas: invocation payload (request and response) 6 MB synchronous. The response may hold
