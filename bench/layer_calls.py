@@ -28,7 +28,7 @@ def dynamodb() -> DynamoDBClient:
 def seed_users(count: int) -> None:
     """`count` users, so that list pages and shards hold something."""
     from recipients.users import service
-    from recipients.users.models import IdentifyUserRequest
+    from recipients.users.requests import IdentifyUserRequest
 
     for index in range(count):
         user_id, body = f"seed-{index}", IdentifyUserRequest.model_validate({"name": "seed"})
@@ -39,7 +39,7 @@ def store_operations(user_id: str) -> dict[str, Callable[[], object]]:
     """One call of each operation whose DynamoDB requests are counted, by name, in the order to run them."""
     from recipients.http import idempotency
     from recipients.users import service
-    from recipients.users.models import IdentifyUserRequest
+    from recipients.users.requests import IdentifyUserRequest
 
     body = IdentifyUserRequest.model_validate({"email": "ada@example.com", "plan": "pro", "prefs": {"a": 1}})
 
@@ -68,7 +68,7 @@ def identify_writes(client: DynamoDBClient, table_name: str, rows: list[dict[str
     """One call per row of the layer's one-`UpdateItem` identify on `client`, validated and planned now."""
     from recipients.identity.merge import plan_identify
     from recipients.kernel.table import Table
-    from recipients.users.models import InlineIdentifyUserRequest
+    from recipients.users.requests import InlineIdentifyUserRequest
     from recipients.users.store import UserStore
 
     store = UserStore(Table(client, table_name))

@@ -9,7 +9,8 @@ from recipients.http.app import documented, http_entrypoint, make_app
 from recipients.http.idempotency import IdempotencyKeyHeader, idempotent_json_response
 from recipients.identity.models import RecipientIdPath
 from recipients.users import service
-from recipients.users.models import IdentifyUserRequest, User
+from recipients.users.models import User
+from recipients.users.requests import IdentifyUserRequest
 
 app = make_app()
 

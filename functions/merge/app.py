@@ -8,7 +8,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from recipients.http.app import documented, http_entrypoint, json_response, make_app
 from recipients.identity.models import RecipientIdPath
 from recipients.users import service
-from recipients.users.models import MergeUserRequest, User
+from recipients.users.models import User
+from recipients.users.requests import MergeUserRequest
 
 app = make_app()
 

@@ -17,7 +17,8 @@ from recipients.http.app import (
 )
 from recipients.identity.models import RecipientIdPath
 from recipients.objects import service
-from recipients.objects.models import ObjectCollectionPath, ObjectPage, RecipientObject, SetObjectRequest
+from recipients.objects.models import ObjectPage, RecipientObject
+from recipients.objects.requests import ObjectCollectionPath, SetObjectRequest
 
 app = make_app()
 

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from recipients.bulk import intake
 from recipients.bulk.models import BulkDeleteObjectsRequest, BulkOperation, BulkSetObjectsRequest
 from recipients.http.app import documented, http_entrypoint, json_response, make_app, request_base_url
-from recipients.objects.models import ObjectCollectionPath
+from recipients.objects.requests import ObjectCollectionPath
 
 app = make_app(rows_checked_alone=("objects", "object_ids"))
 

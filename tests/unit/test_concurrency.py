@@ -29,7 +29,8 @@ from moto.dynamodb.responses import DynamoHandler
 
 from recipients.kernel.errors import RecipientsError
 from recipients.users import service
-from recipients.users.models import IdentifyUserRequest, User
+from recipients.users.models import User
+from recipients.users.requests import IdentifyUserRequest
 from recipients.users.store import get_user_store
 
 CONCURRENT_IDENTIFIES = 50

@@ -11,7 +11,7 @@ from recipients.identity.merge import plan_identify
 from recipients.kernel import jsontext
 from recipients.kernel.errors import ErrorKind, FieldError, RecipientsError
 from recipients.kernel.rules import MAX_PROPERTIES_BYTES
-from recipients.users.models import IdentifyUserRequest
+from recipients.users.requests import IdentifyUserRequest
 
 
 def plan(body: str) -> dict[str, str]:

@@ -11,7 +11,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from recipients.identity.models import PageInfo, RecipientIdPath
 from recipients.kernel import jsontext
-from recipients.users.models import IdentifyUserRequest, User, UserPage
+from recipients.users.models import User, UserPage
+from recipients.users.requests import IdentifyUserRequest
 
 
 def identify_request(text: str) -> IdentifyUserRequest:

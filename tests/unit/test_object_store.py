@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 
 from recipients.identity.merge import plan_identify
-from recipients.objects.models import InlineIdentifyObjectRequest, RecipientObject
+from recipients.objects.models import RecipientObject
+from recipients.objects.requests import InlineIdentifyObjectRequest
 from recipients.objects.store import ObjectStore, get_object_store
-from recipients.users.models import IdentifyUserRequest
+from recipients.users.requests import IdentifyUserRequest
 from recipients.users.store import get_user_store
 
 

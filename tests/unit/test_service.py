@@ -9,7 +9,8 @@ import pytest
 
 from recipients.kernel.errors import ErrorKind, RecipientsError
 from recipients.users import service
-from recipients.users.models import IdentifyUserRequest, User
+from recipients.users.models import User
+from recipients.users.requests import IdentifyUserRequest
 
 
 def identify(user_id: str, body: dict[str, Any]) -> User:

@@ -18,7 +18,8 @@ from recipients.kernel import jsontext
 from recipients.kernel.aws import dynamodb
 from recipients.kernel.errors import ErrorKind, RecipientsError
 from recipients.kernel.keys import LIST_SHARDS, list_shard
-from recipients.users.models import IdentifyUserRequest, User
+from recipients.users.models import User
+from recipients.users.requests import IdentifyUserRequest
 from recipients.users.store import UserStore, get_user_store
 
 

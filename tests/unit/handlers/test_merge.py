@@ -10,7 +10,7 @@ import pytest
 from functions.merge.app import lambda_handler
 from recipients.kernel.aws import dynamodb
 from recipients.users import service
-from recipients.users.models import IdentifyUserRequest
+from recipients.users.requests import IdentifyUserRequest
 from recipients.users.store import get_user_store
 from tests.conftest import EventLoader, FakeLambdaContext
 from tests.unit.knock import assert_knock_error, error_fields, json_body

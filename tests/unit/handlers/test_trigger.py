@@ -14,10 +14,10 @@ from functions.trigger.app import lambda_handler as trigger_handler
 from recipients.kernel import jsontext
 from recipients.kernel.aws import dynamodb, events
 from recipients.objects import service as object_service
-from recipients.objects.models import SetObjectRequest
+from recipients.objects.requests import SetObjectRequest
 from recipients.objects.store import get_object_store
 from recipients.users import service
-from recipients.users.models import IdentifyUserRequest
+from recipients.users.requests import IdentifyUserRequest
 from recipients.users.store import get_user_store
 from recipients.workflows import bus
 from recipients.workflows.store import get_run_store

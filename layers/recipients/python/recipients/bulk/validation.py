@@ -19,8 +19,8 @@ from recipients.identity.merge import UpdatePlan, plan_identify
 from recipients.kernel.errors import FieldError, RecipientsError, field_errors
 from recipients.kernel.rules import check_id, find_unpaired_surrogate
 from recipients.kernel.table import MAX_ITEM_BYTES
-from recipients.objects.models import InlineIdentifyObjectRequest
-from recipients.users.models import InlineIdentifyUserRequest
+from recipients.objects.requests import InlineIdentifyObjectRequest
+from recipients.users.requests import InlineIdentifyUserRequest
 
 Parse = Callable[[dict[str, Any]], InlineIdentifyUserRequest | InlineIdentifyObjectRequest]
 

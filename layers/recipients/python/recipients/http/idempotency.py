@@ -12,8 +12,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Header
@@ -54,8 +53,7 @@ IdempotencyKeyHeader = Annotated[
 """The header as a route parameter: validated and documented by the resolver, used by `run_once`."""
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(NamedTuple):
     body: str
     replayed_from: str | None = None
     """The request id of the first request, when this answer is a replay."""

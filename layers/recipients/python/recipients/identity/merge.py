@@ -6,8 +6,7 @@ not deep-merged; null is stored as null. identity/store.py writes the plan as on
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from recipients.identity.models import RecipientWrite
 from recipients.kernel import jsontext
@@ -25,8 +24,7 @@ MAX_KEY_BYTES = 64 * 1024 - len(PROPERTY_PREFIX)
 """DynamoDB's cap on an attribute name (64 KB), less the prefix a key is stored under."""
 
 
-@dataclass(frozen=True)
-class UpdatePlan:
+class UpdatePlan(NamedTuple):
     """Attribute name -> JSON text to SET. Nothing else on the item is touched."""
 
     attributes: dict[str, str]

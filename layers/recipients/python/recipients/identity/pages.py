@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from recipients.kernel import payload
 from recipients.kernel.errors import RecipientsError
@@ -21,8 +20,7 @@ _PAGE_INFO_BYTES = 8 * 1024
 """`page_info` and the brackets around the entries; cursors hold an id of at most 256 characters."""
 
 
-@dataclass(frozen=True)
-class Page[Entry: Listed]:
+class Page[Entry: Listed](NamedTuple):
     entries: list[Entry]
     after: str | None
     before: str | None

@@ -10,9 +10,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from recipients.identity.merge import UpdatePlan
 from recipients.identity.models import RecipientRef
@@ -30,8 +29,7 @@ from recipients.kernel.rules import now_timestamp
 from recipients.kernel.table import ItemTooLarge, Table, get_table, parts_of
 
 
-@dataclass(frozen=True)
-class ItemPage:
+class ItemPage(NamedTuple):
     """Stored recipients in list order, and the cursors around them."""
 
     items: list[dict[str, Any]]

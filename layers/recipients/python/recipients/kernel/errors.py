@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class ErrorKind(Enum):
@@ -21,8 +20,7 @@ class ErrorKind(Enum):
     INTERNAL = "internal"
 
 
-@dataclass(frozen=True)
-class FieldError:
+class FieldError(NamedTuple):
     field: str
     message: str
 
@@ -40,12 +38,13 @@ def field_errors(errors: Iterable[Mapping[str, Any]], prefix: str = "") -> list[
     return converted
 
 
-@dataclass
 class RecipientsError(Exception):
-    kind: ErrorKind
-    code: str
-    message: str
-    errors: list[FieldError] = field(default_factory=list)
+    def __init__(self, kind: ErrorKind, code: str, message: str, errors: list[FieldError] | None = None) -> None:
+        super().__init__(code, message)
+        self.kind = kind
+        self.code = code
+        self.message = message
+        self.errors = errors or []
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"

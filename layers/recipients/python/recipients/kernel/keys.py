@@ -15,7 +15,7 @@ import base64
 import binascii
 import json
 import zlib
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from recipients.kernel.errors import RecipientsError
 from recipients.kernel.rules import check_id
@@ -57,8 +57,7 @@ def error_page_pk(operation_id: str, page: str) -> str:
     return f"{ERROR_PAGE_PREFIX}{operation_id}#{page}"
 
 
-@dataclass(frozen=True)
-class ListPosition:
+class ListPosition(NamedTuple):
     """Where a page starts: a shard and the id to continue after (or before)."""
 
     shard: int

@@ -9,20 +9,24 @@ log lines use Lambda's level names and RFC 3339 times, and every metric line car
 level itself, so that no allowed LogLevel can drop a metric.
 """
 
+from __future__ import annotations
+
 import datetime as dt
 import json
 from collections.abc import Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
-from aws_lambda_powertools.logging.types import LogRecord
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.metrics.functions import resolve_cold_start_function_name
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
-from aws_lambda_powertools.metrics.provider.cloudwatch_emf.types import CloudWatchEMFOutput
 
 from recipients.kernel import snapstart
+
+if TYPE_CHECKING:  # TypedDicts, which cost a cold start more to make than they are worth at run time
+    from aws_lambda_powertools.logging.types import LogRecord
+    from aws_lambda_powertools.metrics.provider.cloudwatch_emf.types import CloudWatchEMFOutput
 from recipients.kernel.settings import application_log_level
 
 _LAMBDA_LEVEL_NAMES = {"WARNING": "WARN", "CRITICAL": "FATAL"}
@@ -54,7 +58,7 @@ class LeveledEMFProvider(AmazonCloudWatchEMFProvider):
         blob = super().serialize_metric_set(metrics=metrics, dimensions=dimensions, metadata=metadata)
         written = dt.datetime.fromtimestamp(blob["_aws"]["Timestamp"] / 1000, tz=dt.UTC)
         return cast(
-            CloudWatchEMFOutput,
+            "CloudWatchEMFOutput",
             {**blob, "level": application_log_level(), "timestamp": written.isoformat(timespec="milliseconds")},
         )
 

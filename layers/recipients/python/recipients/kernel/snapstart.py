@@ -18,6 +18,7 @@ layer's tests, which see the layer alone), nothing is registered; outside Lambda
 
 from __future__ import annotations
 
+import importlib.util
 import random
 
 
@@ -26,8 +27,8 @@ def renew_after_restore() -> None:
 
 
 def register_hooks() -> None:
-    try:
-        from snapshot_restore_py import register_after_restore
-    except ImportError:
+    if importlib.util.find_spec("snapshot_restore_py") is None:  # only Lambda's runtimes have it
         return
+    from snapshot_restore_py import register_after_restore
+
     register_after_restore(renew_after_restore)

@@ -9,7 +9,8 @@ from recipients.identity.models import PageInfo
 from recipients.identity.pages import check_one_direction, within_one_answer
 from recipients.kernel.errors import RecipientsError
 from recipients.kernel.observability import logger, metrics
-from recipients.objects.models import ObjectPage, RecipientObject, SetObjectRequest
+from recipients.objects.models import ObjectPage, RecipientObject
+from recipients.objects.requests import SetObjectRequest
 from recipients.objects.store import get_object_store
 
 

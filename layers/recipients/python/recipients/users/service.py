@@ -9,7 +9,8 @@ from recipients.identity.models import PageInfo
 from recipients.identity.pages import check_one_direction, within_one_answer
 from recipients.kernel.errors import RecipientsError
 from recipients.kernel.observability import logger, metrics
-from recipients.users.models import IdentifyUserRequest, User, UserPage
+from recipients.users.models import User, UserPage
+from recipients.users.requests import IdentifyUserRequest
 from recipients.users.store import get_user_store
 
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from recipients.identity.merge import UpdatePlan
 from recipients.identity.models import RecipientRef
@@ -15,8 +14,7 @@ TRIGGER_DATA_KEY = "$trigger_data"
 RECIPIENT_FORMS = "must be a user id, a user {id, ...} or an object {id, collection, ...}"
 
 
-@dataclass(frozen=True)
-class Recipient:
+class Recipient(NamedTuple):
     """One entry of a trigger's recipients (or its actor), checked."""
 
     ref: RecipientRef

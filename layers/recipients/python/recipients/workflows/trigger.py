@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import ValidationError
@@ -22,8 +21,8 @@ from recipients.kernel import jsontext
 from recipients.kernel.errors import FieldError, RecipientsError, field_errors
 from recipients.kernel.observability import logger, metrics
 from recipients.kernel.rules import expires_in, now_timestamp
-from recipients.objects.models import InlineIdentifyObjectRequest
-from recipients.users.models import InlineIdentifyUserRequest
+from recipients.objects.requests import InlineIdentifyObjectRequest
+from recipients.users.requests import InlineIdentifyUserRequest
 from recipients.workflows import bus
 from recipients.workflows.models import SkippedRecipient, TriggerWorkflowRequest, WorkflowRun
 from recipients.workflows.recipients import TRIGGER_DATA_KEY, Recipient, parse_reference
@@ -59,8 +58,7 @@ def parse_recipient(value: Any, field: str) -> Recipient:
     return Recipient(RecipientRef(id=request.id, collection=collection), plan, trigger_data)
 
 
-@dataclass(frozen=True)
-class Trigger:
+class Trigger(NamedTuple):
     """A trigger request that passed every check, ready to run."""
 
     workflow_key: str
