@@ -295,11 +295,23 @@ def parse_arguments() -> argparse.Namespace:
         parser.error("--repeats must be at least 2: the quartiles of the ratios are reported")
     if args.first_request_repeats < 1 or args.callgrind_jobs < 1:
         parser.error("--first-request-repeats and --callgrind-jobs must be at least 1")
-    python = shutil.which(args.python)
+    python = _interpreter(args.python)
     if python is None:
         parser.error(f"--python {args.python}: no such interpreter")
     args.python = python
     return args
+
+
+def _interpreter(name: str) -> str | None:
+    """The interpreter's own executable: a launcher such as a pyenv shim is a script, which callgrind
+    would count instead of the interpreter it starts."""
+    found = shutil.which(name)
+    if found is None:
+        return None
+    run = subprocess.run(
+        [found, "-c", "import sys; print(sys.executable)"], capture_output=True, text=True, check=False
+    )
+    return run.stdout.strip() or None if run.returncode == 0 else None
 
 
 def main() -> int:
