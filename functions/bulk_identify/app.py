@@ -5,10 +5,10 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from recipients.bulk import intake
 from recipients.bulk.models import BulkIdentifyRequest, BulkOperation
 from recipients.http.app import documented, http_entrypoint, make_app, request_base_url
 from recipients.http.idempotency import IdempotencyKeyHeader, idempotent_json_response
+from recipients.users import bulk
 
 app = make_app(rows_checked_alone=("users",))
 
@@ -24,7 +24,7 @@ def bulk_identify(
     body: Annotated[BulkIdentifyRequest, Body()], idempotency_key: IdempotencyKeyHeader = None
 ) -> Response[Any]:
     def identify_all() -> str:
-        return intake.bulk_identify_users(body.users, request_base_url(app)).to_json()
+        return bulk.bulk_identify_users(body.users, request_base_url(app)).to_json()
 
     return idempotent_json_response(app, "bulk_identify", idempotency_key, {"body": body}, identify_all)
 

@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from recipients.bulk import intake
 from recipients.bulk.models import BulkDeleteObjectsRequest, BulkOperation, BulkSetObjectsRequest
 from recipients.http.app import documented, http_entrypoint, json_response, make_app, request_base_url
+from recipients.objects import bulk
 from recipients.objects.requests import ObjectCollectionPath
 
 app = make_app(rows_checked_alone=("objects", "object_ids"))
@@ -20,7 +21,7 @@ app = make_app(rows_checked_alone=("objects", "object_ids"))
     responses=documented("The bulk operation", BulkOperation),
 )
 def bulk_set_objects(collection: ObjectCollectionPath, body: Annotated[BulkSetObjectsRequest, Body()]) -> Response[Any]:
-    return json_response(200, intake.bulk_set_objects(collection, body.objects, request_base_url(app)).to_json())
+    return json_response(200, bulk.bulk_set_objects(collection, body.objects, request_base_url(app)).to_json())
 
 
 @app.post(

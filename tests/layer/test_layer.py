@@ -103,10 +103,10 @@ FEATURES_LOADED = {
     "functions.delete.app": API_GLUE | {"identity", "users"},
     "functions.merge.app": API_GLUE | {"identity", "users"},
     "functions.objects.app": API_GLUE | {"identity", "objects"},
-    # bulk intake checks each row with the user and object rules
-    "functions.bulk_identify.app": API_GLUE | {"identity", "users", "objects", "bulk"},
-    "functions.bulk_delete.app": API_GLUE | {"identity", "users", "objects", "bulk"},
-    "functions.objects_bulk.app": API_GLUE | {"identity", "users", "objects", "bulk"},
+    # a bulk write checks each row with its resource's rules; a bulk delete needs no model of theirs
+    "functions.bulk_identify.app": API_GLUE | {"identity", "users", "bulk"},
+    "functions.bulk_delete.app": API_GLUE | {"identity", "bulk"},
+    "functions.objects_bulk.app": API_GLUE | {"identity", "objects", "bulk"},
     "functions.bulk_operations.app": API_GLUE | {"bulk"},
     # the queue's rows are planned writes: the worker needs no user or object model
     "functions.bulk_worker.app": {"kernel", "identity", "bulk"},

@@ -9,8 +9,10 @@ import pytest
 
 from recipients.bulk.models import BulkRow
 from recipients.bulk.rows import MAX_MESSAGE_BYTES, chunk_rows
-from recipients.bulk.validation import validate_delete_ids, validate_identify_rows, validate_set_object_rows
+from recipients.bulk.validation import validate_delete_ids
 from recipients.kernel import jsontext
+from recipients.objects.bulk import validate_set_object_rows
+from recipients.users.bulk import validate_identify_rows
 
 TOO_DEEP = json.loads("[" * 101 + "]" * 101)
 

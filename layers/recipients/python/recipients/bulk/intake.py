@@ -1,4 +1,8 @@
-"""Starting bulk operations: rows validated, the operation recorded, the valid rows queued."""
+"""Starting bulk operations: the operation recorded with its rejected rows, the valid rows queued.
+
+Bulk deletes start here; bulk writes start in their resource's bulk module (users/bulk.py,
+objects/bulk.py), which checks the rows with its own rules first.
+"""
 
 from __future__ import annotations
 
@@ -14,36 +18,24 @@ from recipients.bulk.queue import send_chunks
 from recipients.bulk.rows import chunk_rows
 from recipients.bulk.settings import bulk_settings
 from recipients.bulk.store import get_operation_store
-from recipients.bulk.validation import validate_delete_ids, validate_identify_rows, validate_set_object_rows
+from recipients.bulk.validation import validate_delete_ids
 from recipients.kernel.observability import logger, metrics
 from recipients.kernel.rules import now_timestamp
 
 
-def bulk_identify_users(users: list[Any], base_url: str) -> BulkOperation:
-    valid, rejected = validate_identify_rows(users)
-    return _start_bulk_operation("users.bulk_identify", "identify", len(users), valid, rejected, base_url)
-
-
 def bulk_delete_users(user_ids: list[Any], base_url: str) -> BulkOperation:
     valid, rejected = validate_delete_ids(user_ids)
-    return _start_bulk_operation("users.bulk_delete", "delete", len(user_ids), valid, rejected, base_url)
-
-
-def bulk_set_objects(collection: str, objects: list[Any], base_url: str) -> BulkOperation:
-    valid, rejected = validate_set_object_rows(collection, objects)
-    return _start_bulk_operation(
-        "objects.bulk_set", "set_object", len(objects), valid, rejected, base_url, collection=collection
-    )
+    return start_bulk_operation("users.bulk_delete", "delete", len(user_ids), valid, rejected, base_url)
 
 
 def bulk_delete_objects(collection: str, object_ids: list[Any], base_url: str) -> BulkOperation:
     valid, rejected = validate_delete_ids(object_ids, collection)
-    return _start_bulk_operation(
+    return start_bulk_operation(
         "objects.bulk_delete", "delete_object", len(object_ids), valid, rejected, base_url, collection=collection
     )
 
 
-def _start_bulk_operation(
+def start_bulk_operation(
     name: str,
     action: str,
     total: int,

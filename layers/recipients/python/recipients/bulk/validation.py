@@ -1,9 +1,10 @@
 """Validating a bulk call's rows one by one, and coalescing the valid rows of each id.
 
-Each row is checked alone, with the rules of its single-recipient route. The valid rows of one id
-then become one BulkRow: applying shallow merges one after another is the same as one merge of
-their union, so the rows of an id are applied in order however many there are or however large,
-and no chunk ever has to hold more than one write per recipient.
+Each row is checked alone, with the rules of its single-recipient route, which the resource's own
+bulk module hands over (users/bulk.py, objects/bulk.py): this module knows no resource's models.
+The valid rows of one id then become one BulkRow: applying shallow merges one after another is the
+same as one merge of their union, so the rows of an id are applied in order however many there are
+or however large, and no chunk ever has to hold more than one write per recipient.
 """
 
 from __future__ import annotations
@@ -16,36 +17,20 @@ from pydantic import ValidationError
 from recipients.bulk.models import BulkErrorItem, BulkRow
 from recipients.bulk.rows import error_item
 from recipients.identity.merge import UpdatePlan, plan_identify
+from recipients.identity.models import RecipientWrite
 from recipients.kernel.errors import FieldError, RecipientsError, field_errors
 from recipients.kernel.rules import check_id, find_unpaired_surrogate
 from recipients.kernel.table import MAX_ITEM_BYTES
-from recipients.objects.requests import InlineIdentifyObjectRequest
-from recipients.users.requests import InlineIdentifyUserRequest
 
-Parse = Callable[[dict[str, Any]], InlineIdentifyUserRequest | InlineIdentifyObjectRequest]
-
-
-def validate_identify_rows(rows: list[Any]) -> tuple[list[BulkRow], list[BulkErrorItem]]:
-    """Each row checked with the identify rules; bad rows are reported with the reason, never block."""
-    return _validate_rows(rows, InlineIdentifyUserRequest.model_validate, "user")
+Parse = Callable[[dict[str, Any]], tuple[str, RecipientWrite]]
+"""A row as its resource reads it: its id and its write body (raising pydantic's or our error)."""
 
 
-def validate_set_object_rows(collection: str, rows: list[Any]) -> tuple[list[BulkRow], list[BulkErrorItem]]:
-    """Each row checked with the set rules, in the path's collection (a row may repeat it, not change it)."""
-
-    def parse(row: dict[str, Any]) -> InlineIdentifyObjectRequest:
-        request = InlineIdentifyObjectRequest.model_validate({"collection": collection, **row})
-        if request.collection != collection:
-            raise RecipientsError.invalid_field("collection", "must equal the collection in the path")
-        return request
-
-    return _validate_rows(rows, parse, "object", collection)
-
-
-def _validate_rows(
+def validate_rows(
     rows: list[Any], parse: Parse, what: str, collection: str | None = None
 ) -> tuple[list[BulkRow], list[BulkErrorItem]]:
-    """Rows that parse and plan are coalesced by id, in the order their ids first appear; the rest are errors."""
+    """Each row checked with `parse` and planned: bad rows are reported with the reason and never block the
+    others; the valid ones are coalesced by id, in the order their ids first appear."""
     plans: dict[str, tuple[list[int], dict[str, str]]] = {}
     rejected: list[BulkErrorItem] = []
     for index, row in enumerate(rows):
@@ -78,10 +63,10 @@ def _check_row(row: Any, parse: Parse) -> tuple[str, UpdatePlan]:
     if surrogate is not None:
         raise RecipientsError.invalid_field(surrogate[0] or "row", surrogate[1])
     try:
-        request = parse(row)
+        recipient_id, request = parse(row)
     except ValidationError as exc:
         raise RecipientsError.invalid(field_errors(exc.errors())) from exc
-    return request.id, plan_identify(request)
+    return recipient_id, plan_identify(request)
 
 
 def _cannot_be_written(row: BulkRow, what: str) -> FieldError | None:
