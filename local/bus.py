@@ -61,8 +61,11 @@ class EventPrinter:
         self.thread.start()
         return self
 
-    def stop(self) -> None:
+    def request_stop(self) -> None:
         self._stop.set()
+
+    def stop(self) -> None:
+        self.request_stop()
         self.thread.join(timeout=RECEIVE_WAIT_SECONDS + 5)
 
     def print_pending(self) -> int:

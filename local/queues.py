@@ -310,9 +310,12 @@ class QueuePollers:
             poller.start()
         return self
 
-    def stop(self, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
+    def request_stop(self) -> None:
         for poller in self.pollers:
             poller.request_stop()
+
+    def stop(self, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
+        self.request_stop()
         deadline = time.monotonic() + timeout
         for poller in self.pollers:
             if poller.thread.is_alive():

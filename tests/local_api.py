@@ -63,8 +63,12 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-def _start_local_server(config: pytest.Config, key: str, log: Path) -> ApiTarget:
-    """`python -m local.server` on a free port, its output in `log`; stopped when the session ends."""
+def start_local_server(request: pytest.FixtureRequest, key: str, log: Path) -> ApiTarget:
+    """`python -m local.server` on a free port, its output in `log`; stopped when the session's last test ends.
+
+    A fixture finalizer rather than a config cleanup: under pytest-xdist a worker's config cleanup runs
+    after the worker said it was done, and execnet interrupts (SIGINT) a worker still busy 5 s later.
+    """
     # Without the POWERTOOLS_* variables tests/conftest.py sets for in-process tests: each function gets
     # its own from the template, as under `make run`.
     environment = {
@@ -76,7 +80,7 @@ def _start_local_server(config: pytest.Config, key: str, log: Path) -> ApiTarget
         process = subprocess.Popen(
             [sys.executable, "-m", "local.server"], cwd=REPO_ROOT, env=environment, stdout=sink, stderr=sink
         )
-    config.add_cleanup(lambda: _stop(process))
+    request.addfinalizer(lambda: _stop(process))
     return ApiTarget(_wait_for_url(process, log), key, is_local=True)
 
 
@@ -98,7 +102,7 @@ def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         else:
             key = os.environ.get("RECIPIENTS_API_KEY") or LOCAL_API_KEY
             log = tmp_path_factory.mktemp("local-api") / "server.log"
-            config.stash[_TARGET_KEY] = _start_local_server(config, key, log)
+            config.stash[_TARGET_KEY] = start_local_server(request, key, log)
     return config.stash[_TARGET_KEY]
 
 

@@ -24,7 +24,7 @@ from schemathesis.generation.case import Case
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from recipients.http.routes import API_ROUTES
-from tests.local_api import LOCAL_API_KEY, ApiTarget, _start_local_server
+from tests.local_api import LOCAL_API_KEY, ApiTarget, start_local_server
 
 pytestmark = pytest.mark.integration
 
@@ -53,7 +53,7 @@ def fuzzed_api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
             pytest.fail("API_URL is set: set RECIPIENTS_API_KEY to a secret key of that stage too")
         return ApiTarget(deployed.rstrip("/"), key, is_local=False)
     log = tmp_path_factory.mktemp("schemathesis-api") / "server.log"
-    return _start_local_server(request.config, os.environ.get("RECIPIENTS_API_KEY") or LOCAL_API_KEY, log)
+    return start_local_server(request, os.environ.get("RECIPIENTS_API_KEY") or LOCAL_API_KEY, log)
 
 
 def run_config(api: ApiTarget) -> dict[str, Any]:
