@@ -1,6 +1,7 @@
 # Recipients: every task goes through here. On a fresh machine each target installs what it needs:
 # uv and the SAM CLI each in their own virtualenv under .tools/ (SAM pins boto3 and pydantic
-# versions that clash with the app's), and the app's locked dependencies in .venv/.
+# versions that clash with the app's), the app's locked dependencies in .venv/, and the Node SDK
+# tests' locked npm packages in tests/contract/node/node_modules/.
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
@@ -36,6 +37,8 @@ SAM := $(TOOLS)/sam/bin/sam
 VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST := $(PY) -m pytest -p no:cacheprovider
+NODE_TESTS := tests/contract/node
+NODE_MODULES := $(NODE_TESTS)/node_modules/.installed
 export SAM_CLI_TELEMETRY := 0
 export UV_PYTHON := $(PYTHON)
 
@@ -60,9 +63,18 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	@$(UV) sync --locked --quiet
 	@touch $@
 
+# The official Node SDK for tests/contract/test_node_sdk.py, from its package-lock.json. The stamp lives
+# in node_modules/, which npm ci replaces whole: deleting node_modules/ reinstalls too.
+$(NODE_MODULES): $(NODE_TESTS)/package.json $(NODE_TESTS)/package-lock.json
+	@command -v npm > /dev/null \
+		|| { echo "the Node SDK tests need Node 20 and npm: install them (nodejs.org, or your system's nodejs and npm packages)"; exit 1; }
+	@echo "installing @knocklabs/node into $(NODE_TESTS) (npm ci)"
+	@npm ci --prefix $(NODE_TESTS) --no-audit --no-fund --loglevel=error > /dev/null
+	@touch $@
+
 setup: $(VENV)/.synced
 
-dev: $(VENV)/.synced ## set up a development checkout (dependencies and the git pre-commit hook)
+dev: $(VENV)/.synced $(NODE_MODULES) ## set up a development checkout (dependencies and the git pre-commit hook)
 	@$(VENV)/bin/pre-commit install
 
 deps: $(UV) ## refresh uv.lock and the layer's requirements.txt after changing pyproject.toml
@@ -94,7 +106,7 @@ unit: $(VENV)/.synced $(SAM) ## unit tests (in-process moto) and the importer's 
 integration: $(VENV)/.synced ## HTTP tests against the local API on moto server (or API_URL)
 	@$(PYTEST) tests/integration -q
 
-contract: $(VENV)/.synced ## the official knockapi SDK against the local API
+contract: $(VENV)/.synced $(NODE_MODULES) ## the official knockapi and @knocklabs/node SDKs against the local API
 	@$(PYTEST) tests/contract -q
 
 drift: $(VENV)/.synced ## fail if uv.lock, the layer requirements or openapi.json are stale
@@ -104,7 +116,7 @@ drift: $(VENV)/.synced ## fail if uv.lock, the layer requirements or openapi.jso
 		|| { echo "layers/recipients/requirements.txt is stale: run make deps"; exit 1; }
 	@$(PY) -m local.openapi --check
 
-test: lint validate drift build ## everything CI runs: lint, template checks, sam build, all tests
+test: lint validate drift build $(NODE_MODULES) ## everything CI runs: lint, template checks, sam build, all tests
 	@$(PYTEST) tests -q -n 2
 
 openapi: $(VENV)/.synced ## regenerate openapi.json from the resolvers

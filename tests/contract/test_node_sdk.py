@@ -1,0 +1,261 @@
+"""The official Node SDK, @knocklabs/node, pointed at the API with baseURL, works unchanged.
+
+Each test runs one scenario of tests/contract/node/scenarios/ (one Node process, several calls) and
+asserts on the JSON it answers; tests/contract/node_sdk.py runs them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.contract
+
+NewId = Callable[[str], str]
+NodeSdk = Callable[..., Any]
+CREATED_AT = datetime(2024, 5, 22, 12, 0, tzinfo=UTC)
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def _knock_error(outcome: dict[str, Any], error_class: str, status: int, code: str) -> dict[str, Any]:
+    """The error of an `attempt()` outcome, after checking its class, status and Knock-shaped body."""
+    assert "error" in outcome, f"expected {error_class}, the call answered {outcome}"
+    error = outcome["error"]
+    assert (error["class"], error["status"]) == (error_class, status)
+    body = error["body"]
+    assert {"code", "message", "status", "type"} <= body.keys()
+    assert (body["code"], body["status"]) == (code, status)
+    assert isinstance(body["message"], str) and body["message"]
+    return body
+
+
+def test_identify_merges_custom_properties_and_ids_round_trip(node_sdk: NodeSdk, new_user_id: NewId) -> None:
+    # Given ids for a user, a user renamed twice, and an id with characters the SDK percent-encodes
+    user_id, renamed_id = new_user_id("node-update"), new_user_id("node-rename")
+    encoded_id = f"node \u00fcser:{uuid.uuid4().hex[:12]}@+!%"
+
+    # When users.update identifies them with reserved fields and custom properties, and users.get reads them
+    result = node_sdk(
+        "users-identify",
+        {"userId": user_id, "createdAt": CREATED_AT.isoformat(), "encodedId": encoded_id, "renamedId": renamed_id},
+    )
+
+    # Then custom keys ride beside the reserved fields and merge shallowly, the read equals the last write
+    first, merged = result["first"], result["merged"]
+    assert (first["__typename"], first["id"], first["name"], first["plan"]) == ("User", user_id, "Ada", "pro")
+    assert merged["prefs"] == {"theme": "dark"}
+    assert (merged["name"], merged["email"], merged["plan"], merged["seats"]) == ("Ada", "ada@example.com", "pro", 3)
+    assert _instant(merged["created_at"]) == CREATED_AT
+    assert _instant(merged["updated_at"]).tzinfo is not None
+    assert result["fetched"] == merged
+    # and the encoded id is stored as given, and each call's own Idempotency-Key lets the second rename land
+    assert result["encodedId"] == encoded_id
+    assert result["renamedName"] == "Second"
+
+
+def test_list_first_page_and_auto_pagination(node_sdk: NodeSdk, new_user_id: NewId) -> None:
+    # Given five identified users
+    created = [new_user_id("node-list") for _ in range(5)]
+
+    # When users.list reads one page of one, then iterates pages of two with for await
+    result = node_sdk("users-list", {"userIds": created})
+
+    # Then the page has one entry and a cursor, and iteration meets every created user, none twice
+    page = result["firstPage"]
+    assert (page["entries"], page["hasNextPage"]) == (1, True)
+    assert page["pageInfo"]["after"]
+    assert page["pageInfo"]["page_size"] == 1
+    listed = result["listedIds"]
+    assert set(created) <= set(listed)
+    assert len(listed) == len(set(listed))
+
+
+def test_delete_then_get_and_merge_raise_not_found_for_what_is_gone(node_sdk: NodeSdk, new_user_id: NewId) -> None:
+    # Given a user to delete, and a user and a guest to merge
+    doomed, user_id, guest_id = new_user_id("node-delete"), new_user_id("node-merge-user"), new_user_id("node-guest")
+
+    # When the first is deleted and the guest merged into the user
+    result = node_sdk("users-delete-merge", {"doomedId": doomed, "userId": user_id, "guestId": guest_id})
+
+    # Then delete answers nothing (a 204) and reading it is a NotFoundError with a Knock body
+    assert result["deleted"] == {"value": None}
+    body = _knock_error(result["afterDelete"], "NotFoundError", 404, "resource_missing")
+    assert body["type"] == "invalid_request_error"
+    # and the merged user kept its name and took the guest's email and custom keys; the guest is gone
+    merged = result["merged"]
+    assert (merged["id"], merged["name"], merged["email"], merged["cart"]) == (
+        user_id,
+        "Ada",
+        "guest@example.com",
+        [1],
+    )
+    _knock_error(result["guestAfterMerge"], "NotFoundError", 404, "resource_missing")
+
+
+def test_bad_input_and_bad_keys_raise_the_sdk_error_classes(
+    node_sdk: NodeSdk, new_user_id: NewId, new_collection: NewId
+) -> None:
+    # Given a new user id and collection
+    user_id, collection = new_user_id("node-invalid"), new_collection("node-invalid")
+
+    # When invalid fields are sent, and clients with an unknown secret key and with a public key call
+    result = node_sdk("errors", {"userId": user_id, "collection": collection})
+
+    # Then a 422 is an UnprocessableEntityError whose body names the field, and nothing was written
+    invalid = _knock_error(result["invalidEmail"], "UnprocessableEntityError", 422, "invalid_params")
+    assert [error["field"] for error in invalid["errors"]] == ["email"]
+    assert all(isinstance(error["message"], str) for error in invalid["errors"])
+    _knock_error(result["notWritten"], "NotFoundError", 404, "resource_missing")
+    for outcome, field in ((result["reservedCollection"], "collection"), (result["badTimezone"], "timezone")):
+        assert "error" in outcome, outcome
+        assert (outcome["error"]["class"], outcome["error"]["status"]) == ("UnprocessableEntityError", 422)
+        assert [error["field"] for error in outcome["error"]["body"]["errors"]] == [field]
+    # and keys the API refuses (the SDK sends them as Authorization: Bearer) are a 401 and a 403
+    unknown = _knock_error(result["unknownKey"], "AuthenticationError", 401, "authentication_required")
+    assert unknown["type"] == "authentication_error"
+    public = _knock_error(result["publicKey"], "PermissionDeniedError", 403, "incorrect_token_type")
+    assert public["type"] == "authentication_error"
+
+
+def test_objects_set_get_list_and_delete(node_sdk: NodeSdk, new_collection: NewId) -> None:
+    # Given four collections: one to set and delete in, one with an encoded name, one to list, and another
+    collection, listed, other = new_collection("node-projects"), new_collection("node-list"), new_collection("node-x")
+    encoded_collection = new_collection("node enc:@")
+    encoded_id = f"obj \u00fcn\u00efc\u00f8d\u00e9:{uuid.uuid4().hex[:12]}@+!%"
+
+    # When objects are set, read, listed and deleted through the Node SDK
+    result = node_sdk(
+        "objects",
+        {
+            "collection": collection,
+            "other": other,
+            "encodedCollection": encoded_collection,
+            "encodedId": encoded_id,
+            "listed": listed,
+            "createdAt": CREATED_AT.isoformat(),
+        },
+    )
+
+    # Then a second set merges shallowly into properties (nested objects replaced whole)
+    merged = result["merged"]
+    assert (merged["__typename"], merged["id"], merged["collection"]) == ("Object", "proj_1", collection)
+    assert merged["properties"] == {
+        "name": "Apollo",
+        "timezone": "America/New_York",
+        "budget": 100,
+        "meta": {"a": 9},
+        "seats": 3,
+    }
+    assert merged["created_at"] is None
+    # and a read answers what the write did, created_at the same instant; encoded names are stored as given
+    assert result["fetched"] == result["saved"]
+    assert _instant(result["fetched"]["created_at"]) == CREATED_AT
+    assert result["fetched"]["properties"] == {"name": "Gemini"}
+    assert result["encoded"] == {"collection": encoded_collection, "id": encoded_id}
+    # and listing pages through its own collection only, each object once with its properties
+    assert result["firstPage"] == {"entries": 2, "hasNextPage": True}
+    entries = result["entries"]
+    assert sorted(entry["id"] for entry in entries) == [f"p{index}" for index in range(5)]
+    assert all((entry["collection"], entry["properties"]) == (listed, {"n": entry["id"]}) for entry in entries)
+    assert result["withPreferencesIds"] == ["p0"]
+    # and delete answers nothing, after which reading or deleting again is a NotFoundError
+    assert result["deleted"] == {"value": None}
+    _knock_error(result["afterDelete"], "NotFoundError", 404, "resource_missing")
+    _knock_error(result["deletedAgain"], "NotFoundError", 404, "resource_missing")
+
+
+def test_bulk_operations_polled_until_completed(node_sdk: NodeSdk, new_user_id: NewId, new_collection: NewId) -> None:
+    # Given 24 users and 19 objects to write in bulk (each with a row the rules refuse), and 3 of each to delete
+    identify_ids = [new_user_id(f"node-bulk-{index}") for index in range(24)]
+    delete_ids = [new_user_id(f"node-bulk-delete-{index}") for index in range(3)]
+    set_collection, delete_collection = new_collection("node-bulk"), new_collection("node-bulk-delete")
+
+    # When users.bulk.identify/delete and objects.bulk.set/delete run and bulkOperations.get polls each
+    result = node_sdk(
+        "bulk",
+        {
+            "identifyIds": identify_ids,
+            "deleteIds": delete_ids,
+            "setCollection": set_collection,
+            "deleteCollection": delete_collection,
+        },
+    )
+
+    # Then bulk identify was queued for 25 rows and completed with exact counts, the bad row saying why
+    identify = result["usersIdentify"]
+    assert (identify["queued"]["__typename"], identify["queued"]["status"]) == ("BulkOperation", "queued")
+    assert identify["queued"]["estimated_total_rows"] == 25
+    finished = identify["finished"]
+    assert (finished["status"], finished["processed_rows"], finished["success_count"], finished["error_count"]) == (
+        "completed",
+        25,
+        24,
+        1,
+    )
+    assert [item["id"] for item in finished["error_items"]] == ["bad#id"]
+    assert "#" in finished["error_items"][0]["reason"]
+    assert (identify["seventh"]["id"], identify["seventh"]["rank"]) == (identify_ids[7], 7)
+    # and bulk delete removed every user it named
+    assert (result["usersDelete"]["finished"]["status"], result["usersDelete"]["finished"]["success_count"]) == (
+        "completed",
+        3,
+    )
+    for outcome in result["usersDelete"]["afterwards"]:
+        _knock_error(outcome, "NotFoundError", 404, "resource_missing")
+    # and objects bulk set completed with exact counts, its bad row naming its collection
+    objects = result["objectsSet"]
+    assert (objects["queued"]["name"], objects["queued"]["status"], objects["queued"]["estimated_total_rows"]) == (
+        "objects.bulk_set",
+        "queued",
+        20,
+    )
+    finished = objects["finished"]
+    assert (finished["status"], finished["processed_rows"], finished["success_count"], finished["error_count"]) == (
+        "completed",
+        20,
+        19,
+        1,
+    )
+    assert [(item["id"], item["collection"]) for item in finished["error_items"]] == [("bad#id", set_collection)]
+    assert objects["seventh"]["properties"] == {"name": "Project 7", "rank": 7}
+    # and objects bulk delete left the collection empty
+    deleted = result["objectsDelete"]
+    assert (deleted["finished"]["name"], deleted["finished"]["status"], deleted["finished"]["success_count"]) == (
+        "objects.bulk_delete",
+        "completed",
+        3,
+    )
+    assert deleted["left"] == []
+
+
+def test_trigger_cancel_and_idempotent_replay(node_sdk: NodeSdk, new_user_id: NewId) -> None:
+    # Given an identified user's id, ids for inline recipients and an idempotency key
+    ids = {
+        name: new_user_id(f"node-{name}")
+        for name in ("knownId", "inlineId", "projectId", "badInlineId", "replayInlineId", "idempotencyKey")
+    }
+
+    # When workflows are triggered and cancelled through the Node SDK
+    result = node_sdk("workflows", ids)
+
+    # Then a trigger answers a run id, after identifying its inline user, and cancel answers nothing
+    assert result["triggered"]["workflow_run_id"]
+    assert result["inlineEmail"] == "inline@example.com"
+    assert result["cancelled"] == {"value": None}
+    # and a bad inline recipient is a 422 naming it, with nothing identified
+    bad = _knock_error(result["badInline"], "UnprocessableEntityError", 422, "invalid_params")
+    assert bad["errors"][0]["field"] == "recipients.1.email"
+    _knock_error(result["badInlineAfter"], "NotFoundError", 404, "resource_missing")
+    # and a repeat with the same idempotencyKey replays the first run; another body with it is refused
+    replay = result["replay"]
+    assert replay["replayed"] == replay["first"]
+    assert replay["headers"]["idempotent-replayed"] == "true"
+    assert replay["headers"]["original-x-request-id"] != replay["headers"]["x-request-id"]
+    _knock_error(result["reused"], "UnprocessableEntityError", 422, "idempotency_key_reused")
