@@ -27,46 +27,71 @@ def dynamodb() -> DynamoDBClient:
 
 def seed_users(count: int) -> None:
     """`count` users, so that list pages and shards hold something."""
-    from recipients.users import service
+    from recipients.users import identify
     from recipients.users.requests import IdentifyUserRequest
 
     for index in range(count):
         user_id, body = f"seed-{index}", IdentifyUserRequest.model_validate({"name": "seed"})
-        service.identify_user(user_id, service.check_identify_user(user_id, body))
+        identify.identify_user(user_id, identify.check_identify_user(user_id, body))
 
 
 def store_operations(user_id: str) -> dict[str, Callable[[], object]]:
-    """One call of each operation whose DynamoDB requests are counted, by name, in the order to run them."""
+    """One call of each operation whose DynamoDB requests are counted, by name, in the order to run them.
+
+    `user_id` is identified first and deleted last; each `*_new_user` write goes to a user that does
+    not exist yet, which it creates.
+    """
+    from recipients.channels import service as channels
     from recipients.http import idempotency
-    from recipients.users import service
+    from recipients.identity.models import RecipientRef
+    from recipients.preferences import service as preferences
+    from recipients.preferences.models import PreferenceSetRequest
+    from recipients.users import identify, service
     from recipients.users.requests import IdentifyUserRequest
 
     body = IdentifyUserRequest.model_validate({"email": "ada@example.com", "plan": "pro", "prefs": {"a": 1}})
+    user = RecipientRef(id=user_id)
+    channel_id, channel_data = "7d2ef9c6-5a61-4b0c-9a7e-2f1f3c0f4b11", {"tokens": ["t1"]}
+    replace = PreferenceSetRequest.model_validate({"channel_types": {"email": False}})
+    merge = PreferenceSetRequest.model_validate({"channel_types": {"sms": True}, "__persistence_strategy__": "merge"})
+
+    def new_user(operation: str) -> RecipientRef:
+        return RecipientRef(id=f"{user_id}-{operation}")
 
     def identify_with_key() -> object:  # as the SDK sends it: with an Idempotency-Key
-        plan = service.check_identify_user(user_id, body)
+        plan = identify.check_identify_user(user_id, body)
         return idempotency.run_once(
             "identify",
             "bench-key",
             {"user_id": user_id, "body": body},
-            lambda: service.identify_user(user_id, plan).to_json(),
+            lambda: identify.identify_user(user_id, plan).to_json(),
             request_id="bench",
             context=Context(),  # type: ignore[arg-type]  # the one method Powertools calls
         )
 
     return {
-        "identify": lambda: service.identify_user(user_id, service.check_identify_user(user_id, body)),
+        "identify": lambda: identify.identify_user(user_id, identify.check_identify_user(user_id, body)),
         "identify_key": identify_with_key,
         "identify_replay": identify_with_key,
         "get": lambda: service.get_user(user_id),
         "list_page": lambda: service.list_users(10, None, None),
+        "channel_data_set": lambda: channels.set_channel_data(user, channel_id, channel_data),
+        "channel_data_set_new_user": lambda: channels.set_channel_data(new_user("channel"), channel_id, channel_data),
+        "channel_data_get": lambda: channels.get_channel_data(user, channel_id),
+        "channel_data_unset": lambda: channels.unset_channel_data(user, channel_id),
+        "preferences_replace": lambda: preferences.set_preference_set(user, "default", replace),
+        "preferences_replace_new_user": lambda: preferences.set_preference_set(new_user("replace"), "default", replace),
+        "preferences_get": lambda: preferences.get_preference_set(user, "default"),
+        "preferences_merge": lambda: preferences.set_preference_set(user, "default", merge),
+        "preferences_merge_new_user": lambda: preferences.set_preference_set(new_user("merge"), "default", merge),
+        "preferences_unset": lambda: preferences.unset_preference_set(user, "default"),
         "delete": lambda: service.delete_user(user_id),
     }
 
 
 def identify_writes(client: DynamoDBClient, table_name: str, rows: list[dict[str, Any]]) -> list[Callable[[], object]]:
     """One call per row of the layer's one-`UpdateItem` identify on `client`, validated and planned now."""
-    from recipients.identity.merge import plan_identify
+    from recipients.identity.identify import plan_identify
     from recipients.kernel.table import Table
     from recipients.users.requests import InlineIdentifyUserRequest
     from recipients.users.store import UserStore

@@ -42,7 +42,8 @@ def list_users(
     before: BeforeCursor = None,
     include: Include = None,
 ) -> Response[Any]:
-    return json_response(200, service.list_users(page_size, after, before).to_json())
+    preferences = "preferences" in (include or [])
+    return json_response(200, service.list_users(page_size, after, before, preferences=preferences).to_json())
 
 
 lambda_handler = http_entrypoint(app)

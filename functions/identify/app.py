@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from recipients.http.app import documented, http_entrypoint, make_app
 from recipients.http.idempotency import IdempotencyKeyHeader, idempotent_json_response
 from recipients.identity.models import RecipientIdPath
-from recipients.users import service
+from recipients.users.identify import check_identify_user, identify_user
 from recipients.users.models import User
 from recipients.users.requests import IdentifyUserRequest
 
@@ -22,17 +22,17 @@ app = make_app()
     responses=documented("The user after the merge", User),
     openapi_extensions={"x-idempotent": True},
 )
-def identify_user(
+def identify(
     user_id: RecipientIdPath,
     body: Annotated[IdentifyUserRequest, Body()],
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response[Any]:
-    plan = service.check_identify_user(user_id, body)
+    plan = check_identify_user(user_id, body)
 
-    def identify() -> str:
-        return service.identify_user(user_id, plan).to_json()
+    def write() -> str:
+        return identify_user(user_id, plan).to_json()
 
-    return idempotent_json_response(app, "identify", idempotency_key, {"user_id": user_id, "body": body}, identify)
+    return idempotent_json_response(app, "identify", idempotency_key, {"user_id": user_id, "body": body}, write)
 
 
 lambda_handler = http_entrypoint(app)

@@ -67,7 +67,8 @@ def list_objects(
     before: BeforeCursor = None,
     include: Include = None,
 ) -> Response[Any]:
-    return json_response(200, service.list_objects(collection, page_size, after, before).to_json())
+    page = service.list_objects(collection, page_size, after, before, preferences="preferences" in (include or []))
+    return json_response(200, page.to_json())
 
 
 lambda_handler = http_entrypoint(app)

@@ -98,13 +98,18 @@ def test_a_handler_loads_the_xray_sdk_exactly_where_powertools_traces(
 API_GLUE = {"kernel", "http", "auth"}
 FEATURES_LOADED = {
     "functions.authorizer.app": {"kernel", "auth"},
-    "functions.identify.app": API_GLUE | {"identity", "users"},
-    "functions.get.app": API_GLUE | {"identity", "users"},
-    "functions.delete.app": API_GLUE | {"identity", "users"},
-    "functions.merge.app": API_GLUE | {"identity", "users"},
-    "functions.objects.app": API_GLUE | {"identity", "objects"},
+    # inline channel data and preference sets load their rules with the first body holding them
+    "functions.identify.app": API_GLUE | {"identity", "users", "preferences"},
+    # users/store.py lists with include[]=preferences: it reads stored sets (preferences/sets.py, no grammar)
+    "functions.get.app": API_GLUE | {"identity", "users", "preferences"},
+    "functions.delete.app": API_GLUE | {"identity", "users", "preferences"},
+    "functions.merge.app": API_GLUE | {"identity", "users", "preferences"},
+    "functions.objects.app": API_GLUE | {"identity", "objects", "preferences"},
+    "functions.channel_data.app": API_GLUE | {"identity", "objects", "channels"},
+    "functions.preferences.app": API_GLUE | {"identity", "objects", "preferences"},
     # a bulk write checks each row with its resource's rules; a bulk delete needs no model of theirs
     "functions.bulk_identify.app": API_GLUE | {"identity", "users", "bulk"},
+    "functions.bulk_preferences.app": API_GLUE | {"identity", "preferences", "bulk"},
     "functions.bulk_delete.app": API_GLUE | {"identity", "bulk"},
     "functions.objects_bulk.app": API_GLUE | {"identity", "objects", "bulk"},
     "functions.bulk_operations.app": API_GLUE | {"bulk"},

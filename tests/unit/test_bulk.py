@@ -9,12 +9,15 @@ import pytest
 
 from recipients.bulk.models import BulkRow
 from recipients.bulk.rows import MAX_MESSAGE_BYTES, chunk_rows
-from recipients.bulk.validation import validate_delete_ids
+from recipients.bulk.validation import validate_ids
 from recipients.kernel import jsontext
 from recipients.objects.bulk import validate_set_object_rows
 from recipients.users.bulk import validate_identify_rows
 
 TOO_DEEP = json.loads("[" * 101 + "]" * 101)
+
+C1 = "7d2ef9c6-5a61-4b0c-9a7e-2f1f3c0f4b11"
+C2 = "aef6e715-df82-4ab6-b61e-b743e249f7b6"
 
 
 def test_validate_set_object_rows_takes_the_collection_from_the_path_and_keeps_it_out_of_the_body() -> None:
@@ -80,8 +83,8 @@ def test_validate_identify_rows_keeps_a_collection_key_as_a_custom_property_of_t
     assert valid == [BulkRow(indices=[0], id="u1", attributes={"prop:collection": '"projects"'})]
 
 
-def test_validate_delete_ids_with_a_collection_reports_it_on_each_error_item() -> None:
-    valid, rejected = validate_delete_ids(["p1", "a/b", 7], "projects")
+def test_validate_ids_with_a_collection_reports_it_on_each_error_item() -> None:
+    valid, rejected = validate_ids(["p1", "a/b", 7], "projects")
 
     assert valid == [BulkRow(indices=[0], id="p1")]
     assert [(item.id, item.collection, item.index, item.errors[0].field) for item in rejected] == [
@@ -90,8 +93,8 @@ def test_validate_delete_ids_with_a_collection_reports_it_on_each_error_item() -
     ]
 
 
-def test_validate_delete_ids_of_users_have_no_collection() -> None:
-    _, rejected = validate_delete_ids(["a#b"])
+def test_validate_ids_of_users_have_no_collection() -> None:
+    _, rejected = validate_ids(["a#b"])
 
     assert rejected[0].collection is None
 
@@ -115,10 +118,10 @@ def test_chunk_rows_of_users_have_no_collection() -> None:
 def test_rows_of_one_id_become_one_write_of_what_applying_them_in_order_gives() -> None:
     # Given three rows of u1 around a row of u2: keys replaced, kept, nulled, and channels merged by channel
     rows = [
-        {"id": "u1", "name": "First", "prefs": {"a": 1}, "channel_data": {"c1": {"t": [1]}}},
+        {"id": "u1", "name": "First", "prefs": {"a": 1}, "channel_data": {C1: {"tokens": ["t1"]}}},
         {"id": "u2", "name": "Other"},
-        {"id": "u1", "prefs": {"b": 2}, "email": None, "channel_data": {"c2": {"t": [2]}}},
-        {"id": "u1", "name": "Third", "channel_data": {"c1": {"t": [3]}}},
+        {"id": "u1", "prefs": {"b": 2}, "email": None, "channel_data": {C2: {"tokens": ["t2"]}}},
+        {"id": "u1", "name": "Third", "channel_data": {C1: {"tokens": ["t3"]}}},
     ]
 
     valid, rejected = validate_identify_rows(rows)
@@ -129,9 +132,9 @@ def test_rows_of_one_id_become_one_write_of_what_applying_them_in_order_gives() 
     assert valid[0].attributes == {
         "prop:name": '"Third"',
         "prop:prefs": '{"b":2}',
-        "chan:c1": '{"t":[3]}',
+        f"chan:{C1}": '{"tokens":["t3"],"devices":[{"token":"t3","locale":null,"timezone":null}]}',
         "prop:email": "null",
-        "chan:c2": '{"t":[2]}',
+        f"chan:{C2}": '{"tokens":["t2"],"devices":[{"token":"t2","locale":null,"timezone":null}]}',
     }
 
 
@@ -185,8 +188,8 @@ def test_the_largest_row_that_can_be_written_fits_one_queue_message() -> None:
     assert jsontext.loads(chunk.to_json())["rows"][0]["attributes"]["prop:quotes"] == jsontext.dumps('"' * 120_000)
 
 
-def test_validate_delete_ids_listed_twice_is_one_delete_standing_for_both() -> None:
-    valid, rejected = validate_delete_ids(["a", "b", "a", "a#"])
+def test_validate_ids_listed_twice_is_one_delete_standing_for_both() -> None:
+    valid, rejected = validate_ids(["a", "b", "a", "a#"])
 
     assert [(row.id, row.indices) for row in valid] == [("a", [0, 2]), ("b", [1])]
     assert [item.index for item in rejected] == [3]

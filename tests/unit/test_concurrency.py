@@ -1,7 +1,7 @@
 """Concurrent writes to one user: identifies of different keys lose nothing; identify racing delete stays consistent.
 
 Each request runs in its own thread, as concurrent Lambda invocations would, through the use cases
-the handlers call (`service.check_identify_user` + `service.identify_user`, `service.delete_user`),
+the handlers call (`check_identify_user` + `identify_user`, `service.delete_user`),
 against moto in-process. Not through `lambda_handler`: a function's resolver keeps the current event
 on the module's `app`, which is right for Lambda (one event at a time per container) but would mix
 up requests served by threads of one process. Nor through the local API: it runs one invocation at
@@ -27,8 +27,12 @@ from typing import Any
 import pytest
 from moto.dynamodb.responses import DynamoHandler
 
+from recipients.identity.models import RecipientRef
 from recipients.kernel.errors import RecipientsError
+from recipients.preferences import service as preferences
+from recipients.preferences.models import CHANNEL_TYPES, PreferenceSetRequest
 from recipients.users import service
+from recipients.users.identify import check_identify_user, identify_user
 from recipients.users.models import User
 from recipients.users.requests import IdentifyUserRequest
 from recipients.users.store import get_user_store
@@ -67,7 +71,7 @@ def threads_switch_often() -> Iterator[None]:
 def identify(user_id: str, body: dict[str, Any]) -> User:
     """What the identify handler does once the request has parsed."""
     request = IdentifyUserRequest.model_validate(body)
-    return service.identify_user(user_id, service.check_identify_user(user_id, request))
+    return identify_user(user_id, check_identify_user(user_id, request))
 
 
 def delete(user_id: str) -> bool:
@@ -166,3 +170,34 @@ def test_identifies_racing_a_delete_leave_either_no_user_or_exactly_those_identi
             assert user is not None and user.model_extra == dict.fromkeys(after, True)
             outcomes["identified again"] += 1
     print(f"{ROUNDS} rounds: {outcomes}")
+
+
+CONCURRENT_MERGES = 12
+
+
+@pytest.mark.usefixtures("atomic_requests", "threads_switch_often")
+def test_concurrent_merges_into_one_preference_set_lose_nothing(
+    recipients_table: str, dynamodb_requests: list[str]
+) -> None:
+    # Given merges into one set, each adding a workflow of its own and a key inside a shared workflow
+    user = RecipientRef(id="merged")
+
+    def merge(number: int) -> dict[str, Any]:
+        body = {
+            "__persistence_strategy__": "merge",
+            "workflows": {f"w{number}": False, "shared": {"channel_types": {CHANNEL_TYPES[number % 6]: True}}},
+        }
+        return preferences.set_preference_set(user, "default", PreferenceSetRequest.model_validate(body))
+
+    # When they all run at once
+    with ThreadPoolExecutor(max_workers=CONCURRENT_MERGES) as pool:
+        all_at_once(pool, [partial(merge, number) for number in range(CONCURRENT_MERGES)])
+
+    requests = list(dynamodb_requests)
+
+    # Then the set holds what every merge added: a merge that lost a race read again and merged into that
+    workflows = preferences.get_preference_set(user, "default")["workflows"]
+    assert {key for key in workflows if key != "shared"} == {f"w{number}" for number in range(CONCURRENT_MERGES)}
+    assert workflows["shared"] == {"channel_types": dict.fromkeys(CHANNEL_TYPES, True)}
+    # and each attempt was a read then a conditional write: one per merge, plus one per race lost
+    assert requests.count("GetItem") == requests.count("UpdateItem") >= CONCURRENT_MERGES

@@ -38,6 +38,17 @@ TOO_LONG_ID = "a" * 257
 DEEP = 10_000
 """Levels of nesting of the deepest body: far past any parser's recursion limit."""
 
+CHANNEL = "7d2ef9c6-5a61-4b0c-9a7e-2f1f3c0f4b11"
+LARGE_SET = {"workflows": {f"{i:04d}" + "w" * 240: True for i in range(900)}}
+"""A preference set of about 220 KB."""
+
+
+def nested(depth: int) -> dict[str, Any]:
+    value: dict[str, Any] = {}
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
 
 @dataclass(frozen=True)
 class Case:
@@ -191,7 +202,7 @@ def user_cases() -> list[Case]:
             422,
             "properties_too_large",
             "properties",
-            {"body": {"channel_data": {"c1": {"t": "x" * 210_000}}, "preferences": {"default": {"t": "x" * 210_000}}}},
+            {"body": {"channel_data": {CHANNEL: {"blob": "x" * 210_000}}, "preferences": {"default": LARGE_SET}}},
         ),
         invalid("identify-property-name-70-kb", "identify", "properties", body={"k" * 70_000: 1}),
         invalid(
@@ -500,7 +511,7 @@ def object_cases() -> list[Case]:
             422,
             "properties_too_large",
             "properties",
-            {"body": {"channel_data": {"c1": {"tokens": ["x" * 500_000]}}}},
+            {"body": {"channel_data": {CHANNEL: {"blob": "x" * 500_000}}}},
         ),
         invalid("objects-set-body-json-array", "objects_set", "body", body="[]"),
         invalid("objects-set-body-empty", "objects_set", "body", body=""),
@@ -620,6 +631,354 @@ def surrogate_cases() -> list[Case]:
     ]
 
 
+def channel_data_cases() -> list[Case]:
+    user = {"user_id": "user_1", "channel_id": CHANNEL}
+    push = "channel_data_set"
+    cases = [
+        *(
+            invalid(
+                f"channel-data-{sample}-channel-id-not-uuid", sample, "channel_id", path={**user, "channel_id": bad}
+            )
+            for sample, bad in (("channel_data_get", "push-channel"), ("channel_data_unset", "1234"))
+        ),
+        invalid(
+            "channel-data-set-channel-id-uuid-too-long", push, "channel_id", path={**user, "channel_id": CHANNEL + "0"}
+        ),
+        invalid("channel-data-set-user-id-hash", push, "user_id", path={**user, "user_id": "a#b"}),
+        invalid(
+            "channel-data-objects-get-collection-reserved",
+            "channel_data_objects_get",
+            "collection",
+            path={"collection": "$system", "object_id": "proj_1", "channel_id": CHANNEL},
+        ),
+        invalid(
+            "channel-data-objects-unset-object-id-too-long",
+            "channel_data_objects_unset",
+            "object_id",
+            path={"collection": "projects", "object_id": TOO_LONG_ID, "channel_id": CHANNEL},
+        ),
+        invalid("channel-data-set-no-data", push, "data", body={}),
+        invalid("channel-data-set-data-null", push, "data", body={"data": None}),
+        invalid("channel-data-set-data-list", push, "data", body={"data": [{"tokens": ["t"]}]}),
+        invalid("channel-data-set-data-string", push, "data", body={"data": "token"}),
+        invalid("channel-data-set-extra-top-level-key", push, "provider", body={"data": {}, "provider": "push_fcm"}),
+        invalid("channel-data-set-tokens-string", push, "data.tokens", body={"data": {"tokens": "t1"}}),
+        invalid("channel-data-set-token-number", push, "data.tokens.0", body={"data": {"tokens": [12345]}}),
+        invalid("channel-data-set-token-empty", push, "data.tokens.1", body={"data": {"tokens": ["t1", ""]}}),
+        invalid("channel-data-set-token-5-kb", push, "data.tokens.0", body={"data": {"tokens": ["t" * 5000]}}),
+        invalid("channel-data-set-token-newline", push, "data.tokens.0", body={"data": {"tokens": ["t\n1"]}}),
+        invalid(
+            "channel-data-set-1001-tokens",
+            push,
+            "data.tokens",
+            body={"data": {"tokens": [f"t{i}" for i in range(1001)]}},
+        ),
+        invalid(
+            "channel-data-set-device-without-token", push, "data.devices.0.token", body={"data": {"devices": [{}]}}
+        ),
+        invalid(
+            "channel-data-set-device-locale-number",
+            push,
+            "data.devices.0.locale",
+            body={"data": {"devices": [{"token": "t", "locale": 1}]}},
+        ),
+        invalid(
+            "channel-data-set-device-unknown-key",
+            push,
+            "data.devices.0.os",
+            body={"data": {"devices": [{"token": "t", "os": "ios"}]}},
+        ),
+        invalid(
+            "channel-data-set-tokens-and-player-ids",
+            push,
+            "data.player_ids",
+            body={"data": {"tokens": ["t"], "player_ids": [A_UUID]}},
+        ),
+        invalid("channel-data-set-target-arns-number", push, "data.target_arns.0", body={"data": {"target_arns": [1]}}),
+        invalid(
+            "channel-data-set-sns-device-without-arn",
+            push,
+            "data.devices.0.target_arn",
+            body={"data": {"target_arns": [], "devices": [{"locale": "en"}]}},
+        ),
+        invalid(
+            "channel-data-set-player-id-not-uuid", push, "data.player_ids.0", body={"data": {"player_ids": ["p1"]}}
+        ),
+        invalid("channel-data-set-connections-object", push, "data.connections", body={"data": {"connections": {}}}),
+        invalid(
+            "channel-data-set-webhook-without-url",
+            push,
+            "data.connections.0.incoming_webhook.url",
+            body={"data": {"connections": [{"incoming_webhook": {}}]}},
+        ),
+        invalid(
+            "channel-data-set-slack-token-number",
+            push,
+            "data.connections.0.access_token",
+            body={"data": {"connections": [{"access_token": 7, "channel_id": "C1"}]}},
+        ),
+        invalid(
+            "channel-data-set-slack-tenant-token-string",
+            push,
+            "data.token",
+            body={"data": {"token": "xoxb-1"}},
+        ),
+        invalid(
+            "channel-data-set-teams-tenant-not-uuid",
+            push,
+            "data.ms_teams_tenant_id",
+            body={"data": {"ms_teams_tenant_id": "contoso"}},
+        ),
+        invalid(
+            "channel-data-set-teams-channel-not-uuid",
+            push,
+            "data.connections.0.ms_teams_channel_id",
+            body={"data": {"connections": [{"ms_teams_tenant_id": A_UUID, "ms_teams_channel_id": "general"}]}},
+        ),
+        invalid(
+            "channel-data-set-connection-unknown-key",
+            push,
+            "data.connections.0.webhook",
+            body={"data": {"connections": [{"channel_id": "C1", "webhook": "https://x"}]}},
+        ),
+        invalid("channel-data-set-data-deeper-than-100", push, "data", body={"data": {"blob": nested(150)}}),
+        Case(
+            "channel-data-set-data-over-400-kb",
+            push,
+            422,
+            "properties_too_large",
+            "data",
+            {"body": {"data": {"blob": "x" * 450_000}}},
+        ),
+        not_json("channel-data-set-not-json", push, '{"data": '),
+        media_type("channel-data-objects-set-form", "channel_data_objects_set", "application/x-www-form-urlencoded"),
+        invalid("channel-data-objects-set-body-array", "channel_data_objects_set", "body", body="[]"),
+        invalid(
+            "identify-inline-channel-id-not-uuid",
+            "identify",
+            "channel_data",
+            body={"channel_data": {"push": {"tokens": ["t"]}}},
+        ),
+        invalid(
+            "identify-inline-channel-data-bad-tokens",
+            "identify",
+            f"channel_data.{CHANNEL}.tokens.0",
+            body={"channel_data": {CHANNEL: {"tokens": [None]}}},
+        ),
+        invalid(
+            "objects-set-inline-channel-data-not-object",
+            "objects_set",
+            f"channel_data.{CHANNEL}",
+            body={"channel_data": {CHANNEL: ["t"]}},
+        ),
+    ]
+    return cases
+
+
+def preference_cases() -> list[Case]:
+    put = "preferences_set"
+    condition = {"variable": "recipient.plan", "operator": "equal_to", "argument": "pro"}
+    cases = [
+        invalid(
+            "preferences-get-set-id-hash", "preferences_get", "set_id", path={"user_id": "user_1", "set_id": "a#b"}
+        ),
+        invalid("preferences-list-user-id-too-long", "preferences_list", "user_id", path={"user_id": TOO_LONG_ID}),
+        invalid(
+            "preferences-unset-set-id-blank", "preferences_unset", "set_id", path={"user_id": "user_1", "set_id": "  "}
+        ),
+        invalid("preferences-set-body-array", put, "body", body="[]"),
+        invalid(
+            "preferences-set-strategy-unknown",
+            put,
+            "__persistence_strategy__",
+            body={"__persistence_strategy__": "upsert"},
+        ),
+        invalid("preferences-set-unknown-key", put, "email", body={"email": False}),
+        invalid("preferences-set-channel-types-list", put, "channel_types", body={"channel_types": ["email"]}),
+        invalid("preferences-set-channel-type-unknown", put, "channel_types", body={"channel_types": {"fax": True}}),
+        invalid(
+            "preferences-set-channel-type-string", put, "channel_types.email", body={"channel_types": {"email": "yes"}}
+        ),
+        invalid("preferences-set-channel-type-number", put, "channel_types.sms", body={"channel_types": {"sms": 1}}),
+        invalid(
+            "preferences-set-conditions-missing",
+            put,
+            "channel_types.sms.conditions",
+            body={"channel_types": {"sms": {}}},
+        ),
+        invalid(
+            "preferences-set-condition-operator-unknown",
+            put,
+            "channel_types.sms.conditions.0.operator",
+            body={"channel_types": {"sms": {"conditions": [{**condition, "operator": "matches"}]}}},
+        ),
+        invalid(
+            "preferences-set-condition-without-argument",
+            put,
+            "channel_types.sms.conditions.0.argument",
+            body={"channel_types": {"sms": {"conditions": [{"variable": "v", "operator": "exists"}]}}},
+        ),
+        invalid(
+            "preferences-set-condition-argument-number",
+            put,
+            "channel_types.sms.conditions.0.argument",
+            body={"channel_types": {"sms": {"conditions": [{**condition, "argument": 5}]}}},
+        ),
+        invalid(
+            "preferences-set-condition-variable-blank",
+            put,
+            "channel_types.sms.conditions.0.variable",
+            body={"channel_types": {"sms": {"conditions": [{**condition, "variable": " "}]}}},
+        ),
+        invalid(
+            "preferences-set-101-conditions",
+            put,
+            "channel_types.sms.conditions",
+            body={"channel_types": {"sms": {"conditions": [condition] * 101}}},
+        ),
+        invalid("preferences-set-channel-not-uuid", put, "channels.email", body={"channels": {"email": True}}),
+        invalid("preferences-set-channel-strategy-bool", put, "channels", body={"channels": {"__strategy__": True}}),
+        invalid(
+            "preferences-set-workflow-number", put, "workflows.new-comment", body={"workflows": {"new-comment": 1}}
+        ),
+        invalid(
+            "preferences-set-workflow-unknown-key",
+            put,
+            "workflows.new-comment.subscribed",
+            body={"workflows": {"new-comment": {"subscribed": True}}},
+        ),
+        invalid(
+            "preferences-set-category-strategy-unknown",
+            put,
+            "categories.marketing.__strategy__",
+            body={"categories": {"marketing": {"__strategy__": "append"}}},
+        ),
+        invalid(
+            "preferences-set-commercial-string", put, "commercial_subscribed", body={"commercial_subscribed": "no"}
+        ),
+        invalid("preferences-set-deeper-than-100", put, "workflows.a.a", body={"workflows": nested(150)}),
+        invalid(
+            "preferences-channel-type-unknown-path",
+            "preferences_channel_type",
+            "channel_type",
+            path={"user_id": "user_1", "set_id": "default", "channel_type": "fax"},
+        ),
+        invalid(
+            "preferences-channel-type-subscribed-string",
+            "preferences_channel_type",
+            "subscribed",
+            body={"subscribed": "false"},
+        ),
+        invalid(
+            "preferences-channel-types-unknown", "preferences_channel_types", "channel_types", body={"pigeon": True}
+        ),
+        invalid(
+            "preferences-workflows-not-settings",
+            "preferences_workflows",
+            "workflows.new-comment",
+            body={"new-comment": "on"},
+        ),
+        invalid(
+            "preferences-workflow-subscribed-null",
+            "preferences_workflow",
+            "workflows.new-comment",
+            body={"subscribed": None},
+        ),
+        invalid("preferences-categories-list", "preferences_categories", "body", body="[true]"),
+        invalid(
+            "preferences-category-bad-condition",
+            "preferences_category",
+            "categories.transactional.conditions.0.operator",
+            body={"conditions": [{**condition, "operator": "~"}]},
+        ),
+        invalid(
+            "preferences-objects-get-collection-reserved",
+            "preferences_objects_get",
+            "collection",
+            path={"collection": "$tenants", "object_id": "proj_1", "set_id": "default"},
+        ),
+        invalid(
+            "preferences-objects-list-object-id-slash",
+            "preferences_objects_list",
+            "object_id",
+            path={"collection": "projects", "object_id": "a/b"},
+        ),
+        invalid(
+            "preferences-objects-set-channel-type-unknown",
+            "preferences_objects_set",
+            "channel_types",
+            body={"channel_types": {"x": True}},
+        ),
+        invalid(
+            "preferences-objects-unset-set-id-too-long",
+            "preferences_objects_unset",
+            "set_id",
+            path={"collection": "projects", "object_id": "proj_1", "set_id": TOO_LONG_ID},
+        ),
+        invalid(
+            "preferences-objects-channel-types-number",
+            "preferences_objects_channel_types",
+            "channel_types.chat",
+            body={"chat": 0},
+        ),
+        invalid("preferences-objects-channel-type-no-body", "preferences_objects_channel_type", "subscribed", body={}),
+        invalid("preferences-objects-workflows-array", "preferences_objects_workflows", "body", body="[]"),
+        invalid(
+            "preferences-objects-workflow-extra",
+            "preferences_objects_workflow",
+            "workflows.new-comment.extra",
+            body={"subscribed": True, "extra": 1},
+        ),
+        invalid(
+            "preferences-objects-categories-not-bool",
+            "preferences_objects_categories",
+            "categories.marketing",
+            body={"marketing": "yes"},
+        ),
+        invalid("preferences-objects-category-string", "preferences_objects_category", "body", body='"off"'),
+        not_json("preferences-set-not-json", put, "{"),
+        invalid(
+            "identify-inline-preferences-set-id-hash", "identify", "preferences", body={"preferences": {"a#b": {}}}
+        ),
+        invalid(
+            "identify-inline-preferences-bad-channel-type",
+            "identify",
+            "preferences.default.channel_types",
+            body={"preferences": {"default": {"channel_types": {"fax": True}}}},
+        ),
+        invalid("bulk-preferences-no-user-ids", "bulk_preferences", "user_ids", body={"preferences": {}}),
+        invalid(
+            "bulk-preferences-empty-user-ids", "bulk_preferences", "user_ids", body={"user_ids": [], "preferences": {}}
+        ),
+        invalid(
+            "bulk-preferences-1001-user-ids",
+            "bulk_preferences",
+            "user_ids",
+            body={"user_ids": [f"u{i}" for i in range(1001)], "preferences": {}},
+        ),
+        invalid("bulk-preferences-no-set", "bulk_preferences", "preferences", body={"user_ids": ["u1"]}),
+        invalid(
+            "bulk-preferences-bad-set",
+            "bulk_preferences",
+            "preferences.channel_types.sms",
+            body={"user_ids": ["u1"], "preferences": {"channel_types": {"sms": "no"}}},
+        ),
+        invalid(
+            "bulk-preferences-set-id-hash",
+            "bulk_preferences",
+            "preferences.id",
+            body={"user_ids": ["u1"], "preferences": {"id": "a#b"}},
+        ),
+        invalid(
+            "bulk-preferences-merge-strategy",
+            "bulk_preferences",
+            "preferences.__persistence_strategy__",
+            body={"user_ids": ["u1"], "preferences": {"__persistence_strategy__": "merge"}},
+        ),
+    ]
+    return cases
+
+
 CASES: list[Case] = [
     *user_cases(),
     *list_cases("list"),
@@ -628,6 +987,8 @@ CASES: list[Case] = [
     *merge_cases(),
     *workflow_cases(),
     *object_cases(),
+    *channel_data_cases(),
+    *preference_cases(),
     *surrogate_cases(),
     *unrouted_cases(),
 ]

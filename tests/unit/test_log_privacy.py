@@ -57,6 +57,9 @@ PERSONAL_VALUES = [
     SECRET_KEY,
     UNKNOWN_KEY,
     PUBLIC_KEY,
+    "canary-push-token",
+    "canary-webhook",
+    "canary-condition-argument",
 ]
 PROFILE = {
     "name": NAME,
@@ -237,6 +240,48 @@ def _objects_bulk(calls: Calls) -> None:
     calls.http("ObjectsBulkFunction", "objects_bulk_delete", 200, body=body)
 
 
+CHANNEL = "7d2ef9c6-5a61-4b0c-9a7e-2f1f3c0f4b11"
+PUSH_TOKEN = "canary-push-token"
+WEBHOOK = "https://hooks.example.org/canary-webhook"
+CONDITION_ARGUMENT = "canary-condition-argument"
+
+
+def _channel_data(calls: Calls) -> None:
+    path = {"user_id": "privacy-user", "channel_id": CHANNEL}
+    body = {"data": {"devices": [{"token": PUSH_TOKEN, "locale": "en", "timezone": "Europe/London"}]}}
+    calls.http("ChannelDataFunction", "channel_data_set", 200, path=path, body=body)
+    calls.http("ChannelDataFunction", "channel_data_set", 422, path=path, body={"data": {"tokens": [NUMBER]}})
+    assert calls.http("ChannelDataFunction", "channel_data_get", 200, path=path)["data"]["tokens"] == [PUSH_TOKEN]
+    calls.http("ChannelDataFunction", "channel_data_unset", 204, path=path)
+    webhook = {"data": {"connections": [{"incoming_webhook": {"url": WEBHOOK}}]}}
+    object_path = {"collection": "projects", "object_id": "privacy-object", "channel_id": CHANNEL}
+    calls.http("ChannelDataFunction", "channel_data_objects_set", 200, path=object_path, body=webhook)
+
+
+def _preferences(calls: Calls) -> None:
+    path = {"user_id": "privacy-user", "set_id": "default"}
+    condition = {"variable": "recipient.plan", "operator": "equal_to", "argument": CONDITION_ARGUMENT}
+    body = {"channel_types": {"sms": {"conditions": [condition]}}}
+    calls.http("PreferencesFunction", "preferences_set", 200, path=path, body=body)
+    calls.http(
+        "PreferencesFunction", "preferences_merge", 200, path=path, body={**body, "__persistence_strategy__": "merge"}
+    )
+    rejected = {"channel_types": {"sms": {"conditions": [{**condition, "operator": REJECTED_EMAIL}]}}}
+    calls.http("PreferencesFunction", "preferences_set", 422, path=path, body=rejected)
+    assert (
+        calls.http("PreferencesFunction", "preferences_get", 200, path=path)["channel_types"]["sms"]
+        == body["channel_types"]["sms"]
+    )
+    calls.http("PreferencesFunction", "preferences_list", 200, path={"user_id": "privacy-user"})
+    calls.http("PreferencesFunction", "preferences_unset", 204, path=path)
+
+
+def _bulk_preferences(calls: Calls) -> None:
+    condition = {"variable": "recipient.plan", "operator": "equal_to", "argument": CONDITION_ARGUMENT}
+    body = {"user_ids": ["privacy-user", "a/b"], "preferences": {"channel_types": {"sms": {"conditions": [condition]}}}}
+    assert calls.http("BulkPreferencesFunction", "bulk_preferences", 200, body=body)["error_count"] == 1
+
+
 def _fallback(calls: Calls) -> None:
     calls.http("FallbackFunction", "fallback", 404, path="/v2/users/privacy-user", body=PROFILE)
 
@@ -261,6 +306,9 @@ CASES: dict[str, tuple[Callable[[Calls], None], str | None]] = {
     "CancelFunction": (_cancel, "workflow cancelled"),
     "ObjectsFunction": (_objects, "object deleted"),
     "ObjectsBulkFunction": (_objects_bulk, "objects.bulk_delete"),
+    "ChannelDataFunction": (_channel_data, "channel data unset"),
+    "PreferencesFunction": (_preferences, "preference set merged"),
+    "BulkPreferencesFunction": (_bulk_preferences, "users.bulk_set_preferences"),
     "FallbackFunction": (_fallback, "UnroutedRequests"),
     "DocsFunction": (_docs, None),  # it writes nothing at these levels
 }

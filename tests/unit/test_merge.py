@@ -7,11 +7,17 @@ from typing import Any
 
 import pytest
 
-from recipients.identity.merge import plan_identify
+from recipients.identity.identify import plan_identify
 from recipients.kernel import jsontext
 from recipients.kernel.errors import ErrorKind, FieldError, RecipientsError
 from recipients.kernel.rules import MAX_PROPERTIES_BYTES
 from recipients.users.requests import IdentifyUserRequest
+
+C1 = "7d2ef9c6-5a61-4b0c-9a7e-2f1f3c0f4b11"
+
+
+def channel(number: int) -> str:
+    return f"{number:08d}-0000-4000-8000-000000000000"
 
 
 def plan(body: str) -> dict[str, str]:
@@ -72,17 +78,22 @@ def test_plan_identify_sets_only_the_keys_sent(body: str, attributes: dict[str, 
 
 
 def test_plan_identify_channel_data_and_preferences_go_to_their_own_prefixes() -> None:
-    attributes = plan(
-        '{"channel_data": {"ch_1": {"tokens": ["t1"]}}, "preferences": {"default": {"channel_types": {"email": true}}}}'
-    )
-    assert attributes == {
-        "chan:ch_1": '{"tokens":["t1"]}',
-        "pref:default": '{"channel_types":{"email":true}}',
+    body = {
+        "channel_data": {C1: {"tokens": ["t1"]}},
+        "preferences": {"default": {"channel_types": {"email": True}}, "t1": {"__persistence_strategy__": "replace"}},
     }
+    planned = plan_identify(IdentifyUserRequest.model_validate(body))
+    assert planned.attributes == {
+        f"chan:{C1}": '{"tokens":["t1"],"devices":[{"token":"t1","locale":null,"timezone":null}]}',
+        "pref:t1": "{}",
+    }
+    assert planned.edits == {"pref:default": [{"at": [], "merge": {"channel_types": {"email": True}}}]}
 
 
 def test_plan_identify_channel_data_never_becomes_a_property() -> None:
-    attributes = plan('{"name": "Ada", "channel_data": {"ch_1": {}}, "preferences": {"default": {}}}')
+    attributes = plan(
+        '{"name": "Ada", "channel_data": {"7d2ef9c6-5a61-4b0c-9a7e-2f1f3c0f4b11": {}}, "preferences": {"default": {}}}'
+    )
     assert [name for name in attributes if name.startswith("prop:")] == ["prop:name"]
 
 
@@ -134,18 +145,19 @@ def test_plan_identify_custom_value_deeper_than_100_is_invalid_naming_the_key() 
 @pytest.mark.parametrize("group", ["channel_data", "preferences"])
 def test_plan_identify_group_value_deeper_than_100_is_invalid_naming_the_group(group: str) -> None:
     with pytest.raises(RecipientsError) as caught:
-        plan_identify(IdentifyUserRequest.model_validate({group: {"k": {"v": nested(100)}}}))
-    assert [error.field for error in caught.value.errors] == [group]
+        plan_identify(IdentifyUserRequest.model_validate({group: {C1: {"v": nested(100)}}}))
+    assert [error.field for error in caught.value.errors] == [f"{group}.{C1}"]
 
 
 def test_plan_identify_250_keys_across_groups_are_accepted() -> None:
-    body = {f"p{i}": i for i in range(240)} | {"channel_data": {f"c{i}": {} for i in range(5)}}
+    body = {f"p{i}": i for i in range(240)} | {"channel_data": {channel(i): {} for i in range(5)}}
     body |= {"preferences": {f"s{i}": {} for i in range(5)}}
-    assert len(plan_identify(IdentifyUserRequest.model_validate(body)).attributes) == 250
+    planned = plan_identify(IdentifyUserRequest.model_validate(body))
+    assert (len(planned.attributes), len(planned.edits)) == (245, 5)
 
 
 def test_plan_identify_more_than_250_keys_is_invalid_naming_properties() -> None:
-    body = {f"p{i}": i for i in range(240)} | {"channel_data": {f"c{i}": {} for i in range(11)}}
+    body = {f"p{i}": i for i in range(240)} | {"channel_data": {channel(i): {} for i in range(11)}}
     with pytest.raises(RecipientsError) as caught:
         plan_identify(IdentifyUserRequest.model_validate(body))
     assert [error.field for error in caught.value.errors] == ["properties"]

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from recipients.identity.merge import plan_identify
+from recipients.identity.identify import plan_identify
 from recipients.objects.models import RecipientObject
 from recipients.objects.requests import InlineIdentifyObjectRequest
 from recipients.objects.store import ObjectStore, get_object_store

@@ -9,21 +9,20 @@ import pytest
 
 from recipients.kernel.errors import ErrorKind, RecipientsError
 from recipients.users import service
+from recipients.users.identify import check_identify_user, identify_user
 from recipients.users.models import User
 from recipients.users.requests import IdentifyUserRequest
 
 
 def identify(user_id: str, body: dict[str, Any]) -> User:
-    return service.identify_user(
-        user_id, service.check_identify_user(user_id, IdentifyUserRequest.model_validate(body))
-    )
+    return identify_user(user_id, check_identify_user(user_id, IdentifyUserRequest.model_validate(body)))
 
 
 def test_check_identify_user_body_id_different_from_path_is_invalid_and_writes_nothing(
     stored_items: Callable[[], list[dict[str, Any]]], dynamodb_requests: list[str]
 ) -> None:
     with pytest.raises(RecipientsError) as caught:
-        service.check_identify_user("user_1", IdentifyUserRequest.model_validate({"id": "user_2", "name": "Ada"}))
+        check_identify_user("user_1", IdentifyUserRequest.model_validate({"id": "user_2", "name": "Ada"}))
     assert caught.value.kind is ErrorKind.INVALID
     assert [error.field for error in caught.value.errors] == ["id"]
     assert dynamodb_requests == []
@@ -39,7 +38,7 @@ def test_check_identify_user_properties_too_large_writes_nothing(
     stored_items: Callable[[], list[dict[str, Any]]], dynamodb_requests: list[str]
 ) -> None:
     with pytest.raises(RecipientsError) as caught:
-        service.check_identify_user("user_1", IdentifyUserRequest.model_validate({"blob": "x" * 300_000}))
+        check_identify_user("user_1", IdentifyUserRequest.model_validate({"blob": "x" * 300_000}))
     assert caught.value.code == "properties_too_large"
     assert dynamodb_requests == []
     assert stored_items() == []

@@ -49,28 +49,23 @@ ITEM_CRUD = ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dyn
 IDEMPOTENCY = {(action, "IdempotencyTable") for action in ITEM_CRUD}
 """What Powertools idempotency needs on its table (DeleteItem: a failed request releases its key)."""
 
+BULK_INTAKE: set[Grant] = {
+    ("sqs:SendMessage*", "BulkQueue"),
+    ("dynamodb:PutItem", "RecipientsTable"),  # the operation
+    ("dynamodb:BatchWriteItem", "RecipientsTable"),  # its error pages
+    ("dynamodb:UpdateItem", "RecipientsTable"),  # chunks SQS refused counted as failed, then re-read
+    ("dynamodb:GetItem", "RecipientsTable"),
+    ("dynamodb:BatchGetItem", "RecipientsTable"),
+}
+"""What every function that starts a bulk operation may do."""
+
 EXPECTED_GRANTS: dict[str, set[Grant]] = {
     "AuthorizerFunction": {("ssm:GetParameter", "parameter:ApiKeyHashesParameterName")},
     "IdentifyFunction": {("dynamodb:UpdateItem", "RecipientsTable"), *IDEMPOTENCY},
     "GetFunction": {("dynamodb:GetItem", "RecipientsTable"), ("dynamodb:Query", "RecipientsTable/index/by_list")},
     "DeleteFunction": {("dynamodb:DeleteItem", "RecipientsTable")},
-    "BulkIdentifyFunction": {
-        ("sqs:SendMessage*", "BulkQueue"),
-        ("dynamodb:PutItem", "RecipientsTable"),
-        ("dynamodb:BatchWriteItem", "RecipientsTable"),
-        ("dynamodb:UpdateItem", "RecipientsTable"),
-        ("dynamodb:GetItem", "RecipientsTable"),
-        ("dynamodb:BatchGetItem", "RecipientsTable"),
-        *IDEMPOTENCY,
-    },
-    "BulkDeleteFunction": {
-        ("sqs:SendMessage*", "BulkQueue"),
-        ("dynamodb:PutItem", "RecipientsTable"),
-        ("dynamodb:BatchWriteItem", "RecipientsTable"),
-        ("dynamodb:UpdateItem", "RecipientsTable"),
-        ("dynamodb:GetItem", "RecipientsTable"),
-        ("dynamodb:BatchGetItem", "RecipientsTable"),
-    },
+    "BulkIdentifyFunction": {*BULK_INTAKE, *IDEMPOTENCY},
+    "BulkDeleteFunction": BULK_INTAKE,
     "BulkWorkerFunction": {
         ("dynamodb:UpdateItem", "RecipientsTable"),
         ("dynamodb:DeleteItem", "RecipientsTable"),
@@ -105,14 +100,10 @@ EXPECTED_GRANTS: dict[str, set[Grant]] = {
         ("dynamodb:DeleteItem", "RecipientsTable"),
         ("dynamodb:Query", "RecipientsTable/index/by_list"),
     },
-    "ObjectsBulkFunction": {
-        ("sqs:SendMessage*", "BulkQueue"),
-        ("dynamodb:PutItem", "RecipientsTable"),
-        ("dynamodb:BatchWriteItem", "RecipientsTable"),
-        ("dynamodb:UpdateItem", "RecipientsTable"),
-        ("dynamodb:GetItem", "RecipientsTable"),
-        ("dynamodb:BatchGetItem", "RecipientsTable"),
-    },
+    "ObjectsBulkFunction": BULK_INTAKE,
+    "ChannelDataFunction": {("dynamodb:GetItem", "RecipientsTable"), ("dynamodb:UpdateItem", "RecipientsTable")},
+    "PreferencesFunction": {("dynamodb:GetItem", "RecipientsTable"), ("dynamodb:UpdateItem", "RecipientsTable")},
+    "BulkPreferencesFunction": {*BULK_INTAKE, *IDEMPOTENCY},
     "FallbackFunction": set(),
     "DocsFunction": set(),
 }
@@ -128,6 +119,7 @@ UNREACHED_GRANTS: dict[str, set[Grant]] = {
     # Powertools idempotency reads a record back only when a refused conditional put did not return it
     "IdentifyFunction": {_POWERTOOLS_READS_BACK},
     "BulkIdentifyFunction": {_POWERTOOLS_READS_BACK},
+    "BulkPreferencesFunction": {_POWERTOOLS_READS_BACK},
     "TriggerFunction": {_POWERTOOLS_READS_BACK},
 }
 """Grants the calls test below cannot make a function use, each for the reason given. Every other
@@ -307,9 +299,37 @@ SAMPLE_ORDER = [
     "objects_set",
     "objects_get",
     "objects_list",
+    "channel_data_set",
+    "channel_data_get",
+    "channel_data_unset",
+    "channel_data_objects_set",
+    "channel_data_objects_get",
+    "channel_data_objects_unset",
+    "preferences_set",
+    "preferences_merge",
+    "preferences_get",
+    "preferences_list",
+    "preferences_channel_type",
+    "preferences_channel_types",
+    "preferences_workflows",
+    "preferences_workflow",
+    "preferences_categories",
+    "preferences_category",
+    "preferences_unset",
+    "preferences_objects_set",
+    "preferences_objects_get",
+    "preferences_objects_list",
+    "preferences_objects_channel_types",
+    "preferences_objects_channel_type",
+    "preferences_objects_workflows",
+    "preferences_objects_workflow",
+    "preferences_objects_categories",
+    "preferences_objects_category",
+    "preferences_objects_unset",
     "trigger",
     "cancel",
     "bulk_identify",
+    "bulk_preferences",
     "bulk_delete",
     "objects_bulk_set",
     "objects_bulk_delete",
@@ -467,11 +487,11 @@ def test_functions_make_only_granted_aws_calls_and_use_every_grant(
     assert deliver(bulk_queues.url, runs.handler("BulkWorkerFunction"), lambda_context) == 1
     # ...and the failure paths: a write throttled after the Idempotency-Key was taken releases it,
     with throttled_writes_to(recipients_table):
-        for name in ("identify", "trigger", "bulk_identify"):
+        for name in ("identify", "trigger", "bulk_identify", "bulk_preferences"):
             assert runs.sample(name)["statusCode"] == 503
     # ...and chunks SQS refuses are counted as failed at once
     boto3.client("sqs").delete_queue(QueueUrl=bulk_queues.url)
-    for name in ("bulk_identify", "bulk_delete", "objects_bulk_set"):
+    for name in ("bulk_identify", "bulk_delete", "objects_bulk_set", "bulk_preferences"):
         assert json.loads(runs.sample(name)["body"])["status"] == "failed"
 
     # Then each function's calls were granted by its policy

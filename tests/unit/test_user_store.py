@@ -13,7 +13,8 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from recipients.identity.merge import UpdatePlan, plan_identify
+from recipients.identity.identify import plan_identify
+from recipients.identity.merge import UpdatePlan
 from recipients.kernel import jsontext
 from recipients.kernel.aws import dynamodb
 from recipients.kernel.errors import ErrorKind, RecipientsError
@@ -41,7 +42,11 @@ def properties(user: User) -> dict[str, Any]:
 
 
 def test_identify_sends_exactly_one_update_item_and_no_read(store: UserStore, dynamodb_requests: list[str]) -> None:
-    identify(store, "user_1", {"name": "Ada", "plan": "pro", "channel_data": {"c": {"t": 1}}})
+    identify(
+        store,
+        "user_1",
+        {"name": "Ada", "plan": "pro", "channel_data": {"7d2ef9c6-5a61-4b0c-9a7e-2f1f3c0f4b11": {"tokens": ["t"]}}},
+    )
     assert dynamodb_requests == ["UpdateItem"]
 
 
@@ -75,12 +80,22 @@ def test_identify_new_user_returns_it_with_nulls_for_unsent_reserved_fields(stor
 def test_identify_stores_each_property_as_its_own_json_attribute(
     store: UserStore, stored_user: Callable[[str], dict[str, Any] | None]
 ) -> None:
-    identify(store, "user_1", {"name": "Ada", "prefs": {"theme": "dark"}, "channel_data": {"c1": {"t": [1]}}})
+    identify(
+        store,
+        "user_1",
+        {
+            "name": "Ada",
+            "prefs": {"theme": "dark"},
+            "channel_data": {"7d2ef9c6-5a61-4b0c-9a7e-2f1f3c0f4b11": {"tokens": ["t1"]}},
+        },
+    )
     item = stored_user("user_1")
     assert item is not None
     assert item["prop:name"] == {"S": '"Ada"'}
     assert item["prop:prefs"] == {"S": '{"theme":"dark"}'}
-    assert item["chan:c1"] == {"S": '{"t":[1]}'}
+    assert item["chan:7d2ef9c6-5a61-4b0c-9a7e-2f1f3c0f4b11"] == {
+        "S": '{"tokens":["t1"],"devices":[{"token":"t1","locale":null,"timezone":null}]}'
+    }
     assert item["id"] == {"S": "user_1"}
     assert item["list_pk"] == {"S": f"user#{list_shard('user_1'):02d}"}
     assert item["list_sk"] == {"S": "user_1"}
@@ -198,7 +213,11 @@ def test_delete_unknown_user_returns_false(store: UserStore) -> None:
 
 def test_identify_after_delete_starts_blank(store: UserStore) -> None:
     # Given a user with properties and channel data, deleted
-    identify(store, "user_1", {"name": "Ada", "plan": "pro", "channel_data": {"c": {"t": 1}}})
+    identify(
+        store,
+        "user_1",
+        {"name": "Ada", "plan": "pro", "channel_data": {"7d2ef9c6-5a61-4b0c-9a7e-2f1f3c0f4b11": {"tokens": ["t"]}}},
+    )
     store.delete_user("user_1")
     # When the id is identified again
     user = identify(store, "user_1", {"locale": "en"})
@@ -354,7 +373,7 @@ def test_a_plan_larger_than_one_write_is_set_in_parts_and_read_back_whole(
     store: UserStore, dynamodb_requests: list[str]
 ) -> None:
     # Given a plan of 600 attributes, as a bulk row coalescing several rows of one id can make
-    plan = UpdatePlan({f"prop:k{i}": str(i) for i in range(600)})
+    plan = UpdatePlan({f"prop:k{i}": str(i) for i in range(600)}, {})
 
     user = store.identify_user("many", plan)
 

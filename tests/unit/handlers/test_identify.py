@@ -221,9 +221,10 @@ def test_identify_reserved_property_wrong_returns_422_naming_it_and_writes_nothi
 def test_identify_wrong_nested_channel_data_names_the_path(
     load_event: EventLoader, lambda_context: FakeLambdaContext, nothing_written: Callable[[], None]
 ) -> None:
-    response = lambda_handler(load_event("identify", body={"channel_data": {"ch_1": 1}}), lambda_context)
+    channel = "7d2ef9c6-5a61-4b0c-9a7e-2f1f3c0f4b11"
+    response = lambda_handler(load_event("identify", body={"channel_data": {channel: 1}}), lambda_context)
     body = assert_knock_error(response, 422, "invalid_params")
-    assert error_fields(body) == ["channel_data.ch_1"]
+    assert error_fields(body) == [f"channel_data.{channel}"]
     nothing_written()
 
 

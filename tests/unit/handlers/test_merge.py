@@ -9,7 +9,7 @@ import pytest
 
 from functions.merge.app import lambda_handler
 from recipients.kernel.aws import dynamodb
-from recipients.users import service
+from recipients.users.identify import check_identify_user, identify_user
 from recipients.users.requests import IdentifyUserRequest
 from recipients.users.store import get_user_store
 from tests.conftest import EventLoader, FakeLambdaContext
@@ -19,7 +19,11 @@ StoredUser = Callable[[str], dict[str, Any] | None]
 
 
 def identify(user_id: str, body: dict[str, Any]) -> None:
-    service.identify_user(user_id, service.check_identify_user(user_id, IdentifyUserRequest.model_validate(body)))
+    identify_user(user_id, check_identify_user(user_id, IdentifyUserRequest.model_validate(body)))
+
+
+C1 = "7d2ef9c6-5a61-4b0c-9a7e-2f1f3c0f4b11"
+C2 = "aef6e715-df82-4ab6-b61e-b743e249f7b6"
 
 
 def merge(load_event: EventLoader, context: FakeLambdaContext, user_id: str, body: Any) -> dict[str, Any]:
@@ -30,7 +34,9 @@ def test_merge_copies_what_the_user_lacks_keeps_its_own_values_whole_and_deletes
     recipients_table: str, load_event: EventLoader, lambda_context: FakeLambdaContext, stored_user: StoredUser
 ) -> None:
     # Given a user and a guest with overlapping and nested properties, channel data and preferences
-    identify("ada", {"name": "Ada", "email": None, "prefs": {"theme": "dark"}, "channel_data": {"c1": {"t": [1]}}})
+    identify(
+        "ada", {"name": "Ada", "email": None, "prefs": {"theme": "dark"}, "channel_data": {C1: {"tokens": ["a1"]}}}
+    )
     identify(
         "guest_42",
         {
@@ -39,8 +45,8 @@ def test_merge_copies_what_the_user_lacks_keeps_its_own_values_whole_and_deletes
             "phone_number": "+447700900123",
             "prefs": {"lang": "en"},
             "cart": [1, 2],
-            "channel_data": {"c1": {"t": [9]}, "c2": {"t": [2]}},
-            "preferences": {"default": {"x": True}},
+            "channel_data": {C1: {"tokens": ["g9"]}, C2: {"tokens": ["g2"]}},
+            "preferences": {"default": {"commercial_subscribed": True}},
         },
     )
 
@@ -55,8 +61,11 @@ def test_merge_copies_what_the_user_lacks_keeps_its_own_values_whole_and_deletes
     assert get_user_store().get_user("ada") is not None
     stored = stored_user("ada")
     assert stored is not None
-    assert (stored["chan:c1"]["S"], stored["chan:c2"]["S"]) == ('{"t":[1]}', '{"t":[2]}')
-    assert stored["pref:default"]["S"] == '{"x":true}'
+    assert (stored[f"chan:{C1}"]["S"], stored[f"chan:{C2}"]["S"]) == (
+        '{"tokens":["a1"],"devices":[{"token":"a1","locale":null,"timezone":null}]}',
+        '{"tokens":["g2"],"devices":[{"token":"g2","locale":null,"timezone":null}]}',
+    )
+    assert stored["pref:default"]["S"] == '{"commercial_subscribed":true}'
     assert json_body(response) == get_user_store().get_user("ada").to_wire()  # type: ignore[union-attr]
     # and the guest is gone
     assert stored_user("guest_42") is None

@@ -198,14 +198,22 @@ def test_set_user_only_fields_are_custom_properties_of_an_object(
 def test_set_channel_data_and_preferences_are_stored_apart_from_properties(
     load_event: EventLoader, lambda_context: FakeLambdaContext, stored_object: StoredObject
 ) -> None:
-    body = {"name": "Apollo", "channel_data": {"ch_1": {"tokens": ["t"]}}, "preferences": {"default": {"a": 1}}}
+    channel = "7d2ef9c6-5a61-4b0c-9a7e-2f1f3c0f4b11"
+    body = {
+        "name": "Apollo",
+        "channel_data": {channel: {"tokens": ["t"]}},
+        "preferences": {"default": {"workflows": None}},
+    }
 
     response = set_object(load_event, lambda_context, "projects", "p1", body)
 
     assert json_body(response)["properties"] == {"name": "Apollo"}
     item = stored_object("projects", "p1")
     assert item is not None
-    assert (item["chan:ch_1"]["S"], item["pref:default"]["S"]) == ('{"tokens":["t"]}', '{"a":1}')
+    assert (item[f"chan:{channel}"]["S"], item["pref:default"]["S"]) == (
+        '{"tokens":["t"],"devices":[{"token":"t","locale":null,"timezone":null}]}',
+        '{"workflows":null}',
+    )
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from recipients.objects import service as object_service
 from recipients.objects.requests import SetObjectRequest
 from recipients.objects.store import get_object_store
 from recipients.users import service
+from recipients.users.identify import check_identify_user, identify_user
 from recipients.users.requests import IdentifyUserRequest
 from recipients.users.store import get_user_store
 from recipients.workflows import bus
@@ -52,7 +53,7 @@ def cancel(
 
 
 def identify(user_id: str, body: dict[str, Any]) -> None:
-    service.identify_user(user_id, service.check_identify_user(user_id, IdentifyUserRequest.model_validate(body)))
+    identify_user(user_id, check_identify_user(user_id, IdentifyUserRequest.model_validate(body)))
 
 
 def test_trigger_identifies_inline_recipients_skips_unknown_ids_and_puts_one_event(

@@ -84,7 +84,7 @@ def _row_write(chunk: BulkChunk, row: BulkRow) -> Callable[[], object]:
     ref = RecipientRef(id=row.id, collection=chunk.collection if chunk.action.endswith("object") else None)
     if chunk.action in ("delete", "delete_object"):
         return partial(recipients.delete, ref)
-    return partial(recipients.upsert, ref, UpdatePlan(row.attributes or {}))
+    return partial(recipients.upsert, ref, UpdatePlan(row.attributes or {}, row.edits or {}))
 
 
 def _retrying[T](write: Callable[[], T]) -> T:

@@ -18,18 +18,18 @@ from recipients.bulk.queue import send_chunks
 from recipients.bulk.rows import chunk_rows
 from recipients.bulk.settings import bulk_settings
 from recipients.bulk.store import get_operation_store
-from recipients.bulk.validation import validate_delete_ids
+from recipients.bulk.validation import validate_ids
 from recipients.kernel.observability import logger, metrics
 from recipients.kernel.rules import now_timestamp
 
 
 def bulk_delete_users(user_ids: list[Any], base_url: str) -> BulkOperation:
-    valid, rejected = validate_delete_ids(user_ids)
+    valid, rejected = validate_ids(user_ids)
     return start_bulk_operation("users.bulk_delete", "delete", len(user_ids), valid, rejected, base_url)
 
 
 def bulk_delete_objects(collection: str, object_ids: list[Any], base_url: str) -> BulkOperation:
-    valid, rejected = validate_delete_ids(object_ids, collection)
+    valid, rejected = validate_ids(object_ids, collection)
     return start_bulk_operation(
         "objects.bulk_delete", "delete_object", len(object_ids), valid, rejected, base_url, collection=collection
     )

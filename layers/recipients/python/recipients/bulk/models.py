@@ -72,6 +72,9 @@ class BulkRow(Model):
     attributes: dict[str, str] | None = Field(
         None, description="Stored attribute -> JSON text, to SET (identify, set); None for deletes"
     )
+    edits: dict[str, list[dict[str, Any]]] | None = Field(
+        None, description="Stored attribute -> edits of its JSON object, in order (identity/edits.py)"
+    )
 
 
 class BulkChunk(Model):

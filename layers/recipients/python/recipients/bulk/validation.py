@@ -3,8 +3,9 @@
 Each row is checked alone, with the rules of its single-recipient route, which the resource's own
 bulk module hands over (users/bulk.py, objects/bulk.py): this module knows no resource's models.
 The valid rows of one id then become one BulkRow: applying shallow merges one after another is the
-same as one merge of their union, so the rows of an id are applied in order however many there are
-or however large, and no chunk ever has to hold more than one write per recipient.
+same as one merge of their union (and deep merges of preference sets are kept as edits in order,
+UpdatePlan.then), so the rows of an id are applied in order however many there are or however
+large, and no chunk ever has to hold more than one write per recipient.
 """
 
 from __future__ import annotations
@@ -16,14 +17,14 @@ from pydantic import ValidationError
 
 from recipients.bulk.models import BulkErrorItem, BulkRow
 from recipients.bulk.rows import error_item
-from recipients.identity.merge import UpdatePlan, plan_identify
-from recipients.identity.models import RecipientWrite
+from recipients.identity.merge import UpdatePlan, sets
+from recipients.kernel import jsontext
 from recipients.kernel.errors import FieldError, RecipientsError, field_errors
 from recipients.kernel.rules import check_id, find_unpaired_surrogate
 from recipients.kernel.table import MAX_ITEM_BYTES
 
-Parse = Callable[[dict[str, Any]], tuple[str, RecipientWrite]]
-"""A row as its resource reads it: its id and its write body (raising pydantic's or our error)."""
+Parse = Callable[[dict[str, Any]], tuple[str, UpdatePlan]]
+"""A row as its resource reads it: its id and what it writes (raising pydantic's or our error)."""
 
 
 def validate_rows(
@@ -31,7 +32,7 @@ def validate_rows(
 ) -> tuple[list[BulkRow], list[BulkErrorItem]]:
     """Each row checked with `parse` and planned: bad rows are reported with the reason and never block the
     others; the valid ones are coalesced by id, in the order their ids first appear."""
-    plans: dict[str, tuple[list[int], dict[str, str]]] = {}
+    plans: dict[str, tuple[list[int], UpdatePlan]] = {}
     rejected: list[BulkErrorItem] = []
     for index, row in enumerate(rows):
         try:
@@ -40,12 +41,11 @@ def validate_rows(
             row_id = row.get("id") if isinstance(row, dict) else None
             rejected.append(error_item(row_id, index, exc.errors or [FieldError("row", exc.message)], collection))
             continue
-        indices, attributes = plans.setdefault(recipient_id, ([], {}))
-        indices.append(index)
-        attributes.update(plan.attributes)  # a later row's key replaces an earlier one's, as in order
+        indices, earlier = plans.get(recipient_id, ([], sets({})))
+        plans[recipient_id] = ([*indices, index], earlier.then(plan))
     valid: list[BulkRow] = []
-    for recipient_id, (indices, attributes) in plans.items():
-        row = BulkRow(indices=indices, id=recipient_id, attributes=attributes)
+    for recipient_id, (indices, plan) in plans.items():
+        row = BulkRow(indices=indices, id=recipient_id, attributes=plan.attributes, edits=plan.edits or None)
         problem = _cannot_be_written(row, what)
         if problem is None:
             valid.append(row)
@@ -63,23 +63,24 @@ def _check_row(row: Any, parse: Parse) -> tuple[str, UpdatePlan]:
     if surrogate is not None:
         raise RecipientsError.invalid_field(surrogate[0] or "row", surrogate[1])
     try:
-        recipient_id, request = parse(row)
+        return parse(row)
     except ValidationError as exc:
         raise RecipientsError.invalid(field_errors(exc.errors())) from exc
-    return recipient_id, plan_identify(request)
 
 
 def _cannot_be_written(row: BulkRow, what: str) -> FieldError | None:
     """Why the coalesced rows of one id cannot be written, if they cannot."""
     size = sum(len(name.encode()) + len(text.encode()) for name, text in (row.attributes or {}).items())
+    size += sum(len(name.encode()) + len(jsontext.dumps(edits).encode()) for name, edits in (row.edits or {}).items())
     if size > MAX_ITEM_BYTES:
         message = f"the rows of this {what} together set {size:,} bytes; a {what} holds at most 400 KB"
         return FieldError("properties", message)
     return None
 
 
-def validate_delete_ids(ids: list[Any], collection: str | None = None) -> tuple[list[BulkRow], list[BulkErrorItem]]:
-    """Valid ids as rows, one per id however often it is listed; the others as errors."""
+def validate_ids(ids: list[Any], collection: str | None = None) -> tuple[list[BulkRow], list[BulkErrorItem]]:
+    """Valid ids as rows, one per id however often it is listed; the others as errors (bulk deletes, and
+    bulk preferences, which write the same set for every id)."""
     by_id: dict[str, list[int]] = {}
     rejected: list[BulkErrorItem] = []
     for index, recipient_id in enumerate(ids):

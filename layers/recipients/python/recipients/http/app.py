@@ -19,12 +19,11 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel
 
 from recipients.auth.verdicts import refusal
 from recipients.http.models import ErrorBody, GatewayErrorBody
 from recipients.kernel import jsontext
-from recipients.kernel.errors import ErrorKind, FieldError, RecipientsError
+from recipients.kernel.errors import ErrorKind, FieldError, RecipientsError, error_message, location_name
 from recipients.kernel.observability import logger, metrics, traced
 from recipients.kernel.rules import find_unpaired_surrogate
 
@@ -68,8 +67,8 @@ ERROR_RESPONSES: dict[int, OpenAPIResponse] = {
 """OpenAPI documentation of the error answers every route can give."""
 
 
-def documented(description: str, model: type[BaseModel] | None = None, status: int = 200) -> dict[int, OpenAPIResponse]:
-    """A route's OpenAPI responses: its success (with the body's model, or no body) and the errors."""
+def documented(description: str, model: Any = None, status: int = 200) -> dict[int, OpenAPIResponse]:
+    """A route's OpenAPI responses: its success (with the body's model or type, or no body) and the errors."""
     # Without `content`, Powertools would document the handler's return type as a JSON body.
     success: OpenAPIResponse = {"description": description, "content": {}}
     if model is not None:
@@ -82,7 +81,7 @@ AfterCursor = Annotated[str | None, Query(description="Cursor from page_info.aft
 BeforeCursor = Annotated[str | None, Query(description="Cursor from page_info.before")]
 Include = Annotated[
     list[Literal["preferences"]] | None,
-    Query(alias="include[]", description="Only `preferences`: accepted, not used yet"),
+    Query(alias="include[]", description="`preferences`: each entry with its preference sets, by id"),
 ]
 """The query parameters of every list route (Knock's cursor pagination)."""
 
@@ -149,15 +148,13 @@ _UNSUPPORTED_MEDIA = RecipientsError(
 
 def _field_name(location: tuple[Any, ...]) -> str:
     """('body', 'prefs', 0) -> 'prefs.0'; ('path', 'user_id') -> 'user_id'; ('body',) -> 'body'."""
-    rest = [str(part) for part in location[1:]]
-    return ".".join(rest) if rest else str(location[0]) if location else "body"
+    return location_name(location[1:]) or (str(location[0]) if location else "body")
 
 
 def _message(error: dict[str, Any]) -> str:
     if error.get("type") in _ROOT_TYPE_ERRORS and tuple(error.get("loc", ())) == ("body",):
         return "is required: send a JSON object" if error["type"] == "missing" else "must be a JSON object"
-    message = str(error.get("msg", "is invalid"))
-    return message.removeprefix("Value error, ")
+    return error_message(error)
 
 
 def translate_validation_error(errors: list[dict[str, Any]]) -> RecipientsError:

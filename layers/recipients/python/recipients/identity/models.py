@@ -40,8 +40,12 @@ class RecipientWrite(Model):
     created_at: Annotated[str, AfterValidator(normalize_created_at)] | None = Field(
         None, description="ISO-8601 date-time, stored in UTC"
     )
-    channel_data: dict[str, dict[str, Any]] | None = Field(None, description="Keyed by channel id; kept apart")
-    preferences: dict[str, dict[str, Any]] | None = Field(None, description="Keyed by preference set; kept apart")
+    channel_data: dict[str, Any] | None = Field(
+        None, description="Channel id (a UUID) -> that channel's data, replaced per channel; never echoed"
+    )
+    preferences: dict[str, Any] | None = Field(
+        None, description="Preference set id (`default` or a tenant id) -> set, deep-merged; never echoed"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -80,3 +84,10 @@ class RecipientRef(Model):
 
     def to_wire(self) -> dict[str, str]:
         return {"id": self.id} if self.collection is None else {"id": self.id, "collection": self.collection}
+
+
+def log_keys(recipient: RecipientRef) -> dict[str, str]:
+    """How logs name a recipient: `user_id`, or `collection` and `object_id`."""
+    if recipient.collection is None:
+        return {"user_id": recipient.id}
+    return {"collection": recipient.collection, "object_id": recipient.id}

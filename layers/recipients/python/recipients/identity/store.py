@@ -4,15 +4,20 @@
   text, so identify SETs only the keys sent and values round-trip exactly at any depth.
 - Identify is one UpdateItem with no read and no condition: two identifies of different keys on one
   recipient both survive. A write of more keys than one UpdateItem takes goes in parts.
+- A plan's edits (deep merges of preference sets) read the attributes they edit, then write them on
+  the condition that they are unchanged, and start again when another write got there first.
 - Recipients are listed through the sharded `by_list` index (kernel/keys.py), page by page.
 """
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from recipients.identity.edits import Edit, edited_text
 from recipients.identity.merge import UpdatePlan
 from recipients.identity.models import RecipientRef
 from recipients.kernel.errors import FieldError, RecipientsError
@@ -26,7 +31,14 @@ from recipients.kernel.keys import (
     recipient_pk,
 )
 from recipients.kernel.rules import now_timestamp
-from recipients.kernel.table import ItemTooLarge, Table, get_table, parts_of
+from recipients.kernel.table import MAX_ITEM_BYTES, ConditionFailed, ItemTooLarge, Table, get_table, parts_of
+
+EDITS_PER_WRITE = 40
+"""Edited attributes one conditional UpdateItem writes: each adds three operators and about 60 bytes
+of condition, which keeps the expression under DynamoDB's 300 operators and 4 KB."""
+EDIT_ATTEMPTS = 16
+"""An attempt fails only when another write of the same attributes succeeded since its read, so with
+up to 16 writers at once every merge completes; past that, a 409 the client retries."""
 
 
 class ItemPage(NamedTuple):
@@ -42,30 +54,78 @@ class RecipientStore:
         self._table = table
 
     def upsert(self, ref: RecipientRef, plan: UpdatePlan) -> dict[str, Any]:
-        """SET the plan's attributes with the recipient's keys and updated_at; the item as it now is.
+        """SET the plan's attributes with the recipient's keys and updated_at, then make its edits; the
+        item as it now is.
 
         One UpdateItem per MAX_SET_ATTRIBUTES attributes: an identify sends at most that many, so it
-        is one request; a bulk row that coalesces several rows of one id may need more.
+        is one request; a bulk row that coalesces several rows of one id may need more. Edits add a
+        read and a conditional write per EDITS_PER_WRITE edited attributes.
         """
-        what = "user" if ref.collection is None else "object"
+        item: dict[str, Any] = {}
+        if plan.attributes or not plan.edits:
+            for part in parts_of(plan.attributes):
+                item = self._write(ref, part)
+        edited = list(plan.edits)
+        for start in range(0, len(edited), EDITS_PER_WRITE):
+            item = self._edit(ref, {name: plan.edits[name] for name in edited[start : start + EDITS_PER_WRITE]})
+        return item
+
+    def _write(self, ref: RecipientRef, attributes: dict[str, str], **condition: Any) -> dict[str, Any]:
         prefix = USER_PREFIX if ref.collection is None else object_prefix(ref.collection)
         keys = {"id": ref.id, "list_pk": list_pk(prefix, ref.id), "list_sk": ref.id}
         if ref.collection is not None:
             keys["collection"] = ref.collection
-        item: dict[str, Any] = {}
-        for part in parts_of(plan.attributes):
-            try:
-                item = self._table.set_attributes(
-                    recipient_pk(ref.id, ref.collection),
-                    {**part, **keys, "updated_at": now_timestamp()},
-                    ReturnValues="ALL_NEW",
-                )
-            except ItemTooLarge:
-                raise too_large(f"the {what} would exceed the 400 KB item limit; nothing was written") from None
-        return item
+        try:
+            return self._table.set_attributes(
+                recipient_pk(ref.id, ref.collection),
+                {**attributes, **keys, "updated_at": now_timestamp()},
+                ReturnValues="ALL_NEW",
+                **condition,
+            )
+        except ItemTooLarge:
+            what = "user" if ref.collection is None else "object"
+            raise too_large(f"the {what} would exceed the 400 KB item limit; nothing was written") from None
 
-    def get(self, ref: RecipientRef, *, consistent: bool = False) -> dict[str, Any] | None:
-        return self._table.get(recipient_pk(ref.id, ref.collection), consistent=consistent)
+    def _edit(self, ref: RecipientRef, edits: dict[str, list[Edit]]) -> dict[str, Any]:
+        """Read the edited attributes, write what the edits make of them if they are still as read."""
+        names = list(edits)  # set_attributes names them #a0.. in this order, first
+        for attempt in range(EDIT_ATTEMPTS):
+            stored = self.get(ref, consistent=True, names=names) or {}
+            texts = {name: edited_text(stored[name]["S"] if name in stored else None, edits[name]) for name in names}
+            conditions, values = [], {}
+            for index, name in enumerate(names):
+                if name in stored:
+                    conditions.append(f"#a{index} = :was{index}")
+                    values[f":was{index}"] = stored[name]
+                else:
+                    conditions.append(f"attribute_not_exists(#a{index})")
+            try:
+                return self._write(
+                    ref, texts, ConditionExpression=" AND ".join(conditions), ExpressionAttributeValues=values
+                )
+            except ConditionFailed:  # another write changed one of them since it was read: merge into that
+                time.sleep(random.uniform(0, 0.005 * attempt))  # noqa: S311 - jitter, not crypto
+        raise RecipientsError.conflict("the recipient's preferences kept changing while being merged; retry")
+
+    def remove(self, ref: RecipientRef, name: str) -> bool:
+        """REMOVE one attribute (and touch updated_at) in one UpdateItem; False when it was not there."""
+        try:
+            self._table.update(
+                recipient_pk(ref.id, ref.collection),
+                UpdateExpression="REMOVE #n SET updated_at = :now",
+                ConditionExpression="attribute_exists(#n)",
+                ExpressionAttributeNames={"#n": name},
+                ExpressionAttributeValues={":now": {"S": now_timestamp()}},
+            )
+        except ConditionFailed:
+            return False
+        return True
+
+    def get(
+        self, ref: RecipientRef, *, consistent: bool = False, names: list[str] | None = None
+    ) -> dict[str, Any] | None:
+        """The recipient's item (only the attributes `names`, when given); None when there is none."""
+        return self._table.get(recipient_pk(ref.id, ref.collection), consistent=consistent, names=names)
 
     def delete(self, ref: RecipientRef) -> bool:
         """Hard delete in one DeleteItem; False when there was nothing to delete."""
@@ -117,6 +177,13 @@ class RecipientStore:
 
 def _cursor(item: dict[str, Any]) -> str:
     return cursor_of(item["id"]["S"])
+
+
+def check_fits(text: str, field: str) -> None:
+    """Refuse, before any request, a value that alone would take a recipient past DynamoDB's 400 KB."""
+    size = len(text.encode())
+    if size > MAX_ITEM_BYTES:
+        raise too_large(f"is {size:,} bytes of JSON; a recipient holds at most 400 KB", field)
 
 
 def too_large(message: str, field: str = "properties") -> RecipientsError:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
 from typing import Any, NamedTuple
 
@@ -25,17 +25,29 @@ class FieldError(NamedTuple):
     message: str
 
 
-def field_errors(errors: Iterable[Mapping[str, Any]], prefix: str = "") -> list[FieldError]:
+def field_errors(errors: Iterable[Mapping[str, Any]], prefix: str = "", whole: str = "row") -> list[FieldError]:
     """pydantic's error dicts (`ValidationError.errors()`) as FieldErrors named `<prefix>.<location>`.
 
-    An error on the whole value (empty location) is named after `prefix`, or "row" without one.
+    An error on the whole value (empty location) is named after `prefix`, or `whole` without one.
     """
     converted = []
     for error in errors:
-        location = ".".join(str(part) for part in error["loc"])
-        name = f"{prefix}.{location}" if prefix and location else location or prefix or "row"
-        converted.append(FieldError(name, str(error["msg"]).removeprefix("Value error, ")))
+        location = location_name(error["loc"])
+        name = f"{prefix}.{location}" if prefix and location else location or prefix or whole
+        converted.append(FieldError(name, error_message(error)))
     return converted
+
+
+def location_name(location: Iterable[Any]) -> str:
+    """A pydantic error location as a dotted path, without the names of union branches (tagged `~...`)
+    or the `[key]` marking an error in a dictionary's key."""
+    return ".".join(str(part) for part in location if not str(part).startswith("~") and part != "[key]")
+
+
+def error_message(error: Mapping[str, Any]) -> str:
+    if error.get("type") == "extra_forbidden":
+        return "is not a field this object takes"
+    return str(error.get("msg", "is invalid")).removeprefix("Value error, ")
 
 
 class RecipientsError(Exception):
@@ -76,3 +88,17 @@ class RecipientsError(Exception):
     @classmethod
     def unavailable(cls, message: str) -> RecipientsError:
         return cls(ErrorKind.UNAVAILABLE, "service_unavailable", message)
+
+
+def checked_entries[Checked](entries: Mapping[str, Any], check: Callable[[str, Any], Checked]) -> dict[str, Checked]:
+    """Every entry of a map checked with `check(key, value)`; raises one error naming every bad entry."""
+    checked = {}
+    errors: list[FieldError] = []
+    for key, value in entries.items():
+        try:
+            checked[key] = check(key, value)
+        except RecipientsError as exc:
+            errors.extend(exc.errors)
+    if errors:
+        raise RecipientsError.invalid(errors)
+    return checked

@@ -24,6 +24,8 @@ _EMAIL = re.compile(rf"[^@\s\"(),:;<>\[\\\]]+@{_DOMAIN_LABEL}(?:\.{_DOMAIN_LABEL
 _E164 = re.compile(r"\+[1-9][0-9]{1,14}")
 _WORKFLOW_KEY = re.compile(r"[a-z0-9_-]{1,255}")
 _LOCALE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+MAX_TOKEN_LENGTH = 4096
 
 
 def check_id(value: str) -> str:
@@ -60,6 +62,24 @@ def check_workflow_key(value: str) -> str:
 
 def check_cancellation_key(value: str) -> str:
     check_id(value)  # same shape as an id: it becomes part of a lookup key
+    return value
+
+
+def check_uuid(value: str) -> str:
+    """A UUID in its canonical text form (8-4-4-4-12 hexadecimal digits), like a Knock channel id."""
+    if not _UUID.fullmatch(value):
+        raise ValueError("must be a UUID, like 7d2ef9c6-5a61-4b0c-9a7e-2f1f3c0f4b11")
+    return value
+
+
+def check_token(value: str) -> str:
+    """A device token, ARN or URL: 1-4096 characters, none of them blank or control characters."""
+    if not value or value.isspace():
+        raise ValueError("must not be empty")
+    if len(value) > MAX_TOKEN_LENGTH:
+        raise ValueError(f"must be at most {MAX_TOKEN_LENGTH} characters (got {len(value)})")
+    if any(unicodedata.category(char) == "Cc" for char in value):
+        raise ValueError("must not contain control characters")
     return value
 
 
@@ -192,6 +212,12 @@ def encodes(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def shortened(text: str, length: int = 60) -> str:
+    """`text` quoted for a message: printable, and cut to `length` characters."""
+    cut = printable(text)
+    return repr(cut if len(cut) <= length else cut[: length - 3] + "...")
 
 
 def printable(text: str) -> str:

@@ -48,9 +48,19 @@ class Table:
         self.client = client
         self.name = name
 
-    def get(self, pk: str, *, consistent: bool = False) -> dict[str, Any] | None:
+    def get(self, pk: str, *, consistent: bool = False, names: list[str] | None = None) -> dict[str, Any] | None:
+        """One GetItem: the item, or only the attributes `names` (and `pk`, so that an item holding none of
+        them still reads as existing); None when there is no item."""
+        projection: dict[str, Any] = {}
+        if names is not None:
+            placeholders = {f"#p{i}": name for i, name in enumerate(names)}
+            projection = {"ProjectionExpression": ",".join(["pk", *placeholders])}
+            if placeholders:
+                projection["ExpressionAttributeNames"] = placeholders
         with _translated():
-            response = self.client.get_item(TableName=self.name, Key={"pk": {"S": pk}}, ConsistentRead=consistent)
+            response = self.client.get_item(
+                TableName=self.name, Key={"pk": {"S": pk}}, ConsistentRead=consistent, **projection
+            )
         return response.get("Item")
 
     def put(self, item: dict[str, Any]) -> None:

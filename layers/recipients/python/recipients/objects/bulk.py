@@ -8,7 +8,8 @@ from typing import Any
 from recipients.bulk.intake import start_bulk_operation
 from recipients.bulk.models import BulkErrorItem, BulkOperation, BulkRow
 from recipients.bulk.validation import validate_rows
-from recipients.identity.models import RecipientWrite
+from recipients.identity.identify import plan_identify
+from recipients.identity.merge import UpdatePlan
 from recipients.kernel.errors import RecipientsError
 from recipients.objects.requests import InlineIdentifyObjectRequest
 
@@ -25,11 +26,11 @@ def validate_set_object_rows(collection: str, rows: list[Any]) -> tuple[list[Bul
     return validate_rows(rows, _parser(collection), "object", collection)
 
 
-def _parser(collection: str) -> Callable[[dict[str, Any]], tuple[str, RecipientWrite]]:
-    def parse(row: dict[str, Any]) -> tuple[str, RecipientWrite]:
+def _parser(collection: str) -> Callable[[dict[str, Any]], tuple[str, UpdatePlan]]:
+    def parse(row: dict[str, Any]) -> tuple[str, UpdatePlan]:
         request = InlineIdentifyObjectRequest.model_validate({"collection": collection, **row})
         if request.collection != collection:
             raise RecipientsError.invalid_field("collection", "must equal the collection in the path")
-        return request.id, request
+        return request.id, plan_identify(request)
 
     return parse

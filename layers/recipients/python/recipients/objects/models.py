@@ -22,9 +22,10 @@ class RecipientObject(Model):
     created_at: str | None = Field(None, description="Caller-supplied ISO-8601 date-time, or null")
     updated_at: str = Field(description="Set by the service on every write")
     properties: dict[str, Any] = Field(default_factory=dict, description="name, locale, timezone and custom keys")
+    preferences: dict[str, Any] | None = Field(None, description="Preference sets by id, with include[]=preferences")
 
     def to_wire(self) -> dict[str, Any]:
-        return {
+        wire = {
             "__typename": "Object",
             "id": self.id,
             "collection": self.collection,
@@ -32,6 +33,9 @@ class RecipientObject(Model):
             "updated_at": self.updated_at,
             "properties": self.properties,
         }
+        if self.preferences is not None:
+            wire["preferences"] = self.preferences
+        return wire
 
     def to_json(self) -> str:
         return jsontext.dumps(self.to_wire())

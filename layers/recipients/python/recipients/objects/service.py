@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from recipients.identity.merge import plan_identify
+from recipients.identity.identify import plan_identify
 from recipients.identity.models import PageInfo
 from recipients.identity.pages import check_one_direction, within_one_answer
 from recipients.kernel.errors import RecipientsError
@@ -44,11 +44,12 @@ def delete_object(collection: str, object_id: str) -> None:
     metrics.add_metric(name="ObjectsDeleted", unit=MetricUnit.Count, value=1)
 
 
-def list_objects(collection: str, page_size: int, after: str | None, before: str | None) -> ObjectPage:
+def list_objects(
+    collection: str, page_size: int, after: str | None, before: str | None, *, preferences: bool = False
+) -> ObjectPage:
     check_one_direction(after, before)
-    page = within_one_answer(
-        get_object_store().list_objects(collection, page_size, after=after, before=before), before is None
-    )
+    found = get_object_store().list_objects(collection, page_size, after=after, before=before, preferences=preferences)
+    page = within_one_answer(found, before is None)
     metrics.add_metric(name="ObjectPagesListed", unit=MetricUnit.Count, value=1)
     return ObjectPage(
         entries=page.entries, page_info=PageInfo(after=page.after, before=page.before, page_size=page_size)

@@ -14,6 +14,7 @@ from recipients.kernel import jsontext
 from recipients.kernel.keys import object_prefix
 from recipients.kernel.table import Table, get_table
 from recipients.objects.models import RecipientObject
+from recipients.preferences.sets import side_loaded
 
 
 class ObjectStore:
@@ -32,13 +33,21 @@ class ObjectStore:
         return self._recipients.delete(RecipientRef(id=object_id, collection=collection))
 
     def list_objects(
-        self, collection: str, page_size: int, after: str | None = None, before: str | None = None
+        self,
+        collection: str,
+        page_size: int,
+        after: str | None = None,
+        before: str | None = None,
+        *,
+        preferences: bool = False,
     ) -> Page[RecipientObject]:
+        """A page of objects; with `preferences`, each with its preference sets (no extra request)."""
         found = self._recipients.page(object_prefix(collection), page_size, after, before)
-        return Page([object_from_item(item) for item in found.items], after=found.after, before=found.before)
+        entries = [object_from_item(item, side_loaded(item) if preferences else None) for item in found.items]
+        return Page(entries, after=found.after, before=found.before)
 
 
-def object_from_item(item: dict[str, Any]) -> RecipientObject:
+def object_from_item(item: dict[str, Any], preferences: dict[str, Any] | None = None) -> RecipientObject:
     properties = {
         name[len(PROPERTY_PREFIX) :]: jsontext.loads(value["S"])
         for name, value in item.items()
@@ -50,6 +59,7 @@ def object_from_item(item: dict[str, Any]) -> RecipientObject:
         created_at=properties.pop("created_at", None),
         updated_at=item["updated_at"]["S"],
         properties=properties,
+        preferences=preferences,
     )
 
 

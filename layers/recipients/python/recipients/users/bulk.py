@@ -7,7 +7,8 @@ from typing import Any
 from recipients.bulk.intake import start_bulk_operation
 from recipients.bulk.models import BulkErrorItem, BulkOperation, BulkRow
 from recipients.bulk.validation import validate_rows
-from recipients.identity.models import RecipientWrite
+from recipients.identity.identify import plan_identify
+from recipients.identity.merge import UpdatePlan
 from recipients.users.requests import InlineIdentifyUserRequest
 
 
@@ -21,6 +22,6 @@ def validate_identify_rows(rows: list[Any]) -> tuple[list[BulkRow], list[BulkErr
     return validate_rows(rows, _parse, "user")
 
 
-def _parse(row: dict[str, Any]) -> tuple[str, RecipientWrite]:
+def _parse(row: dict[str, Any]) -> tuple[str, UpdatePlan]:
     request = InlineIdentifyUserRequest.model_validate(row)
-    return request.id, request
+    return request.id, plan_identify(request)

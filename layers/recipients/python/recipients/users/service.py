@@ -1,31 +1,16 @@
-"""The user use cases the handlers call. Validation is done by the models; storage by users/store.py."""
+"""The user use cases the handlers call but identify (users/identify.py). Validation is done by the models;
+storage by users/store.py."""
 
 from __future__ import annotations
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from recipients.identity.merge import UpdatePlan, plan_identify
 from recipients.identity.models import PageInfo
 from recipients.identity.pages import check_one_direction, within_one_answer
 from recipients.kernel.errors import RecipientsError
 from recipients.kernel.observability import logger, metrics
 from recipients.users.models import User, UserPage
-from recipients.users.requests import IdentifyUserRequest
 from recipients.users.store import get_user_store
-
-
-def check_identify_user(user_id: str, request: IdentifyUserRequest) -> UpdatePlan:
-    """Every rule an identify must pass before anything is written; what it will write."""
-    if request.id is not None and request.id != user_id:
-        raise RecipientsError.invalid_field("id", "must equal the user id in the path (ids never change)")
-    return plan_identify(request)
-
-
-def identify_user(user_id: str, plan: UpdatePlan) -> User:
-    user = get_user_store().identify_user(user_id, plan)
-    logger.info("user identified", extra={"user_id": user_id, "properties": sorted(plan.attributes)})
-    metrics.add_metric(name="UsersIdentified", unit=MetricUnit.Count, value=1)
-    return user
 
 
 def get_user(user_id: str) -> User:
@@ -52,8 +37,9 @@ def merge_users(user_id: str, from_user_id: str) -> User:
     return user
 
 
-def list_users(page_size: int, after: str | None, before: str | None) -> UserPage:
+def list_users(page_size: int, after: str | None, before: str | None, *, preferences: bool = False) -> UserPage:
     check_one_direction(after, before)
-    page = within_one_answer(get_user_store().list_users(page_size, after=after, before=before), before is None)
+    found = get_user_store().list_users(page_size, after=after, before=before, preferences=preferences)
+    page = within_one_answer(found, before is None)
     metrics.add_metric(name="UserPagesListed", unit=MetricUnit.Count, value=1)
     return UserPage(entries=page.entries, page_info=PageInfo(after=page.after, before=page.before, page_size=page_size))

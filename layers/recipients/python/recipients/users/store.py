@@ -24,6 +24,7 @@ from recipients.kernel.table import (
     parts_of,
     set_expression,
 )
+from recipients.preferences.sets import side_loaded
 from recipients.users.models import User
 
 
@@ -44,9 +45,13 @@ class UserStore:
         """Hard delete in one DeleteItem; False when there was nothing to delete."""
         return self._recipients.delete(RecipientRef(id=user_id))
 
-    def list_users(self, page_size: int, after: str | None = None, before: str | None = None) -> Page[User]:
+    def list_users(
+        self, page_size: int, after: str | None = None, before: str | None = None, *, preferences: bool = False
+    ) -> Page[User]:
+        """A page of users; with `preferences`, each with its preference sets (read with it: no extra request)."""
         found = self._recipients.page(USER_PREFIX, page_size, after, before)
-        return Page([user_from_item(item) for item in found.items], after=found.after, before=found.before)
+        users = [user_from_item(item, side_loaded(item) if preferences else None) for item in found.items]
+        return Page(users, after=found.after, before=found.before)
 
     def merge_users(self, primary_id: str, secondary_id: str) -> User:
         """Copy into the primary every property, channel and preference set it lacks, delete the secondary.
@@ -113,11 +118,13 @@ class UserStore:
         return item
 
 
-def user_from_item(item: dict[str, Any]) -> User:
+def user_from_item(item: dict[str, Any], preferences: dict[str, Any] | None = None) -> User:
     fields: dict[str, Any] = {"id": item["id"]["S"], "updated_at": item["updated_at"]["S"]}
     for name, value in item.items():
         if name.startswith(PROPERTY_PREFIX):
             fields[name[len(PROPERTY_PREFIX) :]] = jsontext.loads(value["S"])
+    if preferences is not None:  # never a property: identify takes `preferences` as preference sets
+        fields["preferences"] = preferences
     return User.model_validate(fields)
 
 

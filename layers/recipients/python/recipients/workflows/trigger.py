@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import ValidationError
 
-from recipients.identity.merge import plan_identify
+from recipients.identity.identify import plan_identify
 from recipients.identity.models import RecipientRef
 from recipients.identity.store import get_recipient_store
 from recipients.kernel import jsontext
