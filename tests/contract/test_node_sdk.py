@@ -259,3 +259,118 @@ def test_trigger_cancel_and_idempotent_replay(node_sdk: NodeSdk, new_user_id: Ne
     assert replay["headers"]["idempotent-replayed"] == "true"
     assert replay["headers"]["original-x-request-id"] != replay["headers"]["x-request-id"]
     _knock_error(result["reused"], "UnprocessableEntityError", 422, "idempotency_key_reused")
+
+
+def _empty_set(set_id: str) -> dict[str, Any]:
+    keys = ("categories", "channel_types", "channels", "workflows", "commercial_subscribed")
+    return {"__typename": "PreferenceSet", "id": set_id, **dict.fromkeys(keys)}
+
+
+def test_channel_data_set_get_replace_and_unset(node_sdk: NodeSdk, new_user_id: NewId, new_collection: NewId) -> None:
+    # Given user ids nobody identified, a collection, a push and a chat channel
+    user_id, bad_user_id, collection = new_user_id("node-cd"), new_user_id("node-cd-bad"), new_collection("node-cd")
+    push, chat, teams_tenant = (str(uuid.uuid4()) for _ in range(3))
+
+    # When channel data is set, read, replaced and unset through the Node SDK
+    result = node_sdk(
+        "channel-data",
+        {
+            "userId": user_id,
+            "badUserId": bad_user_id,
+            "collection": collection,
+            "pushChannel": push,
+            "chatChannel": chat,
+            "teamsTenant": teams_tenant,
+        },
+    )
+
+    # Then push tokens come back in both forms, the read equals the write, and the set created the user
+    assert result["tokens"] == {
+        "__typename": "ChannelData",
+        "channel_id": push,
+        "data": {
+            "tokens": ["node-1", "node-2"],
+            "devices": [
+                {"token": "node-1", "locale": None, "timezone": None},
+                {"token": "node-2", "locale": None, "timezone": None},
+            ],
+        },
+    }
+    assert result["tokensRead"] == result["tokens"]
+    assert result["createdUser"]["value"]["id"] == user_id
+    # and a second set replaced the data whole: only the device sent, with its locale and timezone
+    assert result["replaced"]["data"] == {
+        "tokens": ["node-3"],
+        "devices": [{"token": "node-3", "locale": "de-DE", "timezone": "Europe/Berlin"}],
+    }
+    # and chat data is echoed as sent; unsetting answers nothing twice, then reading is a NotFoundError
+    assert result["slack"]["answered"]["data"] == result["slack"]["sent"]
+    assert result["unset"] == result["unsetAgain"] == {"value": None}
+    _knock_error(result["afterUnset"], "NotFoundError", 404, "resource_missing")
+    assert result["pushKept"] == result["replaced"]
+    # and malformed data is an UnprocessableEntityError naming the field, with nothing written
+    malformed = _knock_error(result["malformed"], "UnprocessableEntityError", 422, "invalid_params")
+    assert [error["field"] for error in malformed["errors"]] == ["data.tokens.0"]
+    _knock_error(result["malformedUser"], "NotFoundError", 404, "resource_missing")
+    # and objects do the same: the set created the object, data read back, unset then NotFoundError
+    project = result["object"]
+    assert (project["answered"]["channel_id"], project["answered"]["data"]) == (chat, project["sent"])
+    assert project["read"] == project["answered"]
+    assert project["push"]["data"]["devices"] == [{"token": "obj-1", "locale": None, "timezone": None}]
+    assert project["created"] == {"id": "proj_1", "collection": collection, "properties": {}}
+    assert project["unset"] == {"value": None}
+    _knock_error(project["afterUnset"], "NotFoundError", 404, "resource_missing")
+
+
+def test_preferences_replace_merge_list_unset_and_bulk(
+    node_sdk: NodeSdk, new_user_id: NewId, new_collection: NewId
+) -> None:
+    # Given a user id, a collection and three users to bulk-set
+    user_id, collection = new_user_id("node-pref"), new_collection("node-pref")
+    bulk_ids = [new_user_id(f"node-pref-bulk-{index}") for index in range(3)]
+
+    # When preference sets are read, replaced, merged, listed and unset, and bulk-set, through the Node SDK
+    result = node_sdk("preferences", {"userId": user_id, "collection": collection, "bulkIds": bulk_ids})
+
+    # Then a set never written is empty; a replace answers the set as sent, its condition included
+    users = result["users"]
+    us_only = {"conditions": [{"variable": "recipient.country_code", "operator": "equal_to", "argument": "US"}]}
+    assert users["empty"] == _empty_set("default")
+    assert users["replaced"] == {
+        **_empty_set("default"),
+        "channel_types": {"email": True, "sms": us_only},
+        "workflows": {"new-comment": {"channel_types": {"email": False, "push": False}}},
+        "commercial_subscribed": True,
+    }
+    # and a merge deep-merged: the nested email kept beside the new push, keys not sent kept
+    assert users["merged"] == {
+        **users["replaced"],
+        "workflows": {"new-comment": {"channel_types": {"email": False, "push": True}}, "digest": False},
+    }
+    assert users["withTenant"] == users["merged"]
+    assert users["listed"] == [users["merged"], users["replacedAgain"]]
+    assert users["replacedAgain"] == {**_empty_set("tenant-acme"), "categories": {"news": False}}
+    # and unset answers nothing, after which the set reads empty and is no longer listed
+    assert users["unset"] == {"value": None}
+    assert users["afterUnset"] == _empty_set("default")
+    assert users["listedAfterUnset"] == [users["replacedAgain"]]
+    # and objects' sets behave the same
+    objects = result["objects"]
+    assert objects["empty"] == _empty_set("default")
+    assert objects["merged"] == {
+        **_empty_set("default"),
+        "categories": {"alerts": {"channel_types": {"email": False, "sms": False}}},
+    }
+    assert objects["listed"] == [objects["merged"]]
+    assert (objects["unset"], objects["afterUnset"], objects["listedAfterUnset"]) == (
+        {"value": None},
+        _empty_set("default"),
+        [],
+    )
+    # and bulk set completed with exact counts, replacing every user's set (the first user's own keys gone)
+    bulk = result["bulk"]
+    assert (bulk["queued"]["name"], bulk["queued"]["status"]) == ("users.bulk_set_preferences", "queued")
+    finished = bulk["finished"]
+    assert (finished["status"], finished["success_count"], finished["error_count"]) == ("completed", 3, 1)
+    assert [item["id"] for item in finished["error_items"]] == ["bad#id"]
+    assert bulk["sets"] == [{**_empty_set("default"), "channel_types": {"sms": False}}] * 3

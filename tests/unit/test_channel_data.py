@@ -170,3 +170,11 @@ def test_channel_data_that_takes_the_recipient_past_400_kb_is_refused_and_the_re
     user = get_user_store().get_user("user_1")
     assert user is not None
     assert len(user.to_wire()["notes"]) == 250_000
+
+
+def test_a_channel_id_is_the_same_in_either_case_and_answered_in_lower_case(recipients_table: str) -> None:
+    answer = service.set_channel_data(USER, PUSH.upper(), {"tokens": ["t"]})
+    assert answer.channel_id == PUSH
+    assert service.get_channel_data(USER, PUSH).data["tokens"] == ["t"]
+    identify("user_1", {"channel_data": {SLACK.upper(): {"connections": []}}})
+    assert service.get_channel_data(USER, SLACK.upper()).channel_id == SLACK

@@ -11,11 +11,15 @@ import pytest
 
 from functions.cancel.app import lambda_handler as cancel_handler
 from functions.trigger.app import lambda_handler as trigger_handler
+from recipients.channels import service as channel_service
+from recipients.identity.models import RecipientRef
 from recipients.kernel import jsontext
 from recipients.kernel.aws import dynamodb, events
 from recipients.objects import service as object_service
 from recipients.objects.requests import SetObjectRequest
 from recipients.objects.store import get_object_store
+from recipients.preferences import service as preference_service
+from recipients.preferences.models import PreferenceSetRequest
 from recipients.users import service
 from recipients.users.identify import check_identify_user, identify_user
 from recipients.users.requests import IdentifyUserRequest
@@ -419,3 +423,40 @@ def test_cancel_of_an_unknown_key_is_a_204_without_event(
 def test_bad_cancel_is_a_422(cancel: Callable[..., dict[str, Any]], body: dict[str, Any], field: str) -> None:
     error = assert_knock_error(cancel(body), 422, "invalid_params")
     assert field in error_fields(error)
+
+
+def test_inline_recipients_channel_data_and_preferences_are_written_by_their_rules(
+    trigger: Callable[..., dict[str, Any]],
+) -> None:
+    # Given a user with a preference set, and a trigger naming it and an object inline, with channel data and sets
+    channel = "7d2ef9c6-5a61-4b0c-9a7e-2f1f3c0f4b11"
+    user = RecipientRef(id="user_1")
+    preference_service.set_preference_set(
+        user, "default", PreferenceSetRequest.model_validate({"workflows": {"kept": True}})
+    )
+    recipients = [
+        {
+            "id": "user_1",
+            "channel_data": {channel: {"tokens": ["t1"]}},
+            "preferences": {"default": {"workflows": {"x": False}}},
+        },
+        {"id": "t1", "collection": "teams", "channel_data": {channel: {"connections": [{"channel_id": "C1"}]}}},
+    ]
+
+    # When it is triggered
+    assert trigger({"recipients": recipients})["statusCode"] == 200
+
+    # Then each channel is stored in the form its route answers, and the set was deep-merged
+    assert channel_service.get_channel_data(user, channel).data["devices"] == [
+        {"token": "t1", "locale": None, "timezone": None}
+    ]
+    team = channel_service.get_channel_data(RecipientRef(id="t1", collection="teams"), channel)
+    assert team.data == {"connections": [{"channel_id": "C1"}]}
+    assert preference_service.get_preference_set(user, "default")["workflows"] == {"kept": True, "x": False}
+
+
+def test_an_inline_recipient_with_bad_channel_data_is_a_422_naming_it(trigger: Callable[..., dict[str, Any]]) -> None:
+    channel = "7d2ef9c6-5a61-4b0c-9a7e-2f1f3c0f4b11"
+    response = trigger({"recipients": ["u0", {"id": "u1", "channel_data": {channel: {"tokens": [1]}}}]})
+    body = assert_knock_error(response, 422, "invalid_params")
+    assert error_fields(body) == [f"recipients.1.channel_data.{channel}.tokens.0"]

@@ -14,7 +14,13 @@ from pydantic import AfterValidator, BeforeValidator, ConfigDict, Discriminator,
 from recipients.kernel.models import Model
 from recipients.kernel.rules import check_token, check_uuid, decode_path_segment
 
-ChannelIdPath = Annotated[str, BeforeValidator(decode_path_segment), AfterValidator(check_uuid)]
+
+def canonical_channel_id(value: str) -> str:
+    """A channel id is a UUID, which is the same in either case: kept and answered in lower case."""
+    return check_uuid(value).lower()
+
+
+ChannelIdPath = Annotated[str, BeforeValidator(decode_path_segment), AfterValidator(canonical_channel_id)]
 """A channel id from a URL path segment: the channel's UUID."""
 
 Text = Annotated[str, AfterValidator(check_token)]

@@ -21,9 +21,10 @@ from recipients.channels.models import (
     Shape,
     SlackData,
     SnsData,
+    canonical_channel_id,
 )
 from recipients.kernel.errors import RecipientsError, checked_entries, field_errors
-from recipients.kernel.rules import MAX_NESTING_DEPTH, check_uuid, nesting_depth, shortened
+from recipients.kernel.rules import MAX_NESTING_DEPTH, nesting_depth, shortened
 
 _CHAT_KEYS = frozenset({"connections", "token", "ms_teams_tenant_id"})
 _SLACK_CONNECTION_KEYS = frozenset({"access_token", "channel_name", "user_id"})
@@ -33,8 +34,9 @@ _TEAMS_CONNECTION_KEYS = frozenset(
 
 
 def check_channel_id(value: str, field: str = "channel_id") -> str:
+    """The channel id in its canonical form (lower case), or a 422 naming `field`."""
     try:
-        return check_uuid(value)
+        return canonical_channel_id(value)
     except ValueError:
         message = f"{shortened(value)} is not a channel id: a channel id is the channel's UUID"
         raise RecipientsError.invalid_field(field, message) from None
@@ -71,7 +73,7 @@ def check_inline_channel_data(channels: Any, field: str = "channel_data") -> dic
         check_channel_id(channel_id, field)
         return check_channel_data(data, f"{field}.{channel_id}")
 
-    return checked_entries(channels, check)
+    return {check_channel_id(channel_id): data for channel_id, data in checked_entries(channels, check).items()}
 
 
 def _shape_of(data: dict[str, Any]) -> type[Shape] | None:

@@ -21,7 +21,8 @@ from recipients.kernel.observability import logger, metrics
 
 
 def get_channel_data(recipient: RecipientRef, channel_id: str) -> ChannelData:
-    name = CHANNEL_DATA_PREFIX + check_channel_id(channel_id)
+    channel_id = check_channel_id(channel_id)
+    name = CHANNEL_DATA_PREFIX + channel_id
     item = get_recipient_store().get(recipient, names=[name])
     if item is None or name not in item:
         raise RecipientsError(
@@ -33,7 +34,8 @@ def get_channel_data(recipient: RecipientRef, channel_id: str) -> ChannelData:
 
 def set_channel_data(recipient: RecipientRef, channel_id: str, data: dict[str, Any]) -> ChannelData:
     checked = check_channel_data(data)
-    name = CHANNEL_DATA_PREFIX + check_channel_id(channel_id)
+    channel_id = check_channel_id(channel_id)
+    name = CHANNEL_DATA_PREFIX + channel_id
     text = jsontext.dumps(checked)
     check_fits(text, "data")
     get_recipient_store().upsert(recipient, sets({name: text}))
