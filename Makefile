@@ -100,7 +100,7 @@ build: $(SAM) ## sam build (no container): the layer is built for arm64 Lambda
 	@mkdir -p $(TOOLS)/python && ln -sfn "$(PYTHON)" $(TOOLS)/python/python$(PYTHON_VERSION)
 	@PATH="$(abspath $(TOOLS)/python):$$PATH" $(SAM) build --template template.yaml --parallel
 
-unit: $(VENV)/.synced $(SAM) ## unit tests (in-process moto) and the importer's tests
+unit: $(VENV)/.synced $(SAM) $(NODE_MODULES) ## unit tests (in-process moto) and the importer's tests
 	@$(PYTEST) tests/unit tests/importer -q -n 2
 
 integration: $(VENV)/.synced ## HTTP tests against the local API on moto server (or API_URL)

@@ -1,4 +1,8 @@
-"""The `recipients` command. `recipients import FILE` streams users into the service's bulk identify."""
+"""The `recipients` command.
+
+`recipients import FILE` streams users into the service's bulk identify; `recipients sign-user-token
+USER_ID` prints a Knock user token (an RS256 JWT, signed as the Node SDK's `signUserToken` signs it).
+"""
 
 from __future__ import annotations
 
@@ -20,6 +24,18 @@ from importer.progress import Progress
 from importer.reader import FORMATS, MAX_BODY_BYTES, format_for
 from importer.runner import Importer, Options
 from importer.state import Fingerprint, ImportState, load_for_run
+from importer.tokens import (
+    DEFAULT_EXPIRES_IN,
+    GRANT_NAMES,
+    MAX_EXPIRES_IN,
+    SIGNING_KEY_VARIABLE,
+    Grants,
+    TokenError,
+    load_signing_key,
+    merge_grants,
+    parse_grant,
+    sign_user_token,
+)
 
 EXIT_OK, EXIT_REJECTED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 URL_VARIABLES = ("RECIPIENTS_URL", "KNOCK_BASE_URL")
@@ -70,6 +86,32 @@ example:
   RECIPIENTS_API_KEY=sk_... recipients import users.csv --url https://api.example.com --json-columns prefs
 """
 
+SIGN_DESCRIPTION = f"""\
+Print a Knock user token for USER_ID on stdout, for a backend that cannot use Knock's Node SDK: an
+RS256 JWT with the claims of the Node SDK's signUserToken: sub (USER_ID), grants (with --grant only),
+iat (now) and exp (now + --expires-in).
+
+signing key:
+  An RSA private key (at least 2048 bits), PEM: the file --key PATH, else ${SIGNING_KEY_VARIABLE}, which holds
+  the PEM or its base64 (as Knock's dashboard shows it, starting LS0tLS1CRUdJTi). Never printed.
+
+grants:
+  --grant ENTITY=GRANT[,GRANT...], repeatable; ENTITY is one of
+    user:ID               https://api.knock.app/v1/users/ID
+    object:COLLECTION/ID  https://api.knock.app/v1/objects/COLLECTION/ID
+    tenant:ID             https://api.knock.app/v1/objects/$tenants/ID
+    https://...           the entity URI as it is
+  and each GRANT one of:
+    {", ".join(GRANT_NAMES[:3])},
+    {", ".join(GRANT_NAMES[3:])}
+
+exit status:
+  0 the token is on stdout; 2 no key, an unusable key, or bad arguments (an error on stderr, no token).
+
+example:
+  TOKEN=$(recipients sign-user-token user_1 --key signing-key.pem --grant object:projects/p1=channel_data/read)
+"""
+
 
 def _int_between(low: int, high: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
@@ -92,6 +134,13 @@ def _positive_float(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError("must be more than 0")
     return value
+
+
+def _grant(text: str) -> Grants:
+    try:
+        return parse_grant(text)
+    except TokenError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -165,12 +214,40 @@ def build_parser() -> argparse.ArgumentParser:
     files.add_argument("--force", action="store_true", help="with --resume: continue even though FILE changed")
 
     command.add_argument("--quiet", action="store_true", help="no progress line or per-row warnings; summary only")
+
+    sign = commands.add_parser(
+        "sign-user-token",
+        help="print a Knock user token (RS256 JWT) for a user, signed with your signing key",
+        description=SIGN_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sign.add_argument("user_id", metavar="USER_ID", help="the user the token is for (its sub claim)")
+    sign.add_argument(
+        "--grant",
+        action="append",
+        type=_grant,
+        default=[],
+        metavar="ENTITY=GRANT[,GRANT...]",
+        help="grants on an entity, e.g. object:projects/p1=channel_data/read,channel_data/write; repeatable",
+    )
+    sign.add_argument(
+        "--expires-in",
+        type=_int_between(1, MAX_EXPIRES_IN),
+        default=DEFAULT_EXPIRES_IN,
+        metavar="SECONDS",
+        help=f"lifetime of the token, 1 to {MAX_EXPIRES_IN:,} (default: {DEFAULT_EXPIRES_IN})",
+    )
+    sign.add_argument(
+        "--key", metavar="PATH", help=f"the PEM file of the RSA private key (default: ${SIGNING_KEY_VARIABLE})"
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "sign-user-token":
+        return run_sign_user_token(args, os.environ, stdout=sys.stdout, stderr=sys.stderr)
     if args.command != "import":
         parser.print_help(sys.stderr)
         return EXIT_ERROR
@@ -179,6 +256,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nrecipients import: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def run_sign_user_token(args: argparse.Namespace, environ: Mapping[str, str], *, stdout: TextIO, stderr: TextIO) -> int:
+    """`recipients sign-user-token`: the token alone on stdout; returns the exit status."""
+    try:
+        pem = load_signing_key(args.key, environ)
+        grants = merge_grants(args.grant) if args.grant else None
+        token = sign_user_token(pem, args.user_id, grants, args.expires_in)
+    except TokenError as error:
+        print(f"recipients sign-user-token: error: {error}", file=stderr)
+        return EXIT_ERROR
+    print(token, file=stdout)
+    return EXIT_OK
 
 
 def _first(explicit: str | None, environ: Mapping[str, str], names: Sequence[str]) -> str | None:

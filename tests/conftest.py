@@ -43,6 +43,7 @@ os.environ.setdefault("RECIPIENTS_TABLE_NAME", "recipients-test")
 os.environ.setdefault("IDEMPOTENCY_TABLE_NAME", "idempotency-test")
 os.environ.setdefault("WORKFLOW_DATA_BUCKET_NAME", "workflow-data-test")
 os.environ.setdefault("API_KEY_HASHES_PARAMETER", parameter_defaults()["ApiKeyHashesParameterName"])
+os.environ.setdefault("SIGNING_PUBLIC_KEYS_PARAMETER", parameter_defaults()["SigningPublicKeysParameterName"])
 
 import boto3  # noqa: E402
 import pytest  # noqa: E402
@@ -54,7 +55,7 @@ from local.emulator import allow_long_update_expressions  # noqa: E402
 allow_long_update_expressions()  # before any thread starts: in-process moto parses in the caller's thread
 
 from recipients.auth.keys import hash_key  # noqa: E402
-from recipients.auth.settings import auth_settings  # noqa: E402
+from recipients.auth.settings import auth_settings, client_settings  # noqa: E402
 from recipients.bulk.settings import bulk_settings, queue_settings  # noqa: E402
 from recipients.bulk.store import get_operation_store  # noqa: E402
 from recipients.http.settings import idempotency_settings  # noqa: E402
@@ -86,6 +87,7 @@ def _fresh_settings() -> Iterator[None]:
 def _clear_caches() -> None:
     table_settings.cache_clear()
     auth_settings.cache_clear()
+    client_settings.cache_clear()
     queue_settings.cache_clear()
     bulk_settings.cache_clear()
     sqs.cache_clear()
@@ -204,6 +206,63 @@ def api_key_parameter(aws: None) -> str:
         Name=os.environ["API_KEY_HASHES_PARAMETER"], Type="SecureString", Value=hash_key(UNIT_API_KEY)
     )
     return UNIT_API_KEY
+
+
+UNIT_PUBLIC_KEY = "pk_test_unit"
+
+
+@dataclass(frozen=True)
+class UserTokens:
+    """A signing key pair whose public key the API holds (SSM), and the public key whose hash it knows."""
+
+    public_api_key: str
+    private_pem: bytes
+    public_pem: str
+
+    def sign(self, sub: Any, *, expires_in: int = 3600, private_pem: bytes | None = None, **claims: Any) -> str:
+        import time
+
+        import jwt
+
+        now = int(time.time())
+        payload = {"sub": sub, "iat": now, "exp": now + expires_in, **claims}
+        return jwt.encode({k: v for k, v in payload.items() if v is not None}, private_pem or self.private_pem, "RS256")
+
+    def headers(self, token: str | None) -> dict[str, str | None]:
+        """The headers of a request made with the public key and `token` (None: no user token)."""
+        return {"authorization": f"Bearer {self.public_api_key}", "x-knock-user-token": token}
+
+
+def new_rsa_key_pair() -> tuple[bytes, str]:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return private, public.decode()
+
+
+@cache
+def _unit_key_pair() -> tuple[bytes, str]:
+    return new_rsa_key_pair()  # 2048-bit keys take a moment to make: one per test process
+
+
+@pytest.fixture
+def user_tokens(api_key_parameter: str) -> UserTokens:
+    """The secret and the public key's hashes, and the signing public key, in SSM; a way to sign tokens."""
+    private, public = _unit_key_pair()
+    ssm = _client("ssm")
+    ssm.put_parameter(
+        Name=os.environ["API_KEY_HASHES_PARAMETER"],
+        Type="SecureString",
+        Value=f"{hash_key(api_key_parameter)}\n{hash_key(UNIT_PUBLIC_KEY)}",
+        Overwrite=True,
+    )
+    ssm.put_parameter(Name=os.environ["SIGNING_PUBLIC_KEYS_PARAMETER"], Type="String", Value=public, Overwrite=True)
+    return UserTokens(UNIT_PUBLIC_KEY, private, public)
 
 
 @dataclass

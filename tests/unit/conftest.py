@@ -169,3 +169,17 @@ def log_output(capsys: pytest.CaptureFixture[str]) -> Iterator[Callable[[], str]
 
     yield output
     handler.stream = previous
+
+
+@pytest.fixture
+def ssm_parameter(aws: None) -> Callable[[str, str | None], None]:
+    """Set the SSM parameter named by an environment variable to a value, or delete it (None)."""
+
+    def put(variable: str, value: str | None) -> None:
+        ssm = boto3.client("ssm")
+        if value is None:
+            ssm.delete_parameter(Name=os.environ[variable])
+        else:
+            ssm.put_parameter(Name=os.environ[variable], Type="String", Value=value, Overwrite=True)
+
+    return put

@@ -16,6 +16,7 @@ from recipients.kernel.errors import ErrorKind
 from tests.unit.knock import json_lines
 
 OTHER_KEY = "sk_test_rotated"
+PUBLIC_KEY = "pk_test_unit_public"
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +51,8 @@ def set_key_hashes(api_key_parameter: str, ssm_client: Any) -> Callable[[str], N
         ("Bearer sk_test_uni", Verdict.UNAUTHENTICATED),
         ("Bearer SK_TEST_UNIT", Verdict.UNAUTHENTICATED),
         ("Bearer tok_test_unit", Verdict.UNAUTHENTICATED),
-        ("Bearer pk_test_unit", Verdict.FORBIDDEN),
-        ("Bearer pk_anything", Verdict.FORBIDDEN),
+        ("Bearer pk_test_unit", Verdict.UNAUTHENTICATED),
+        ("Bearer pk_anything", Verdict.UNAUTHENTICATED),
     ],
     ids=[
         "missing",
@@ -88,6 +89,18 @@ def test_check_authorization_rejected_header_gives_verdict_without_key_id(
 )
 def test_check_authorization_known_key_allows_with_hash_prefix(api_key_parameter: str, header: str) -> None:
     assert check_authorization(header) == (Verdict.ALLOW, hash_key(api_key_parameter)[:12])
+
+
+def test_check_authorization_known_public_key_is_public_with_its_hash_prefix(
+    set_key_hashes: Callable[[str], None], api_key_parameter: str
+) -> None:
+    # Given a secret and a public key's hashes side by side
+    set_key_hashes(hash_key(api_key_parameter) + "\n" + hash_key(PUBLIC_KEY))
+    # Then the public key is known as public (its user token is checked by the function), and a
+    # secret key's hash never makes a pk_ key of the same text known, nor the other way round
+    assert check_authorization(f"Bearer {PUBLIC_KEY}") == (Verdict.PUBLIC, hash_key(PUBLIC_KEY)[:12])
+    assert check_authorization(f"Bearer {api_key_parameter}") == (Verdict.ALLOW, hash_key(api_key_parameter)[:12])
+    assert check_authorization("Bearer pk_" + api_key_parameter.removeprefix("sk_")) == (Verdict.UNAUTHENTICATED, None)
 
 
 @pytest.mark.parametrize("separator", ["\n", ",", ", ", "\r\n", "\n\n"])
@@ -166,7 +179,7 @@ def test_check_authorization_without_parameter_is_unavailable_and_logs_what_to_d
         ({}, "unauthenticated"),
         ({"headers": {"authorization": "Bearer sk_test_unknown"}}, "unauthenticated"),
         ({"headers": {"authorization": "Basic sk_test_unit"}}, "unauthenticated"),
-        ({"headers": {"authorization": "Bearer pk_test_unit"}}, "forbidden"),
+        ({"headers": {"authorization": "Bearer pk_test_unit"}}, "unauthenticated"),
     ],
     ids=["no-header", "no-headers", "unknown-key", "not-bearer", "public-key"],
 )

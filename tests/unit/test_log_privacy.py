@@ -22,7 +22,16 @@ import pytest
 from local.template import resources_of_type
 from recipients.auth.keys import hash_key
 from recipients.kernel.observability import logger
-from tests.conftest import EVENTS_DIR, BulkQueues, EventLoader, FakeLambdaContext, function_handler
+from tests.conftest import (
+    EVENTS_DIR,
+    BulkQueues,
+    EventLoader,
+    FakeLambdaContext,
+    UserTokens,
+    function_for_event,
+    function_handler,
+    new_rsa_key_pair,
+)
 from tests.unit.bulk_queue import deliver
 
 EMAIL = "quillon.canary@example.org"
@@ -40,6 +49,12 @@ REJECTED_TIMEZONE = "Canary/Nowhere"
 SECRET_KEY = "sk_test_canary_secret"
 UNKNOWN_KEY = "sk_live_canary_unknown"
 PUBLIC_KEY = "pk_test_canary_public"
+
+_SIGNING_KEY, _SIGNING_PUBLIC_KEY = new_rsa_key_pair()
+OTHER_SIGNING_KEY, _ = new_rsa_key_pair()
+USER_TOKENS = UserTokens(PUBLIC_KEY, _SIGNING_KEY, _SIGNING_PUBLIC_KEY)
+JWT_PREFIX = "eyJ"
+"""How every user token starts (base64 of `{"`): none may appear in a log line."""
 
 PERSONAL_VALUES = [
     EMAIL,
@@ -118,13 +133,27 @@ class Calls:
 def _authorizer(calls: Calls) -> None:
     assert calls.authorize(f"Bearer {SECRET_KEY}") == "allow"
     assert calls.authorize(f"bearer {SECRET_KEY}") == "allow"
-    assert calls.authorize(f"Bearer {PUBLIC_KEY}") == "forbidden"
+    assert calls.authorize(f"Bearer {PUBLIC_KEY}") == "public"
     for denied in (f"Bearer {UNKNOWN_KEY}", f"Basic {SECRET_KEY}", SECRET_KEY, f"Bearer {SECRET_KEY}x", "Bearer  "):
         assert calls.authorize(denied) == "unauthenticated"
 
 
+def _public(calls: Calls, sample: str, status: int, token: str | None, **variant: Any) -> None:
+    """A request as a browser makes it: the public key (which the authorizer knows) and a user token."""
+    headers = {"authorization": f"Bearer {PUBLIC_KEY}", "x-knock-user-token": token}
+    event = calls.load_event(sample, headers=headers, **variant)
+    event["requestContext"]["authorizer"] = {"lambda": {"verdict": "public"}}
+    response = function_handler(function_for_event(sample))(event, calls.context)
+    assert response["statusCode"] == status, response.get("body")
+
+
 def _identify(calls: Calls) -> None:
     calls.identify("privacy-user")
+    path = {"user_id": "privacy-user"}
+    _public(calls, "identify", 200, USER_TOKENS.sign("privacy-user"), path=path, body=PROFILE)
+    forged = USER_TOKENS.sign("privacy-user", private_pem=OTHER_SIGNING_KEY)
+    _public(calls, "identify", 401, forged, path=path, body=PROFILE)
+    _public(calls, "identify", 403, USER_TOKENS.sign("someone-else"), path=path, body=PROFILE)
     calls.http("IdentifyFunction", "identify", 422, path={"user_id": "privacy-user"}, body=REJECTED_PROFILE)
     repeated = calls.load_event("identify", path={"user_id": "privacy-user"}, body=PROFILE)
     for _ in range(2):  # the second is an Idempotency-Key replay
@@ -337,10 +366,12 @@ def test_function_logs_no_personal_value_or_key(
     caplog: pytest.LogCaptureFixture,
     log_output: Callable[[], str],
 ) -> None:
-    # Given the secret key's hash in SSM and every logger writing at the levels above
-    boto3.client("ssm").put_parameter(
-        Name=os.environ["API_KEY_HASHES_PARAMETER"], Type="SecureString", Value=hash_key(SECRET_KEY)
-    )
+    # Given the secret and public keys' hashes and the user tokens' public key in SSM, and every logger
+    # writing at the levels above
+    ssm = boto3.client("ssm")
+    hashes = f"{hash_key(SECRET_KEY)}\n{hash_key(PUBLIC_KEY)}"
+    ssm.put_parameter(Name=os.environ["API_KEY_HASHES_PARAMETER"], Type="SecureString", Value=hashes)
+    ssm.put_parameter(Name=os.environ["SIGNING_PUBLIC_KEYS_PARAMETER"], Type="String", Value=_SIGNING_PUBLIC_KEY)
     caplog.set_level(logging.INFO)
     drive, marker = CASES[function]
 
@@ -353,3 +384,4 @@ def test_function_logs_no_personal_value_or_key(
         assert marker in output
     assert [value for value in PERSONAL_VALUES if value in output] == []
     assert "canary" not in output.lower()
+    assert JWT_PREFIX not in output

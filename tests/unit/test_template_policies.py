@@ -25,6 +25,7 @@ from typing import Any
 
 import boto3
 import pytest
+from aws_lambda_powertools.utilities import parameters
 from botocore.exceptions import ClientError
 
 from local.template import load_template, resources_of_type
@@ -36,6 +37,7 @@ from tests.conftest import (
     BulkQueues,
     EventLoader,
     FakeLambdaContext,
+    UserTokens,
     WorkflowBus,
     function_for_event,
     function_handler,
@@ -49,6 +51,8 @@ ITEM_CRUD = ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:UpdateItem", "dyn
 IDEMPOTENCY = {(action, "IdempotencyTable") for action in ITEM_CRUD}
 """What Powertools idempotency needs on its table (DeleteItem: a failed request releases its key)."""
 
+SIGNING_KEYS: Grant = ("ssm:GetParameter", "parameter:SigningPublicKeysParameterName")
+"""The user tokens' public keys: what the functions browsers may call read with their first public-key request."""
 BULK_INTAKE: set[Grant] = {
     ("sqs:SendMessage*", "BulkQueue"),
     ("dynamodb:PutItem", "RecipientsTable"),  # the operation
@@ -61,8 +65,12 @@ BULK_INTAKE: set[Grant] = {
 
 EXPECTED_GRANTS: dict[str, set[Grant]] = {
     "AuthorizerFunction": {("ssm:GetParameter", "parameter:ApiKeyHashesParameterName")},
-    "IdentifyFunction": {("dynamodb:UpdateItem", "RecipientsTable"), *IDEMPOTENCY},
-    "GetFunction": {("dynamodb:GetItem", "RecipientsTable"), ("dynamodb:Query", "RecipientsTable/index/by_list")},
+    "IdentifyFunction": {("dynamodb:UpdateItem", "RecipientsTable"), *IDEMPOTENCY, SIGNING_KEYS},
+    "GetFunction": {
+        ("dynamodb:GetItem", "RecipientsTable"),
+        ("dynamodb:Query", "RecipientsTable/index/by_list"),
+        SIGNING_KEYS,
+    },
     "DeleteFunction": {("dynamodb:DeleteItem", "RecipientsTable")},
     "BulkIdentifyFunction": {*BULK_INTAKE, *IDEMPOTENCY},
     "BulkDeleteFunction": BULK_INTAKE,
@@ -101,8 +109,16 @@ EXPECTED_GRANTS: dict[str, set[Grant]] = {
         ("dynamodb:Query", "RecipientsTable/index/by_list"),
     },
     "ObjectsBulkFunction": BULK_INTAKE,
-    "ChannelDataFunction": {("dynamodb:GetItem", "RecipientsTable"), ("dynamodb:UpdateItem", "RecipientsTable")},
-    "PreferencesFunction": {("dynamodb:GetItem", "RecipientsTable"), ("dynamodb:UpdateItem", "RecipientsTable")},
+    "ChannelDataFunction": {
+        ("dynamodb:GetItem", "RecipientsTable"),
+        ("dynamodb:UpdateItem", "RecipientsTable"),
+        SIGNING_KEYS,
+    },
+    "PreferencesFunction": {
+        ("dynamodb:GetItem", "RecipientsTable"),
+        ("dynamodb:UpdateItem", "RecipientsTable"),
+        SIGNING_KEYS,
+    },
     "BulkPreferencesFunction": {*BULK_INTAKE, *IDEMPOTENCY},
     "FallbackFunction": set(),
     "DocsFunction": set(),
@@ -426,6 +442,15 @@ class FunctionRuns:
 
         return run
 
+    def public_sample(self, name: str, tokens: UserTokens) -> Any:
+        """events/<name>.json as a browser sends it: with the public key and a token for the sample's user.
+        Powertools' parameter cache is emptied first: each function reads the signing keys in its own process."""
+        parameters.clear_caches()
+        user_id = self.load_event(name)["pathParameters"]["user_id"]
+        event = self.load_event(name, headers=tokens.headers(tokens.sign(user_id)))
+        event["requestContext"]["authorizer"] = {"lambda": {"verdict": "public"}}
+        return self.handler(function_for_event(name))(event, self.context)
+
     def sample(self, name: str, **variant: Any) -> Any:
         """events/<name>.json (an HTTP variant of it, with `variant`) run by its function."""
         event = json.loads((EVENTS_DIR / f"{name}.json").read_text(encoding="utf-8"))
@@ -458,10 +483,14 @@ def test_functions_make_only_granted_aws_calls_and_use_every_grant(
     bulk_queues: BulkQueues,
     workflow_bus: WorkflowBus,
     workflow_data_bucket: str,
+    user_tokens: UserTokens,
 ) -> None:
-    # Given the stack's resources, the key the samples carry, and the users the samples act on
+    # Given the stack's resources, the keys the samples carry, and the users the samples act on
     boto3.client("ssm").put_parameter(
-        Name=os.environ["API_KEY_HASHES_PARAMETER"], Type="SecureString", Value=hash_key("sk_test_local")
+        Name=os.environ["API_KEY_HASHES_PARAMETER"],
+        Type="SecureString",
+        Value=f"{hash_key('sk_test_local')}\n{hash_key(user_tokens.public_api_key)}",
+        Overwrite=True,
     )
     runs = FunctionRuns(lambda_context, load_event)
     for user_id in ("guest_42", "user_1", "user_2"):
@@ -485,6 +514,9 @@ def test_functions_make_only_granted_aws_calls_and_use_every_grant(
     unwritable["rows"] = [{"indices": [0], "id": "p1", "attributes": {}}]
     boto3.client("sqs").send_message(QueueUrl=bulk_queues.url, MessageBody=json.dumps(unwritable))
     assert deliver(bulk_queues.url, runs.handler("BulkWorkerFunction"), lambda_context) == 1
+    # ...requests from a browser, whose user tokens are checked with the signing keys in SSM,
+    for name in ("identify", "get", "preferences_get", "channel_data_set"):
+        assert runs.public_sample(name, user_tokens)["statusCode"] < 300
     # ...and the failure paths: a write throttled after the Idempotency-Key was taken releases it,
     with throttled_writes_to(recipients_table):
         for name in ("identify", "trigger", "bulk_identify", "bulk_preferences"):

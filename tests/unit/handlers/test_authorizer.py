@@ -44,11 +44,11 @@ def test_authorizer_missing_or_unknown_key_is_unauthenticated(
     assert lambda_handler(event, lambda_context)["context"] == {"verdict": "unauthenticated"}
 
 
-def test_authorizer_public_key_is_forbidden(
+def test_authorizer_unknown_public_key_is_unauthenticated(
     load_event: EventLoader, lambda_context: FakeLambdaContext, api_key_parameter: str
 ) -> None:
     event = load_event("authorizer", headers={"authorization": "Bearer pk_test_public"})
-    assert lambda_handler(event, lambda_context) == {"isAuthorized": True, "context": {"verdict": "forbidden"}}
+    assert lambda_handler(event, lambda_context) == {"isAuthorized": True, "context": {"verdict": "unauthenticated"}}
 
 
 def test_authorizer_without_key_hash_parameter_is_unavailable_not_an_error(

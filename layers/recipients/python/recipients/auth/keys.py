@@ -1,4 +1,4 @@
-"""Bearer secret keys, checked against SHA-256 hashes kept in SSM Parameter Store.
+"""Bearer keys, secret (sk_) and public (pk_), checked against SHA-256 hashes kept in SSM Parameter Store.
 
 The parameter holds one hex digest per line (or comma-separated), so keys can be rotated by
 adding the new hash before removing the old one. Keys themselves are never stored or logged.
@@ -58,9 +58,7 @@ def check_authorization(header: str | None) -> tuple[Verdict, str | None]:
     key = key.strip()
     if scheme.lower() != "bearer" or not key:
         return Verdict.UNAUTHENTICATED, None
-    if key.startswith("pk_"):
-        return Verdict.FORBIDDEN, None
-    if not key.startswith("sk_"):
+    if not key.startswith(("sk_", "pk_")):
         return Verdict.UNAUTHENTICATED, None
     try:
         hashes = known_key_hashes()
@@ -68,8 +66,10 @@ def check_authorization(header: str | None) -> tuple[Verdict, str | None]:
         _log_unavailable(error)
         return Verdict.UNAVAILABLE, None
     digest = hash_key(key)
-    matched = any(hmac.compare_digest(digest, known) for known in hashes)
-    return (Verdict.ALLOW, digest[:12]) if matched else (Verdict.UNAUTHENTICATED, None)
+    if not any(hmac.compare_digest(digest, known) for known in hashes):
+        return Verdict.UNAUTHENTICATED, None
+    # A public key's user token is checked by the function, on every request (see auth/client.py)
+    return (Verdict.PUBLIC if key.startswith("pk_") else Verdict.ALLOW), digest[:12]
 
 
 def _log_unavailable(error: KeyHashesUnavailable) -> None:

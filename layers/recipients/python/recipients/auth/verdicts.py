@@ -14,9 +14,10 @@ from recipients.kernel.errors import ErrorKind, RecipientsError
 
 
 class Verdict(Enum):
-    ALLOW = "allow"
-    UNAUTHENTICATED = "unauthenticated"  # not a Bearer key, not sk_/pk_, or an unknown secret key -> 401
-    FORBIDDEN = "forbidden"  # a pk_ public key: this API takes secret keys -> 403
+    ALLOW = "allow"  # a secret key this API knows
+    PUBLIC = "public"  # a public key this API knows: the function checks its user token (auth/client.py)
+    UNAUTHENTICATED = "unauthenticated"  # not a Bearer key, not sk_/pk_, or an unknown key -> 401
+    FORBIDDEN = "forbidden"  # kept for answers cached before public keys were known -> 403
     UNAVAILABLE = "unavailable"  # the key hashes cannot be read from SSM -> 503
 
 
@@ -24,7 +25,7 @@ _REFUSALS = {
     Verdict.UNAUTHENTICATED: RecipientsError(
         ErrorKind.UNAUTHENTICATED,
         "authentication_required",
-        "send Authorization: Bearer sk_... with a secret key this API knows",
+        "send Authorization: Bearer sk_... with a secret key this API knows (or a public key pk_... it knows)",
     ),
     Verdict.FORBIDDEN: RecipientsError(
         ErrorKind.FORBIDDEN,
@@ -44,7 +45,21 @@ def request_verdict(event: dict[str, Any]) -> Verdict:
     return next((known for known in Verdict if known.value == verdict), Verdict.UNAUTHENTICATED)
 
 
+_SECRET_KEY_WITH_USER_TOKEN = RecipientsError(
+    ErrorKind.FORBIDDEN,
+    "incorrect_token_type",
+    "a user token (X-Knock-User-Token) goes with a public key (pk_...), not with a secret key: send one or the other",
+)
+
+
 def refusal(event: dict[str, Any]) -> RecipientsError | None:
     """Why an API function must refuse this request (None: the authorizer allowed it)."""
     verdict = request_verdict(event)
-    return None if verdict is Verdict.ALLOW else _REFUSALS[verdict]
+    if verdict is Verdict.PUBLIC:
+        from recipients.auth.client import public_key_refusal  # JWT verification: public-key requests only
+
+        return public_key_refusal(event)
+    if verdict is Verdict.ALLOW:
+        headers = event.get("headers") or {}
+        return _SECRET_KEY_WITH_USER_TOKEN if headers.get("x-knock-user-token") else None
+    return _REFUSALS[verdict]
