@@ -1,7 +1,8 @@
 # Recipients: every task goes through here. On a fresh machine each target installs what it needs:
 # uv and the SAM CLI each in their own virtualenv under .tools/ (SAM pins boto3 and pydantic
-# versions that clash with the app's), the app's locked dependencies in .venv/, and the Node SDK
-# tests' locked npm packages in tests/contract/node/node_modules/.
+# versions that clash with the app's), the app's locked dependencies in .venv/, the Node SDK
+# tests' locked npm packages in tests/contract/node/node_modules/, and for the browser tests Debian's
+# chromium package and their locked npm packages in tests/browser/node_modules/.
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
@@ -39,10 +40,13 @@ PY := $(VENV)/bin/python
 PYTEST := $(PY) -m pytest -p no:cacheprovider
 NODE_TESTS := tests/contract/node
 NODE_MODULES := $(NODE_TESTS)/node_modules/.installed
+BROWSER_TESTS := tests/browser
+BROWSER_MODULES := $(BROWSER_TESTS)/node_modules/.installed
+CHROMIUM := /usr/bin/chromium
 export SAM_CLI_TELEMETRY := 0
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: help dev deps format lint validate build unit integration contract test drift openapi run invoke bench deploy smoke clean
+.PHONY: help dev deps format lint validate build unit integration contract browser test drift openapi run invoke bench deploy smoke clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -71,6 +75,28 @@ $(NODE_MODULES): $(NODE_TESTS)/package.json $(NODE_TESTS)/package-lock.json
 	@echo "installing @knocklabs/node into $(NODE_TESTS) (npm ci)"
 	@npm ci --prefix $(NODE_TESTS) --no-audit --no-fund --loglevel=error > /dev/null
 	@touch $@
+
+# The browser tests' @knocklabs/client and playwright-core, from tests/browser/package-lock.json, as above.
+# playwright-core downloads no browser: it drives Debian's chromium.
+$(BROWSER_MODULES): $(BROWSER_TESTS)/package.json $(BROWSER_TESTS)/package-lock.json
+	@command -v npm > /dev/null \
+		|| { echo "the browser tests need Node 20 and npm: install them (nodejs.org, or your system's nodejs and npm packages)"; exit 1; }
+	@echo "installing @knocklabs/client and playwright-core into $(BROWSER_TESTS) (npm ci)"
+	@PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix $(BROWSER_TESTS) --no-audit --no-fund --loglevel=error > /dev/null
+	@touch $@
+
+# Debian's chromium for the browser tests, once: apt-get update only when the package lists do not
+# have it or are too old to download it.
+$(CHROMIUM):
+	@command -v apt-get > /dev/null \
+		|| { echo "the browser tests need Chromium at $(CHROMIUM): install it (your system's chromium package)"; exit 1; }
+	@echo "installing Debian's chromium package (apt-get, once)"
+	@export DEBIAN_FRONTEND=noninteractive; log=$$(mktemp); \
+	apt_install() { apt-get install -y -qq --no-install-recommends chromium >> "$$log" 2>&1; }; \
+	{ apt-cache show chromium > /dev/null 2>&1 && apt_install; } \
+		|| { apt-get update -qq >> "$$log" 2>&1 && apt_install; } \
+		|| { cat "$$log"; rm -f "$$log"; exit 1; }; \
+	rm -f "$$log"
 
 setup: $(VENV)/.synced
 
@@ -109,6 +135,9 @@ integration: $(VENV)/.synced ## HTTP tests against the local API on moto server 
 contract: $(VENV)/.synced $(NODE_MODULES) ## the official knockapi and @knocklabs/node SDKs against the local API
 	@$(PYTEST) tests/contract -q
 
+browser: $(VENV)/.synced $(NODE_MODULES) $(BROWSER_MODULES) $(CHROMIUM) ## @knocklabs/client in headless Chromium against the local API
+	@$(PYTEST) tests/browser -q
+
 drift: $(VENV)/.synced ## fail if uv.lock, the layer requirements or openapi.json are stale
 	@$(UV) lock --check --quiet
 	@exported=$$(mktemp) && $(UV) export --frozen --no-dev --no-emit-project --no-hashes --quiet -o "$$exported" \
@@ -116,8 +145,9 @@ drift: $(VENV)/.synced ## fail if uv.lock, the layer requirements or openapi.jso
 		|| { echo "layers/recipients/requirements.txt is stale: run make deps"; exit 1; }
 	@$(PY) -m local.openapi --check
 
-test: lint validate drift build $(NODE_MODULES) ## everything CI runs: lint, template checks, sam build, all tests
-	@$(PYTEST) tests -q -n 2
+# --dist loadgroup: the tests of an xdist_group (the browser tests: one Chromium, one server) stay on one worker.
+test: lint validate drift build $(NODE_MODULES) $(BROWSER_MODULES) $(CHROMIUM) ## everything CI runs: lint, template checks, sam build, all tests
+	@$(PYTEST) tests -q -n 2 --dist loadgroup
 
 openapi: $(VENV)/.synced ## regenerate openapi.json from the resolvers
 	@$(PY) -m local.openapi

@@ -34,11 +34,13 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import boto3
 from moto.server import ThreadedMotoServer
 
+from local.signing import signing_public_key
 from local.template import (
     create_table_arguments,
     handler_location,
@@ -51,6 +53,8 @@ STACK_NAME = "recipients-local"
 ACCOUNT_ID = "123456789012"  # moto's default account
 DEFAULT_REGION = "us-east-1"
 DEFAULT_API_KEY = "sk_test_local"
+DEFAULT_PUBLIC_API_KEY = "pk_test_local"
+SIGNING_KEYS_PARAMETER = "SigningPublicKeysParameterName"
 FUNCTION_TYPE = "AWS::Serverless::Function"
 LOG_GROUP_TYPE = "AWS::Logs::LogGroup"
 KEY_HASHES_PARAMETER = "ApiKeyHashesParameterName"
@@ -114,6 +118,10 @@ def _python_version(runtime: str) -> tuple[int, ...]:
 
 def dev_api_key() -> str:
     return os.environ.get("RECIPIENTS_API_KEY") or DEFAULT_API_KEY
+
+
+def dev_public_api_key() -> str:
+    return os.environ.get("RECIPIENTS_PUBLIC_API_KEY") or DEFAULT_PUBLIC_API_KEY
 
 
 def region() -> str:
@@ -278,8 +286,14 @@ def _to_text(value: Any) -> str:
     return str(value)
 
 
-def create_resources(resources: LocalResources, api_key: str) -> None:
-    """Create every table, queue, event bus and bucket of the template, and the SSM key-hash parameter.
+def create_resources(
+    resources: LocalResources,
+    api_key: str,
+    public_api_key: str = DEFAULT_PUBLIC_API_KEY,
+    signing_keys: str | None = None,
+) -> None:
+    """Create every table, queue, event bus and bucket of the template, the SSM key-hash parameter and
+    the user tokens' signing keys.
 
     Whatever exists already is reused as it is, data included: several emulators (`make run`, then
     `make invoke` runs) can share one moto server (`RECIPIENTS_MOTO_URL`).
@@ -296,7 +310,10 @@ def create_resources(resources: LocalResources, api_key: str) -> None:
     for logical_id in resources_of_type("AWS::S3::Bucket", template):
         with suppress(s3.exceptions.BucketAlreadyOwnedByYou):
             s3.create_bucket(Bucket=resources.physical_name(logical_id))
-    _put_key_hashes(template, api_key)
+    _put_key_hashes(template, api_key, public_api_key)
+    name = parameter_defaults(template).get(SIGNING_KEYS_PARAMETER)
+    if name and signing_keys is not None:
+        boto3.client("ssm").put_parameter(Name=name, Type="String", Value=signing_keys, Overwrite=True)
 
 
 def _create_table(resources: LocalResources, logical_id: str, properties: dict[str, Any]) -> None:
@@ -325,8 +342,8 @@ def _create_queue(resources: LocalResources, logical_id: str, properties: dict[s
     resources.queue_urls[logical_id] = url
 
 
-def _put_key_hashes(template: dict[str, Any], api_key: str) -> None:
-    """Add the key's hash to the parameter, keeping those of the other emulators sharing the moto server."""
+def _put_key_hashes(template: dict[str, Any], *api_keys: str) -> None:
+    """Add the keys' hashes to the parameter, keeping those of the other emulators sharing the moto server."""
     from recipients.auth.keys import hash_key, parse_key_hashes  # only after configure_aws_environment()
 
     name = parameter_defaults(template).get(KEY_HASHES_PARAMETER)
@@ -337,7 +354,7 @@ def _put_key_hashes(template: dict[str, Any], api_key: str) -> None:
         stored = client.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
     except client.exceptions.ParameterNotFound:
         stored = ""
-    hashes = parse_key_hashes(stored) | {hash_key(api_key)}
+    hashes = parse_key_hashes(stored) | {hash_key(key) for key in api_keys}
     client.put_parameter(Name=name, Type="SecureString", Value="\n".join(sorted(hashes)), Overwrite=True)
 
 
@@ -435,12 +452,20 @@ class Emulator:
     """moto server plus the template's resources and functions. One invocation runs at a time."""
 
     def __init__(
-        self, moto: ThreadedMotoServer | None, endpoint_url: str, resources: LocalResources, api_key: str
+        self,
+        moto: ThreadedMotoServer | None,
+        endpoint_url: str,
+        resources: LocalResources,
+        api_key: str,
+        public_api_key: str = DEFAULT_PUBLIC_API_KEY,
+        signing_private_key: Path | None = None,
     ) -> None:
         self.moto = moto
         self.endpoint_url = endpoint_url
         self.resources = resources
         self.api_key = api_key
+        self.public_api_key = public_api_key
+        self.signing_private_key = signing_private_key
         self.functions = functions_of(resources)
         self._handlers: dict[str, Handler] = {}
         self._lock = threading.Lock()
@@ -464,8 +489,10 @@ class Emulator:
         configure_aws_environment(endpoint_url)
         resources = LocalResources(load_template())
         key = api_key or dev_api_key()
-        create_resources(resources, key)
-        return cls(moto, endpoint_url, resources, key)
+        public_key = dev_public_api_key()
+        signing_keys, private_key = signing_public_key()
+        create_resources(resources, key, public_key, signing_keys)
+        return cls(moto, endpoint_url, resources, key, public_key, private_key)
 
     def stop(self) -> None:
         if self.moto is not None:

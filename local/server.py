@@ -39,9 +39,10 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from local.bus import EventPrinter, watch_event_buses
+from local.cors import LOCAL_ORIGINS, CorsRules, cors_rules, is_preflight
 from local.emulator import ACCOUNT_ID, Emulator, Invoker, RequestTooLarge, ResponseTooLarge, region
 from local.queues import QueuePollers, start_queue_pollers
-from local.template import Authorizer, Route, http_api
+from local.template import Authorizer, Route, http_api, http_api_cors
 
 DEFAULT_PORT = 3000
 API_ID = "local"
@@ -233,15 +234,24 @@ _DENIAL_MESSAGES = {401: "Unauthorized", 403: "Forbidden", 500: "Internal Server
 class Gateway:
     """What API Gateway does for one request: route, authorize, build the event, invoke, respond."""
 
-    def __init__(self, routes: list[Route], authorizer: Authorizer | None, functions: Invoker) -> None:
+    def __init__(
+        self, routes: list[Route], authorizer: Authorizer | None, functions: Invoker, cors: CorsRules | None = None
+    ) -> None:
         self.router = Router(routes)
         self.authorizer = authorizer
         self.functions = functions
+        self.cors = cors
         self._verdicts: dict[tuple[str, ...], tuple[float, Verdict]] = {}
 
     def handle(self, request: IncomingRequest) -> GatewayResponse:
         request_id = str(uuid.uuid4())
-        response = self._respond(request, request_id)
+        headers = {name.lower(): value for name, value in request.headers}
+        if self.cors is not None and is_preflight(request.method, headers):
+            response = GatewayResponse(204, self.cors.preflight(headers), b"")  # answered by API Gateway itself
+        else:
+            response = self._respond(request, request_id)
+            if self.cors is not None:
+                response.headers.extend(self.cors.response_headers(headers))
         response.headers.append(("apigw-requestid", request_id))
         return response
 
@@ -445,7 +455,8 @@ def start_local_api(port: int = 0, api_key: str | None = None) -> LocalApi:
     emulator = Emulator.start(api_key=api_key)
     api = http_api()
     try:
-        httpd = gateway_server(Gateway(api.routes, api.authorizer, emulator), port)
+        cors = cors_rules(http_api_cors(), LOCAL_ORIGINS)
+        httpd = gateway_server(Gateway(api.routes, api.authorizer, emulator, cors), port)
     except OSError:
         emulator.stop()
         raise
@@ -470,6 +481,12 @@ def start_local_api(port: int = 0, api_key: str | None = None) -> LocalApi:
     )
 
 
+def _signing_line(emulator: Emulator) -> str:
+    if emulator.signing_private_key is None:
+        return "verified with RECIPIENTS_SIGNING_PUBLIC_KEY"
+    return f"sign with {emulator.signing_private_key} (recipients sign-user-token USER_ID --key <that file>)"
+
+
 def main() -> int:
     port = int(os.environ.get("PORT") or DEFAULT_PORT)
     try:
@@ -484,6 +501,9 @@ def main() -> int:
     print(
         f"Recipients local API: {api.url}\n"
         f"  secret key:  {api.api_key}  (Authorization: Bearer {api.api_key})\n"
+        f"  public key:  {api.emulator.public_api_key}  (for browsers, with X-Knock-User-Token)\n"
+        f"  user tokens: {_signing_line(api.emulator)}\n"
+        f"  CORS:        {', '.join(LOCAL_ORIGINS)}\n"
         f"  moto server: {api.emulator.endpoint_url}\n"
         f"  queues:      {queues or 'none'}\n"
         "  events:      workflow.triggered / workflow.cancelled are printed here as they reach the bus\n"

@@ -146,6 +146,22 @@ def http_api(template: dict[str, Any] | None = None) -> Api:
     return Api(routes=routes, authorizer=authorizer)
 
 
+def http_api_cors(template: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """The HttpApi's CorsConfiguration as it is when CORS is on (the true branch of its Fn::If), its
+    AllowOrigins resolved to the parameter's default (none: `make run` sets its own)."""
+    template = template or load_template()
+    for api in resources_of_type("AWS::Serverless::HttpApi", template).values():
+        configuration = api.get("Properties", {}).get("CorsConfiguration")
+        if isinstance(configuration, dict) and "Fn::If" in configuration:
+            configuration = configuration["Fn::If"][1]
+        if isinstance(configuration, dict):
+            origins = _resolve(configuration.get("AllowOrigins", []), template)
+            if isinstance(origins, str):
+                origins = [origin for origin in origins.split(",") if origin]
+            return {**configuration, "AllowOrigins": origins}
+    return None
+
+
 @dataclass(frozen=True)
 class SqsEventSource:
     """One `Type: SQS` event of a function: Lambda's event source mapping from a queue of the template.

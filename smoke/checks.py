@@ -148,9 +148,9 @@ def check_unknown_secret_key_is_a_knock_401(run: Run) -> str:
     return _knock_error(answer, 401, "authentication_required", "an unknown secret key", run.api)
 
 
-def check_public_key_is_a_knock_403(run: Run) -> str:
+def check_unknown_public_key_is_a_knock_401(run: Run) -> str:
     answer = run.api.call("GET", "/v1/users", authorization=f"Bearer pk_{run.run_id}_public")
-    return _knock_error(answer, 403, "incorrect_token_type", "a public key", run.api)
+    return _knock_error(answer, 401, "authentication_required", "an unknown public key", run.api)
 
 
 def check_identify_get_delete(run: Run) -> str:
@@ -223,7 +223,7 @@ CHECKS: list[tuple[str, Callable[[Run], str]]] = [
     ("200 with the key", check_key_is_accepted),
     ("401 without a key", check_no_key_is_refused_by_api_gateway),
     ("401 for an unknown secret key", check_unknown_secret_key_is_a_knock_401),
-    ("403 for a public key", check_public_key_is_a_knock_403),
+    ("401 for an unknown public key", check_unknown_public_key_is_a_knock_401),
     ("identify, get, delete", check_identify_get_delete),
     ("bulk identify to completion", check_bulk_identify_completes),
     ("trigger", check_trigger),

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -63,22 +63,27 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-def start_local_server(request: pytest.FixtureRequest, key: str, log: Path) -> ApiTarget:
+def start_local_server(
+    request: pytest.FixtureRequest, key: str, log: Path, environment: Mapping[str, str] | None = None
+) -> ApiTarget:
     """`python -m local.server` on a free port, its output in `log`; stopped when the session's last test ends.
+
+    `environment`: variables set for the server on top of this process's (e.g. `RECIPIENTS_SIGNING_PUBLIC_KEY`).
 
     A fixture finalizer rather than a config cleanup: under pytest-xdist a worker's config cleanup runs
     after the worker said it was done, and execnet interrupts (SIGINT) a worker still busy 5 s later.
     """
     # Without the POWERTOOLS_* variables tests/conftest.py sets for in-process tests: each function gets
     # its own from the template, as under `make run`.
-    environment = {
+    child_environment = {
         name: value for name, value in os.environ.items() if not name.startswith(("AWS_ENDPOINT_URL", "POWERTOOLS_"))
     }
-    environment.update({"PORT": "0", "RECIPIENTS_API_KEY": key, "PYTHONUNBUFFERED": "1"})
-    environment.pop("MOTO_PORT", None)
+    child_environment.update({"PORT": "0", "RECIPIENTS_API_KEY": key, "PYTHONUNBUFFERED": "1"})
+    child_environment.pop("MOTO_PORT", None)
+    child_environment.update(environment or {})
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-m", "local.server"], cwd=REPO_ROOT, env=environment, stdout=sink, stderr=sink
+            [sys.executable, "-m", "local.server"], cwd=REPO_ROOT, env=child_environment, stdout=sink, stderr=sink
         )
     request.addfinalizer(lambda: _stop(process))
     return ApiTarget(_wait_for_url(process, log), key, is_local=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -155,12 +156,13 @@ def test_client_with_unknown_key_raises_authentication_error(api: ApiTarget) -> 
 
 
 def test_client_with_public_key_raises_permission_denied(api: ApiTarget) -> None:
-    # Given a client with a public key
-    client = Knock(api_key="pk_test_contract_key", base_url=api.url, max_retries=0)
+    # Given a client with the API's public key (meant for browsers, with a user token)
+    public_key = os.environ.get("RECIPIENTS_PUBLIC_API_KEY") or "pk_test_local"
+    client = Knock(api_key=public_key, base_url=api.url, max_retries=0)
 
     # When it calls a server route
     with pytest.raises(knockapi.PermissionDeniedError) as raised:
-        client.users.get("anyone")
+        client.users.list()
 
     # Then it gets a 403 with Knock's code for a token that may not call the endpoint
     assert raised.value.status_code == 403

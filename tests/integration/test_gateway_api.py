@@ -4,6 +4,7 @@ headers."""
 from __future__ import annotations
 
 import http.client
+import os
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,7 @@ import httpx
 import pytest
 
 from local.template import Route, http_api
+from recipients.auth.client import PUBLIC_ROUTES as BROWSER_ROUTES
 from tests.integration.support import assert_gateway_denial, assert_knock_error
 from tests.local_api import ApiTarget
 
@@ -80,9 +82,10 @@ DENIED = [
     pytest.param(
         f"bearer sk_unknown_{uuid.uuid4().hex}", 401, "authentication_required", id="lowercase-bearer-unknown-key"
     ),
-    pytest.param("Bearer pk_test_local", 403, "incorrect_token_type", id="public-key"),
-    pytest.param(f"bearer pk_{uuid.uuid4().hex}", 403, "incorrect_token_type", id="lowercase-bearer-public-key"),
+    pytest.param(f"bearer pk_{uuid.uuid4().hex}", 401, "authentication_required", id="lowercase-bearer-unknown-pk"),
 ]
+LOCAL_PUBLIC_KEY = os.environ.get("RECIPIENTS_PUBLIC_API_KEY") or "pk_test_local"
+"""The public key the local API knows (or a deployed stage's, with API_URL)."""
 ALLOWED = [
     pytest.param("Bearer {key}", id="bearer"),
     # RFC 7235: the scheme is case-insensitive (the SDKs send "Bearer"; curl users may not)
@@ -117,6 +120,25 @@ def test_request_without_valid_secret_key_is_refused_and_does_nothing(
         assert_knock_error(response, status, code)
     assert http.get(f"/v1/users/{user_id}").status_code == 404
     assert http.get(_object_path(user_id)).status_code == 404
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.route_key)
+def test_public_key_without_a_user_token_is_refused_and_does_nothing(
+    anonymous_http: httpx.Client, http: httpx.Client, new_user_id: NewUserId, route: Route
+) -> None:
+    # Given a route and the local API's public key, without the user token a browser would add
+    user_id = new_user_id("auth-pk")
+    method, path = _request_for(route, user_id)
+
+    # When it is sent
+    response = _send(anonymous_http, method, path, f"Bearer {LOCAL_PUBLIC_KEY}")
+
+    # Then a route browsers call asks for the user token, and every other route refuses public keys
+    if route.route_key in BROWSER_ROUTES:
+        assert_knock_error(response, 401, "missing_user_token")
+    else:
+        assert_knock_error(response, 403, "incorrect_token_type")
+    assert http.get(f"/v1/users/{user_id}").status_code == 404
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.route_key)

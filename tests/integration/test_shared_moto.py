@@ -19,7 +19,7 @@ import httpx
 import pytest
 from moto.server import ThreadedMotoServer
 
-from local.emulator import LocalResources, create_resources
+from local.emulator import DEFAULT_PUBLIC_API_KEY, LocalResources, create_resources
 from local.template import load_template, parameter_defaults, resources_of_type
 from recipients.auth.keys import hash_key, parse_key_hashes
 
@@ -106,4 +106,8 @@ def test_creating_the_resources_twice_reuses_each_one_and_keeps_its_data(
     # And both keys are accepted: the first emulator's key still works for its API
     name = parameter_defaults(template)["ApiKeyHashesParameterName"]
     stored = boto3.client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
-    assert parse_key_hashes(stored) == {hash_key("sk_test_first"), hash_key("sk_test_second")}
+    assert parse_key_hashes(stored) == {
+        hash_key("sk_test_first"),
+        hash_key("sk_test_second"),
+        hash_key(DEFAULT_PUBLIC_API_KEY),
+    }
