@@ -23,6 +23,9 @@ LOADED_ON_DEMAND = (
     "aws_xray_sdk.core",  # only where tracing is on
     "aws_lambda_powertools.utilities.idempotency",  # with the first Idempotency-Key
     "aws_lambda_powertools.utilities.parameters",  # with the first secret key to check
+    "jwt",  # with the first public-key request: its user token is verified (auth/client.py)
+    "cryptography",
+    "recipients.auth.client",
 )
 NEVER_NEEDED = (
     # Powertools' batch module loads these pydantic event models if pydantic is loaded before it
