@@ -6,6 +6,7 @@ asserts on the JSON it answers; tests/contract/node_sdk.py runs them.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -106,7 +107,8 @@ def test_bad_input_and_bad_keys_raise_the_sdk_error_classes(
     user_id, collection = new_user_id("node-invalid"), new_collection("node-invalid")
 
     # When invalid fields are sent, and clients with an unknown secret key and with a public key call
-    result = node_sdk("errors", {"userId": user_id, "collection": collection})
+    public_api_key = os.environ.get("RECIPIENTS_PUBLIC_API_KEY") or "pk_test_local"
+    result = node_sdk("errors", {"userId": user_id, "collection": collection, "publicApiKey": public_api_key})
 
     # Then a 422 is an UnprocessableEntityError whose body names the field, and nothing was written
     invalid = _knock_error(result["invalidEmail"], "UnprocessableEntityError", 422, "invalid_params")
