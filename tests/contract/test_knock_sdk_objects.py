@@ -117,7 +117,7 @@ def test_delete_then_get_raises_not_found(knock: Knock, new_collection: NewColle
 
 @pytest.mark.parametrize(
     ("collection", "fields", "field"),
-    [("$tenants", {"name": "x"}, "collection"), ("projects", {"timezone": "Mars/Olympus_Mons"}, "timezone")],
+    [("$system", {"name": "x"}, "collection"), ("projects", {"timezone": "Mars/Olympus_Mons"}, "timezone")],
     ids=["reserved-collection", "timezone"],
 )
 def test_set_invalid_collection_or_field_raises_unprocessable_entity_naming_it(

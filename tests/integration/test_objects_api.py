@@ -118,7 +118,7 @@ def test_set_percent_encoded_collection_and_id_decode_exactly_once(
     assert (read.json()["collection"], read.json()["id"]) == (collection, object_id)
 
 
-@pytest.mark.parametrize("collection", ["$tenants", "a%23b", "a%2Fb", "%20"], ids=["tenants", "hash", "slash", "blank"])
+@pytest.mark.parametrize("collection", ["$system", "a%23b", "a%2Fb", "%20"], ids=["system", "hash", "slash", "blank"])
 def test_set_invalid_collection_returns_422_naming_it(http: httpx.Client, collection: str) -> None:
     response = http.put(f"/v1/objects/{collection}/p1", json={"name": "x"})
 
@@ -133,7 +133,7 @@ def test_set_invalid_collection_returns_422_naming_it(http: httpx.Client, collec
         ({"created_at": "yesterday"}, "created_at"),
         ({"id": "someone_else"}, "id"),
         ({"collection": "teams"}, "collection"),
-        ({"collection": "$tenants"}, "collection"),
+        ({"collection": "$system"}, "collection"),
     ],
 )
 def test_set_invalid_field_returns_422_and_writes_nothing(

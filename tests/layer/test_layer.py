@@ -122,6 +122,7 @@ FEATURES_LOADED = {
     # a trigger identifies inline users and objects with their own rules
     "functions.trigger.app": API_GLUE | {"identity", "users", "objects", "workflows"},
     "functions.cancel.app": API_GLUE | {"identity", "workflows"},
+    "functions.tenants.app": API_GLUE | {"identity", "preferences", "tenants"},
     "functions.docs.app": API_GLUE,
     "functions.fallback.app": API_GLUE,
 }

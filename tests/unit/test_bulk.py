@@ -36,7 +36,7 @@ def test_validate_set_object_rows_takes_the_collection_from_the_path_and_keeps_i
     ("row", "field", "reason"),
     [
         ({"id": "p1", "collection": "teams"}, "collection", "must equal the collection in the path"),
-        ({"id": "p1", "collection": "$tenants"}, "collection", "must not start with '$'"),
+        ({"id": "p1", "collection": "$system"}, "collection", "must not start with '$'"),
         ({"id": "p1", "collection": None}, "collection", "valid string"),
         ({"id": "a#b"}, "id", "must not contain '#'"),
         ({"id": "p1", "timezone": "Mars/Base"}, "timezone", "tz database"),

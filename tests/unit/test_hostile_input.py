@@ -407,7 +407,7 @@ def workflow_cases() -> list[Case]:
         trigger(
             "inline-object-collection-reserved",
             "recipients.0.collection",
-            {"recipients": [{"id": "t1", "collection": "$tenants", "name": "x"}]},
+            {"recipients": [{"id": "t1", "collection": "$system", "name": "x"}]},
         ),
         Case(
             "trigger-inline-user-properties-over-256-kib",
@@ -486,12 +486,12 @@ def object_cases() -> list[Case]:
     cases += path_id_cases("objects_get", "object_id", "/v1/objects/projects/{}", ["hash", "slash"])
     cases += path_id_cases("objects_delete", "collection", "/v1/objects/{}/proj_1", ["257-chars", "newline"])
     cases += [
-        invalid("objects-set-collection-tenants", "objects_set", "collection", path={"collection": "$tenants"}),
+        invalid("objects-set-collection-system", "objects_set", "collection", path={"collection": "$system"}),
         invalid("objects-get-collection-dollar", "objects_get", "collection", path={"collection": "$users"}),
         invalid("objects-delete-object-id-blank", "objects_delete", "object_id", path={"object_id": " "}),
         invalid("objects-set-body-id-differs", "objects_set", "id", body={"id": "proj_2", "name": "Apollo"}),
         invalid("objects-set-body-collection-differs", "objects_set", "collection", body={"collection": "teams"}),
-        invalid("objects-set-body-collection-reserved", "objects_set", "collection", body={"collection": "$tenants"}),
+        invalid("objects-set-body-collection-reserved", "objects_set", "collection", body={"collection": "$system"}),
         invalid("objects-set-timezone-number", "objects_set", "timezone", body={"timezone": 5}),
         invalid("objects-set-locale-script-tag", "objects_set", "locale", body={"locale": "<script>"}),
         invalid("objects-set-created-at-not-a-date", "objects_set", "created_at", body={"created_at": "soon"}),
@@ -519,16 +519,14 @@ def object_cases() -> list[Case]:
         not_json("objects-set-nan", "objects_set", '{"budget": NaN}'),
         not_utf8("objects-set-not-utf8", "objects_set", b'{"name": "Apollo\xa0"}'),
         media_type("objects-set-content-type-xml", "objects_set", "text/xml"),
-        invalid("objects-list-collection-tenants", "objects_list", "collection", path={"collection": "$tenants"}),
+        invalid("objects-list-collection-system", "objects_list", "collection", path={"collection": "$system"}),
         invalid("objects-list-collection-hash", "objects_list", "collection", path={"collection": "a#b"}),
         invalid("objects-list-collection-not-utf8", "objects_list", "collection", path="/v1/objects/%ED%A0%80"),
     ]
     cases += list_cases("objects_list")
     cases += [
         invalid("objects-bulk-set-collection-slash", "objects_bulk_set", "collection", path={"collection": "a/b"}),
-        invalid(
-            "objects-bulk-set-collection-tenants", "objects_bulk_set", "collection", path={"collection": "$tenants"}
-        ),
+        invalid("objects-bulk-set-collection-system", "objects_bulk_set", "collection", path={"collection": "$system"}),
         invalid("objects-bulk-set-objects-missing", "objects_bulk_set", "objects", body={}),
         invalid("objects-bulk-set-objects-empty", "objects_bulk_set", "objects", body={"objects": []}),
         invalid("objects-bulk-set-objects-object", "objects_bulk_set", "objects", body={"objects": {"id": "p1"}}),
@@ -895,7 +893,7 @@ def preference_cases() -> list[Case]:
             "preferences-objects-get-collection-reserved",
             "preferences_objects_get",
             "collection",
-            path={"collection": "$tenants", "object_id": "proj_1", "set_id": "default"},
+            path={"collection": "$system", "object_id": "proj_1", "set_id": "default"},
         ),
         invalid(
             "preferences-objects-list-object-id-slash",
@@ -979,6 +977,38 @@ def preference_cases() -> list[Case]:
     return cases
 
 
+def tenant_cases() -> list[Case]:
+    return [
+        invalid("tenants-set-id-hash", "tenants_set", "tenant_id", path={"tenant_id": "a#b"}),
+        invalid("tenants-set-body-id-differs", "tenants_set", "id", body={"id": "other"}),
+        invalid("tenants-set-settings-list", "tenants_set", "settings", body={"settings": []}),
+        invalid("tenants-set-settings-unknown-key", "tenants_set", "settings.theme", body={"settings": {"theme": 1}}),
+        invalid(
+            "tenants-set-branding-logo-not-a-url",
+            "tenants_set",
+            "settings.branding.logo_url",
+            body={"settings": {"branding": {"logo_url": "logo.png"}}},
+        ),
+        invalid(
+            "tenants-set-branding-color-number",
+            "tenants_set",
+            "settings.branding.primary_color",
+            body={"settings": {"branding": {"primary_color": 0xDF1A22}}},
+        ),
+        invalid(
+            "tenants-set-preference-set-bad-channel-type",
+            "tenants_set",
+            "settings.preference_set.channel_types",
+            body={"settings": {"preference_set": {"channel_types": {"fax": True}}}},
+        ),
+        invalid("tenants-set-name-number", "tenants_set", "name", body={"name": 7}),
+        invalid("tenants-get-id-too-long", "tenants_get", "tenant_id", path={"tenant_id": TOO_LONG_ID}),
+        invalid("tenants-delete-id-slash", "tenants_delete", "tenant_id", path={"tenant_id": "a/b"}),
+        invalid("tenants-list-page-size-0", "tenants_list", "page_size", query={"page_size": "0"}),
+        invalid("tenants-list-bad-cursor", "tenants_list", "after", query={"after": "not-a-cursor"}),
+    ]
+
+
 CASES: list[Case] = [
     *user_cases(),
     *list_cases("list"),
@@ -989,6 +1019,7 @@ CASES: list[Case] = [
     *object_cases(),
     *channel_data_cases(),
     *preference_cases(),
+    *tenant_cases(),
     *surrogate_cases(),
     *unrouted_cases(),
 ]

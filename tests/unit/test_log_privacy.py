@@ -311,6 +311,18 @@ def _bulk_preferences(calls: Calls) -> None:
     assert calls.http("BulkPreferencesFunction", "bulk_preferences", 200, body=body)["error_count"] == 1
 
 
+def _tenants(calls: Calls) -> None:
+    path = {"tenant_id": "privacy-tenant"}
+    body = {"name": NAME, "contact": EMAIL, "settings": {"branding": {"logo_url": AVATAR}}}
+    assert calls.http("TenantsFunction", "tenants_set", 200, path=path, body=body)["contact"] == EMAIL
+    calls.http(
+        "TenantsFunction", "tenants_set", 422, path=path, body={"settings": {"branding": {"logo_url": REJECTED_EMAIL}}}
+    )
+    assert calls.http("TenantsFunction", "tenants_get", 200, path=path)["name"] == NAME
+    calls.http("TenantsFunction", "tenants_list", 200, query={"name": NAME})
+    calls.http("TenantsFunction", "tenants_delete", 204, path=path)
+
+
 def _fallback(calls: Calls) -> None:
     calls.http("FallbackFunction", "fallback", 404, path="/v2/users/privacy-user", body=PROFILE)
 
@@ -338,6 +350,7 @@ CASES: dict[str, tuple[Callable[[Calls], None], str | None]] = {
     "ChannelDataFunction": (_channel_data, "channel data unset"),
     "PreferencesFunction": (_preferences, "preference set merged"),
     "BulkPreferencesFunction": (_bulk_preferences, "users.bulk_set_preferences"),
+    "TenantsFunction": (_tenants, "tenant deleted"),
     "FallbackFunction": (_fallback, "UnroutedRequests"),
     "DocsFunction": (_docs, None),  # it writes nothing at these levels
 }

@@ -120,6 +120,12 @@ EXPECTED_GRANTS: dict[str, set[Grant]] = {
         SIGNING_KEYS,
     },
     "BulkPreferencesFunction": {*BULK_INTAKE, *IDEMPOTENCY},
+    "TenantsFunction": {
+        ("dynamodb:UpdateItem", "RecipientsTable"),
+        ("dynamodb:GetItem", "RecipientsTable"),
+        ("dynamodb:DeleteItem", "RecipientsTable"),
+        ("dynamodb:Query", "RecipientsTable/index/by_list"),
+    },
     "FallbackFunction": set(),
     "DocsFunction": set(),
 }
@@ -342,6 +348,10 @@ SAMPLE_ORDER = [
     "preferences_objects_categories",
     "preferences_objects_category",
     "preferences_objects_unset",
+    "tenants_set",
+    "tenants_get",
+    "tenants_list",
+    "tenants_delete",
     "trigger",
     "cancel",
     "bulk_identify",

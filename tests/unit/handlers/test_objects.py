@@ -248,7 +248,7 @@ INVALID_SEGMENT_IDS = ["hash", "slash", "blank", "257-chars", "nul"]
 
 @pytest.mark.parametrize(
     ("collection", "reason"),
-    [*INVALID_SEGMENTS, ("$tenants", "reserved"), ("$anything", "must not start with '$'")],
+    [*INVALID_SEGMENTS, ("$system", "reserved"), ("$anything", "must not start with '$'")],
     ids=[*INVALID_SEGMENT_IDS, "tenants", "dollar"],
 )
 def test_set_invalid_collection_in_path_returns_422_and_writes_nothing(
@@ -316,7 +316,7 @@ def test_set_path_segment_not_utf8_after_decoding_returns_422_and_writes_nothing
         ("id", 123),
         ("id", "a#b"),
         ("collection", 5),
-        ("collection", "$tenants"),
+        ("collection", "$system"),
         ("collection", "a/b"),
         ("channel_data", ["ch_1"]),
         ("preferences", []),
@@ -537,7 +537,7 @@ def test_delete_without_content_type_or_body_is_accepted(
 @pytest.mark.parametrize(
     ("path", "field"),
     [
-        ({"collection": "$tenants", "object_id": "proj_1"}, "collection"),
+        ({"collection": "$system", "object_id": "proj_1"}, "collection"),
         ({"collection": "a/b", "object_id": "proj_1"}, "collection"),
         ({"collection": "projects", "object_id": "a#b"}, "object_id"),
         ({"collection": "projects", "object_id": "\t"}, "object_id"),
@@ -682,7 +682,7 @@ def test_list_cursor_not_from_this_api_returns_422_naming_it(
     assert error_fields(assert_knock_error(response, 422, "invalid_params")) == [parameter]
 
 
-@pytest.mark.parametrize("collection", ["$tenants", "a#b", "a/b"])
+@pytest.mark.parametrize("collection", ["$system", "a#b", "a/b"])
 def test_list_invalid_collection_returns_422_naming_it(
     load_event: EventLoader,
     lambda_context: FakeLambdaContext,

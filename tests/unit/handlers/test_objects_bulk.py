@@ -103,7 +103,7 @@ def test_bulk_set_mixed_rows_writes_every_valid_row_and_ends_with_exact_counts(
     rows[3] = {"id": "bad#id", "name": "x"}
     rows[10] = {"id": "proj_10", "timezone": "Mars/Base"}
     rows[20] = {"id": "proj_20", "collection": "teams"}
-    rows[30] = {"id": "proj_30", "collection": "$tenants"}
+    rows[30] = {"id": "proj_30", "collection": "$system"}
     rows[40] = "just a string"
     rows[50] = {"name": "no id"}
     rows[60] = {"id": "proj_60", "collection": "projects", "name": "Same collection is fine"}
@@ -233,7 +233,7 @@ def test_bulk_set_bad_body_returns_422_and_writes_nothing(
     assert queue_is_empty(pipeline.url)
 
 
-@pytest.mark.parametrize("collection", ["$tenants", "a#b", "a/b", " "])
+@pytest.mark.parametrize("collection", ["$system", "a#b", "a/b", " "])
 @pytest.mark.parametrize("sample", ["objects_bulk_set", "objects_bulk_delete"])
 def test_bulk_invalid_collection_in_path_returns_422_and_writes_nothing(
     pipeline: BulkQueues, load_event: EventLoader, lambda_context: FakeLambdaContext, sample: str, collection: str

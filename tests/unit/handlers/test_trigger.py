@@ -189,7 +189,7 @@ def test_an_inline_actor_is_identified(trigger: Callable[..., dict[str, Any]], w
         ({"recipients": [{"id": "x", "collection": "p", "timezone": "Mars/Base"}]}, "recipients.0.timezone"),
         ({"recipients": ["a/b"]}, "recipients.0"),
         ({"recipients": [{"name": "no id"}]}, "recipients.0.id"),
-        ({"recipients": [{"id": "x", "collection": "$tenants"}]}, "recipients.0.collection"),
+        ({"recipients": [{"id": "x", "collection": "$system"}]}, "recipients.0.collection"),
         ({"recipients": [{"id": "x", "collection": 5}]}, "recipients.0"),
         ({"recipients": [42]}, "recipients.0"),
         ({"recipients": [{"id": "x", "$trigger_data": [1]}]}, "recipients.0.$trigger_data"),

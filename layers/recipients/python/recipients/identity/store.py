@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -31,11 +31,20 @@ from recipients.kernel.keys import (
     recipient_pk,
 )
 from recipients.kernel.rules import now_timestamp
-from recipients.kernel.table import MAX_ITEM_BYTES, ConditionFailed, ItemTooLarge, Table, get_table, parts_of
+from recipients.kernel.table import (
+    MAX_ITEM_BYTES,
+    ConditionFailed,
+    ItemTooLarge,
+    Table,
+    get_table,
+    parts_of,
+    set_expression,
+)
 
 EDITS_PER_WRITE = 40
 """Edited attributes one conditional UpdateItem writes: each adds three operators and about 60 bytes
 of condition, which keeps the expression under DynamoDB's 300 operators and 4 KB."""
+UNBOUNDED = 2**31 - 1
 EDIT_ATTEMPTS = 16
 """An attempt fails only when another write of the same attributes succeeded since its read, so with
 up to 16 writers at once every merge completes; past that, a 409 the client retries."""
@@ -70,11 +79,20 @@ class RecipientStore:
             item = self._edit(ref, {name: plan.edits[name] for name in edited[start : start + EDITS_PER_WRITE]})
         return item
 
+    def ensure(self, ref: RecipientRef) -> None:
+        """Create the recipient with no properties if it does not exist; leave it as it is if it does.
+        One UpdateItem."""
+        expression, names, values = set_expression(_keys(ref))
+        values[":now"] = {"S": now_timestamp()}
+        self._table.update(
+            recipient_pk(ref.id, ref.collection),
+            UpdateExpression=f"{expression}, updated_at = if_not_exists(updated_at, :now)",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+
     def _write(self, ref: RecipientRef, attributes: dict[str, str], **condition: Any) -> dict[str, Any]:
-        prefix = USER_PREFIX if ref.collection is None else object_prefix(ref.collection)
-        keys = {"id": ref.id, "list_pk": list_pk(prefix, ref.id), "list_sk": ref.id}
-        if ref.collection is not None:
-            keys["collection"] = ref.collection
+        keys = _keys(ref)
         try:
             return self._table.set_attributes(
                 recipient_pk(ref.id, ref.collection),
@@ -137,12 +155,20 @@ class RecipientStore:
         found = {item["pk"]["S"] for item in self._table.batch_get(list(by_pk), projection="pk")}
         return {ref for pk, ref in by_pk.items() if pk not in found}
 
-    def page(self, prefix: str, page_size: int, after: str | None, before: str | None) -> ItemPage:
-        """A page of the recipients listed under `prefix`, in (shard, id) order. Reads page_size + 1
-        items to know whether more follow."""
+    def page(
+        self,
+        prefix: str,
+        page_size: int,
+        after: str | None,
+        before: str | None,
+        *,
+        keep: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> ItemPage:
+        """A page of the recipients listed under `prefix`, in (shard, id) order (only those `keep` keeps,
+        reading past the others). Reads page_size + 1 items to know whether more follow."""
         if before is not None:
             start = ListPosition.from_cursor(before, "before")
-            found = list(self._walk(prefix, start, page_size + 1, forward=False))
+            found = list(self._walk(prefix, start, page_size + 1, forward=False, keep=keep))
             has_more = len(found) > page_size
             items = list(reversed(found[:page_size]))
             return ItemPage(
@@ -151,7 +177,7 @@ class RecipientStore:
                 before=_cursor(items[0]) if has_more and items else None,
             )
         after_position = ListPosition.from_cursor(after, "after") if after is not None else None
-        found = list(self._walk(prefix, after_position, page_size + 1, forward=True))
+        found = list(self._walk(prefix, after_position, page_size + 1, forward=True, keep=keep))
         items = found[:page_size]
         return ItemPage(
             items=items,
@@ -159,8 +185,16 @@ class RecipientStore:
             before=_cursor(items[0]) if after is not None and items else None,
         )
 
-    def _walk(self, prefix: str, start: ListPosition | None, limit: int, *, forward: bool) -> Iterator[dict[str, Any]]:
-        """Yield up to `limit` items from `start` (exclusive), crossing shards in order."""
+    def _walk(
+        self,
+        prefix: str,
+        start: ListPosition | None,
+        limit: int,
+        *,
+        forward: bool,
+        keep: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Yield up to `limit` items (that `keep` keeps) from `start` (exclusive), crossing shards in order."""
         if start is None:
             shards = range(LIST_SHARDS)
         else:
@@ -168,11 +202,25 @@ class RecipientStore:
         remaining = limit
         for shard in shards:
             boundary = start.id if start is not None and shard == start.shard else None
-            for item in self._table.query_list(f"{prefix}{shard:02d}", boundary, remaining, forward=forward):
+            batch = remaining if keep is None else UNBOUNDED  # a filter reads the whole shard past what it skips
+            for item in self._table.query_list(f"{prefix}{shard:02d}", boundary, batch, forward=forward):
+                if keep is not None and not keep(item):
+                    continue
                 yield item
                 remaining -= 1
+                if remaining == 0:
+                    return
             if remaining == 0:
                 return
+
+
+def _keys(ref: RecipientRef) -> dict[str, str]:
+    """The attributes every recipient's item has besides its key: its id and where it is listed."""
+    prefix = USER_PREFIX if ref.collection is None else object_prefix(ref.collection)
+    keys = {"id": ref.id, "list_pk": list_pk(prefix, ref.id), "list_sk": ref.id}
+    if ref.collection is not None:
+        keys["collection"] = ref.collection
+    return keys
 
 
 def _cursor(item: dict[str, Any]) -> str:

@@ -45,11 +45,15 @@ def check_id(value: str) -> str:
     return value
 
 
+TENANTS_COLLECTION = "$tenants"
+
+
 def check_collection(value: str) -> str:
-    """A collection name: the id rules; names starting with '$' (like $tenants) are the system's."""
+    """A collection name: the id rules; names starting with '$' are the system's, and of them only
+    `$tenants` (whose objects are the tenants) can be named."""
     check_id(value)
-    if value.startswith("$"):
-        raise ValueError("must not start with '$' (collections like $tenants are reserved)")
+    if value.startswith("$") and value != TENANTS_COLLECTION:
+        raise ValueError("must not start with '$' (such collections are reserved; $tenants holds the tenants)")
     return value
 
 

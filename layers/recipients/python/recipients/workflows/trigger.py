@@ -20,12 +20,12 @@ from recipients.identity.store import get_recipient_store
 from recipients.kernel import jsontext
 from recipients.kernel.errors import FieldError, RecipientsError, field_errors
 from recipients.kernel.observability import logger, metrics
-from recipients.kernel.rules import expires_in, now_timestamp
+from recipients.kernel.rules import check_id, expires_in, now_timestamp
 from recipients.objects.requests import InlineIdentifyObjectRequest
 from recipients.users.requests import InlineIdentifyUserRequest
 from recipients.workflows import bus
 from recipients.workflows.models import SkippedRecipient, TriggerWorkflowRequest, WorkflowRun
-from recipients.workflows.recipients import TRIGGER_DATA_KEY, Recipient, parse_reference
+from recipients.workflows.recipients import TRIGGER_DATA_KEY, Recipient, checked, parse_reference
 from recipients.workflows.settings import workflow_settings
 from recipients.workflows.store import get_run_store
 
@@ -69,6 +69,8 @@ class Trigger(NamedTuple):
     """The fields every `workflow.triggered` event of the run carries."""
     stored_data: str | None = None
     """The run's data as JSON text, when it is too large for the events and goes to `data_ref` instead."""
+    tenant: Recipient | None = None
+    """The run's tenant: an inline one (with its plan) is upserted, one named by id created if missing."""
 
     @property
     def run_id(self) -> str:
@@ -107,7 +109,30 @@ def check_trigger(workflow_key: str, request: TriggerWorkflowRequest) -> Trigger
             raise RecipientsError.invalid_field(
                 "tenant", f"actor and tenant come to {size:,} bytes; a run event carries at most {limit} KiB of them"
             )
-    return Trigger(workflow_key, recipients, actor, request.cancellation_key, event_base, stored_data)
+    tenant = parse_tenant(request.tenant)
+    return Trigger(workflow_key, recipients, actor, request.cancellation_key, event_base, stored_data, tenant)
+
+
+def parse_tenant(value: str | dict[str, Any] | None) -> Recipient | None:
+    """The trigger's tenant: an id, or an inline tenant checked with the tenant rules; errors name `tenant`."""
+    if value is None:
+        return None
+    # Imported with the first trigger that names a tenant: the others never build the tenant models
+    from recipients.tenants.models import TenantRequest
+    from recipients.tenants.service import plan_tenant, tenant_ref
+
+    if isinstance(value, str):
+        return Recipient(tenant_ref(checked(check_id, value, "tenant")), None)
+    try:
+        request = TenantRequest.model_validate(value)
+        plan = plan_tenant(request)
+    except ValidationError as exc:
+        raise RecipientsError.invalid(field_errors(exc.errors(), prefix="tenant")) from exc
+    except RecipientsError as exc:
+        raise RecipientsError.invalid(
+            [FieldError(f"tenant.{error.field}", error.message) for error in exc.errors], code=exc.code
+        ) from exc
+    return Recipient(tenant_ref(request.id), plan)
 
 
 def _check_repeats(recipients: list[Recipient]) -> None:
@@ -137,6 +162,8 @@ def trigger_workflow(trigger: Trigger) -> str:
         raise RecipientsError.invalid([FieldError("actor", "is not an identified user or object")], "actor_missing")
 
     _identify_all(inline)
+    if trigger.tenant is not None:
+        _identify_tenant(trigger.tenant)
 
     referenced = [entry.ref for entry in recipients if entry.plan is None and entry.ref not in inline_refs]
     missing = get_recipient_store().missing(referenced) if referenced else set()
@@ -225,6 +252,14 @@ def _identify_all(inline: list[Recipient]) -> None:
     with ThreadPoolExecutor(max_workers=min(WRITE_THREADS, len(groups))) as pool:
         list(pool.map(_identify_group, groups.values()))
     metrics.add_metric(name="TriggerRecipientsIdentified", unit=MetricUnit.Count, value=len(inline))
+
+
+def _identify_tenant(tenant: Recipient) -> None:
+    """The run's tenant exists before the run is recorded, as its inline recipients do."""
+    if tenant.plan is None:
+        get_recipient_store().ensure(tenant.ref)
+    else:
+        get_recipient_store().upsert(tenant.ref, tenant.plan)
 
 
 def _identify_group(entries: list[Recipient]) -> None:

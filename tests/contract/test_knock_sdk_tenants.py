@@ -1,0 +1,63 @@
+"""The official knockapi SDK's tenant calls, pointed at the API; and a trigger with a tenant."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import knockapi
+import pytest
+from knockapi import Knock
+
+pytestmark = pytest.mark.contract
+
+NewId = Callable[[str], str]
+
+
+def test_set_get_list_and_delete_a_tenant(knock: Knock, new_user_id: NewId) -> None:
+    # Given a new tenant id
+    tenant_id = new_user_id("sdk-tenant")
+
+    # When it is set twice (custom properties merged) and read back through the SDK
+    knock.tenants.set(
+        tenant_id,
+        name="Acme",
+        settings={"branding": {"primary_color": "#DF1A22"}, "preference_set": {"channel_types": {"email": True}}},
+        extra_body={"plan": "enterprise"},
+    )
+    tenant = knock.tenants.set(tenant_id, settings={"preference_set": {"channel_types": {"sms": False}}})
+    fetched = knock.tenants.get(tenant_id)
+
+    # Then the SDK parses the tenant: name, merged settings, custom properties at the top level
+    assert (tenant.id, tenant.name, tenant.api_typename) == (tenant_id, "Acme", "Tenant")
+    assert fetched.to_dict() == tenant.to_dict()
+    assert fetched.model_extra is not None and fetched.model_extra["plan"] == "enterprise"
+    assert fetched.settings is not None and fetched.settings.branding is not None
+    assert fetched.settings.branding.primary_color == "#DF1A22"
+    assert fetched.settings.preference_set is not None
+    channel_types = fetched.settings.preference_set.channel_types
+    assert channel_types is not None and (channel_types.email, channel_types.sms) == (True, False)
+    # and the list filters find it by id and by name
+    assert [entry.id for entry in knock.tenants.list(tenant_id=tenant_id)] == [tenant_id]
+    assert tenant_id in [entry.id for entry in knock.tenants.list(name="Acme")]
+
+    # When it is deleted, it is gone
+    knock.tenants.delete(tenant_id)
+    with pytest.raises(knockapi.NotFoundError):
+        knock.tenants.get(tenant_id)
+
+
+def test_a_trigger_stores_its_inline_tenant_before_it_answers(knock: Knock, new_user_id: NewId) -> None:
+    user_id, tenant_id, named_id = (
+        new_user_id("sdk-tenant-user"),
+        new_user_id("sdk-tenant-inline"),
+        new_user_id("sdk-t"),
+    )
+    knock.users.update(user_id, name="Ada")
+    knock.workflows.trigger(
+        "new-comment", recipients=[user_id], tenant={"id": tenant_id, "name": "Inline Co", "settings": {}}
+    )
+    knock.workflows.trigger("new-comment", recipients=[user_id], tenant=named_id)
+    assert knock.tenants.get(tenant_id).name == "Inline Co"
+    assert knock.tenants.get(named_id).name is None  # named by id only: created empty
+    for created in (tenant_id, named_id):
+        knock.tenants.delete(created)

@@ -1,0 +1,118 @@
+"""Tenants through their function and the use cases, against moto: set, get, list, delete, and on a trigger."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from functions.objects.app import lambda_handler as objects
+from functions.preferences.app import lambda_handler as preferences
+from functions.tenants.app import lambda_handler as tenants
+from functions.trigger.app import lambda_handler as trigger
+from tests.conftest import EventLoader, FakeLambdaContext
+from tests.unit.knock import assert_knock_error, json_body
+
+pytestmark = pytest.mark.usefixtures("recipients_table", "idempotency_table")
+
+Call = Callable[..., dict[str, Any]]
+
+
+@pytest.fixture
+def call(load_event: EventLoader, lambda_context: FakeLambdaContext) -> Call:
+    def run(handler: Any, sample: str, **variant: Any) -> dict[str, Any]:
+        return handler(load_event(sample, **variant), lambda_context)
+
+    return run
+
+
+def set_tenant(call: Call, tenant_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = call(tenants, "tenants_set", path={"tenant_id": tenant_id}, body=body)
+    assert response["statusCode"] == 200, response["body"]
+    return json_body(response)
+
+
+def test_set_answers_the_tenant_with_settings_and_custom_properties_at_the_top(call: Call) -> None:
+    tenant = set_tenant(
+        call,
+        "acme",
+        {"name": "Acme", "plan": "enterprise", "settings": {"branding": {"primary_color": "#DF1A22"}}},
+    )
+    assert tenant["__typename"] == "Tenant"
+    assert (tenant["id"], tenant["name"], tenant["plan"]) == ("acme", "Acme", "enterprise")
+    assert tenant["settings"] == {"branding": {"primary_color": "#DF1A22"}, "preference_set": None}
+    assert json_body(call(tenants, "tenants_get", path={"tenant_id": "acme"})) == tenant
+
+
+def test_set_merges_properties_shallowly_and_the_preference_set_deeply(call: Call) -> None:
+    set_tenant(
+        call,
+        "acme",
+        {"name": "Acme", "tier": 1, "settings": {"preference_set": {"channel_types": {"email": True}}}},
+    )
+    tenant = set_tenant(call, "acme", {"tier": 2, "settings": {"preference_set": {"channel_types": {"sms": False}}}})
+    assert (tenant["name"], tenant["tier"]) == ("Acme", 2)
+    preference_set = tenant["settings"]["preference_set"]
+    assert preference_set["channel_types"] == {"email": True, "sms": False}
+    replaced = set_tenant(
+        call,
+        "acme",
+        {"settings": {"preference_set": {"__persistence_strategy__": "replace", "workflows": {"w": False}}}},
+    )
+    assert replaced["settings"]["preference_set"]["channel_types"] is None
+    cleared = set_tenant(call, "acme", {"settings": {"preference_set": None}})
+    assert cleared["settings"]["preference_set"] is None
+
+
+def test_a_tenant_is_the_object_of_collection_tenants(call: Call) -> None:
+    set_tenant(call, "acme", {"name": "Acme"})
+    got = json_body(call(objects, "objects_get", path={"collection": "$tenants", "object_id": "acme"}))
+    assert (got["collection"], got["properties"]["name"]) == ("$tenants", "Acme")
+    path = {"collection": "$tenants", "object_id": "acme", "set_id": "default"}
+    assert call(preferences, "preferences_objects_set", path=path)["statusCode"] == 200
+
+
+def test_list_pages_and_filters_by_exact_id_and_name(call: Call) -> None:
+    for index in range(5):
+        set_tenant(call, f"t{index}", {"name": "Even" if index % 2 == 0 else "Odd"})
+    listed = json_body(call(tenants, "tenants_list", query={"page_size": "2"}))
+    assert len(listed["entries"]) == 2 and listed["page_info"]["after"] is not None
+    evens = json_body(call(tenants, "tenants_list", query={"name": "Even"}))
+    assert sorted(entry["id"] for entry in evens["entries"]) == ["t0", "t2", "t4"]
+    one = json_body(call(tenants, "tenants_list", query={"tenant_id": "t3"}))
+    assert [entry["id"] for entry in one["entries"]] == ["t3"]
+    none = json_body(call(tenants, "tenants_list", query={"tenant_id": "t3", "name": "Even"}))
+    assert none["entries"] == []
+
+
+def test_delete_then_get_is_404(call: Call) -> None:
+    set_tenant(call, "acme", {"name": "Acme"})
+    assert call(tenants, "tenants_delete", path={"tenant_id": "acme"})["statusCode"] == 204
+    assert_knock_error(call(tenants, "tenants_get", path={"tenant_id": "acme"}), 404, "resource_missing")
+    assert_knock_error(call(tenants, "tenants_delete", path={"tenant_id": "acme"}), 404, "resource_missing")
+
+
+@pytest.mark.usefixtures("workflow_bus")
+def test_a_trigger_creates_a_tenant_named_by_id_and_leaves_an_existing_one_as_it_is(call: Call) -> None:
+    set_tenant(call, "acme", {"name": "Acme"})
+    for tenant_id in ("acme", "newco"):
+        response = call(trigger, "trigger", body={"recipients": ["u1"], "tenant": tenant_id})
+        assert response["statusCode"] == 200, response["body"]
+    assert json_body(call(tenants, "tenants_get", path={"tenant_id": "acme"}))["name"] == "Acme"
+    assert json_body(call(tenants, "tenants_get", path={"tenant_id": "newco"}))["name"] is None
+
+
+@pytest.mark.usefixtures("workflow_bus")
+def test_a_trigger_upserts_an_inline_tenant_and_refuses_a_bad_one(call: Call, stored_items: Any) -> None:
+    inline = {"id": "acme", "name": "Acme", "settings": {"branding": {"logo_url": "https://acme.example/l.png"}}}
+    assert call(trigger, "trigger", body={"recipients": ["u1"], "tenant": inline})["statusCode"] == 200
+    tenant = json_body(call(tenants, "tenants_get", path={"tenant_id": "acme"}))
+    assert tenant["settings"]["branding"] == {"logo_url": "https://acme.example/l.png"}
+    before = stored_items()
+    bad = {"id": "acme", "settings": {"branding": {"logo_url": "not a url"}}}
+    response = call(trigger, "trigger", body={"recipients": ["u1"], "tenant": bad})
+    assert "tenant.settings.branding.logo_url" in [
+        e["field"] for e in assert_knock_error(response, 422, "invalid_params")["errors"]
+    ]
+    assert stored_items() == before
