@@ -482,3 +482,28 @@ def test_rows_of_one_id_that_together_pass_a_message_are_written_in_order(
     assert (final["status"], final["success_count"], final["error_count"]) == ("completed", len(rows), 0)
     user = get_user_store().get_user("big")
     assert user is not None and user.model_extra == expected
+
+
+def test_an_operation_whose_finishing_write_was_throttled_finishes_when_its_chunk_comes_again(
+    pipeline: BulkQueues, load_event: EventLoader, lambda_context: FakeLambdaContext
+) -> None:
+    # Given the write that finishes an operation throttled once, after its last chunk was counted
+    rows = users(20)
+    body = start(load_event, lambda_context, rows)
+    refused = {"count": 0}
+
+    def throttle_the_first_finish(operation_name: str, params: dict[str, Any]) -> None:
+        finishing = operation_name == "UpdateItem" and ":final" in params.get("ExpressionAttributeValues", {})
+        if finishing and refused["count"] == 0:
+            refused["count"] += 1
+            error = {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}
+            raise ClientError(error, operation_name)  # type: ignore[arg-type]
+
+    # When the chunk is processed (its counting is retried and finds the chunk counted already)
+    with dynamodb_fault(throttle_the_first_finish):
+        drain(pipeline, lambda_context)
+
+    # Then the operation still ends completed, with every row counted once
+    final = operation(body["id"])
+    assert refused["count"] == 1
+    assert (final["status"], final["processed_rows"], final["success_count"]) == ("completed", 20, 20)

@@ -115,16 +115,21 @@ class OperationStore:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ConditionFailed as failed:
-            if failed.item:
-                logger.info("chunk already counted", extra={"operation_id": operation_id, "chunk": chunk_index})
-            else:
+            if not failed.item:
                 logger.warning("chunk of an unknown operation", extra={"operation_id": operation_id})
+                return False
+            logger.info("chunk already counted", extra={"operation_id": operation_id, "chunk": chunk_index})
+            # The count was made, but finishing may have failed after it (throttled): finish it now
+            self._finish_if_counted(operation_id, failed.item, retention_days)
             return False
-        if int(item["processed_rows"]["N"]) >= int(item["estimated_total_rows"]["N"]):
-            self._finish_operation(
-                operation_id, failed=int(item["dead_chunks"]["N"]) > 0, retention_days=retention_days
-            )
+        self._finish_if_counted(operation_id, item, retention_days)
         return True
+
+    def _finish_if_counted(self, operation_id: str, item: dict[str, Any], retention_days: int) -> None:
+        counted = int(item.get("processed_rows", {}).get("N", "0")) >= int(item["estimated_total_rows"]["N"])
+        if counted and item.get("status", {}).get("S") in ("queued", "processing"):
+            dead = int(item.get("dead_chunks", {}).get("N", "0")) > 0
+            self._finish_operation(operation_id, failed=dead, retention_days=retention_days)
 
     def _finish_operation(self, operation_id: str, *, failed: bool, retention_days: int) -> None:
         """completed, or failed if a chunk went to the dead-letter queue; then it expires after retention."""
