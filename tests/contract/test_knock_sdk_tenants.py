@@ -8,6 +8,8 @@ import knockapi
 import pytest
 from knockapi import Knock
 
+from tests.contract.support import wait_for_operation
+
 pytestmark = pytest.mark.contract
 
 NewId = Callable[[str], str]
@@ -61,3 +63,19 @@ def test_a_trigger_stores_its_inline_tenant_before_it_answers(knock: Knock, new_
     assert knock.tenants.get(named_id).name is None  # named by id only: created empty
     for created in (tenant_id, named_id):
         knock.tenants.delete(created)
+
+
+def test_bulk_set_and_bulk_delete_tenants(knock: Knock, new_user_id: NewId) -> None:
+    first, second = new_user_id("sdk-bulk-tenant"), new_user_id("sdk-bulk-tenant")
+    started = knock.tenants.bulk.set(tenants=[first, {"id": second, "name": "Second"}])
+    assert started.name == "tenants.bulk_set"
+    done = wait_for_operation(knock, started.id)
+    assert (done.status, done.success_count, done.error_count) == ("completed", 2, 0)
+    assert knock.tenants.get(second).name == "Second"
+    assert knock.tenants.get(first).name is None
+
+    deleted = wait_for_operation(knock, knock.tenants.bulk.delete(tenant_ids=[first, second]).id)
+    assert (deleted.status, deleted.success_count) == ("completed", 2)
+    for tenant_id in (first, second):
+        with pytest.raises(knockapi.NotFoundError):
+            knock.tenants.get(tenant_id)

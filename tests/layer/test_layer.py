@@ -123,6 +123,7 @@ FEATURES_LOADED = {
     "functions.trigger.app": API_GLUE | {"identity", "users", "objects", "workflows"},
     "functions.cancel.app": API_GLUE | {"identity", "workflows"},
     "functions.tenants.app": API_GLUE | {"identity", "preferences", "tenants"},
+    "functions.tenants_bulk.app": API_GLUE | {"identity", "preferences", "tenants", "bulk"},
     "functions.docs.app": API_GLUE,
     "functions.fallback.app": API_GLUE,
 }

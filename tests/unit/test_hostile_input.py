@@ -1006,6 +1006,20 @@ def tenant_cases() -> list[Case]:
         invalid("tenants-delete-id-slash", "tenants_delete", "tenant_id", path={"tenant_id": "a/b"}),
         invalid("tenants-list-page-size-0", "tenants_list", "page_size", query={"page_size": "0"}),
         invalid("tenants-list-bad-cursor", "tenants_list", "after", query={"after": "not-a-cursor"}),
+        invalid("tenants-bulk-set-no-tenants", "tenants_bulk_set", "tenants", body={}),
+        invalid("tenants-bulk-set-empty", "tenants_bulk_set", "tenants", body={"tenants": []}),
+        invalid("tenants-bulk-set-not-a-list", "tenants_bulk_set", "tenants", body={"tenants": "acme"}),
+        invalid("tenants-bulk-set-extra-key", "tenants_bulk_set", "users", body={"tenants": ["a"], "users": []}),
+        invalid(
+            "tenants-bulk-set-1001", "tenants_bulk_set", "tenants", body={"tenants": [f"t{i}" for i in range(1001)]}
+        ),
+        invalid("tenants-bulk-delete-no-ids", "tenants_bulk_delete", "tenant_ids[]", query={}),
+        invalid(
+            "tenants-bulk-delete-1001",
+            "tenants_bulk_delete",
+            "tenant_ids[]",
+            query={"tenant_ids[]": [f"t{i}" for i in range(1001)]},
+        ),
     ]
 
 

@@ -323,6 +323,13 @@ def _tenants(calls: Calls) -> None:
     calls.http("TenantsFunction", "tenants_delete", 204, path=path)
 
 
+def _tenants_bulk(calls: Calls) -> None:
+    body = {"tenants": ["privacy-tenant", {"id": "privacy-other", "name": NAME, "contact": EMAIL}, {"id": "a#b"}]}
+    assert calls.http("TenantsBulkFunction", "tenants_bulk_set", 200, body=body)["error_count"] == 1
+    calls.drain()
+    calls.http("TenantsBulkFunction", "tenants_bulk_delete", 200, query={"tenant_ids[]": ["privacy-tenant"]})
+
+
 def _fallback(calls: Calls) -> None:
     calls.http("FallbackFunction", "fallback", 404, path="/v2/users/privacy-user", body=PROFILE)
 
@@ -351,6 +358,7 @@ CASES: dict[str, tuple[Callable[[Calls], None], str | None]] = {
     "PreferencesFunction": (_preferences, "preference set merged"),
     "BulkPreferencesFunction": (_bulk_preferences, "users.bulk_set_preferences"),
     "TenantsFunction": (_tenants, "tenant deleted"),
+    "TenantsBulkFunction": (_tenants_bulk, "tenants.bulk_delete"),
     "FallbackFunction": (_fallback, "UnroutedRequests"),
     "DocsFunction": (_docs, None),  # it writes nothing at these levels
 }

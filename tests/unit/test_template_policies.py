@@ -126,6 +126,7 @@ EXPECTED_GRANTS: dict[str, set[Grant]] = {
         ("dynamodb:DeleteItem", "RecipientsTable"),
         ("dynamodb:Query", "RecipientsTable/index/by_list"),
     },
+    "TenantsBulkFunction": BULK_INTAKE,
     "FallbackFunction": set(),
     "DocsFunction": set(),
 }
@@ -352,6 +353,8 @@ SAMPLE_ORDER = [
     "tenants_get",
     "tenants_list",
     "tenants_delete",
+    "tenants_bulk_set",
+    "tenants_bulk_delete",
     "trigger",
     "cancel",
     "bulk_identify",
@@ -533,7 +536,7 @@ def test_functions_make_only_granted_aws_calls_and_use_every_grant(
             assert runs.sample(name)["statusCode"] == 503
     # ...and chunks SQS refuses are counted as failed at once
     boto3.client("sqs").delete_queue(QueueUrl=bulk_queues.url)
-    for name in ("bulk_identify", "bulk_delete", "objects_bulk_set", "bulk_preferences"):
+    for name in ("bulk_identify", "bulk_delete", "objects_bulk_set", "bulk_preferences", "tenants_bulk_set"):
         assert json.loads(runs.sample(name)["body"])["status"] == "failed"
 
     # Then each function's calls were granted by its policy

@@ -10,8 +10,10 @@ import pytest
 from functions.objects.app import lambda_handler as objects
 from functions.preferences.app import lambda_handler as preferences
 from functions.tenants.app import lambda_handler as tenants
+from functions.tenants_bulk.app import lambda_handler as tenants_bulk
 from functions.trigger.app import lambda_handler as trigger
-from tests.conftest import EventLoader, FakeLambdaContext
+from tests.conftest import BulkQueues, EventLoader, FakeLambdaContext
+from tests.unit.bulk_queue import drain, operation
 from tests.unit.knock import assert_knock_error, json_body
 
 pytestmark = pytest.mark.usefixtures("recipients_table", "idempotency_table")
@@ -116,3 +118,32 @@ def test_a_trigger_upserts_an_inline_tenant_and_refuses_a_bad_one(call: Call, st
         e["field"] for e in assert_knock_error(response, 422, "invalid_params")["errors"]
     ]
     assert stored_items() == before
+
+
+def test_bulk_set_then_bulk_delete_through_the_pipeline(
+    call: Call, bulk_queues: BulkQueues, lambda_context: FakeLambdaContext
+) -> None:
+    # Given tenants sent as ids and objects, with a bad one and one id listed twice
+    rows = ["acme", {"id": "globex", "name": "Globex", "settings": {"branding": {"primary_color": "#123456"}}}]
+    rows += [{"id": "a#b"}, {"id": "acme", "name": "Acme"}]
+    started = json_body(call(tenants_bulk, "tenants_bulk_set", body={"tenants": rows}))
+    drain(bulk_queues, lambda_context)
+
+    # Then every row is counted once, the bad one listed, and the tenants are stored (rows of one id in order)
+    done = operation(started["id"])
+    assert (started["name"], done["status"], done["success_count"], done["error_count"]) == (
+        "tenants.bulk_set",
+        "completed",
+        3,
+        1,
+    )
+    assert json_body(call(tenants, "tenants_get", path={"tenant_id": "acme"}))["name"] == "Acme"
+    globex = json_body(call(tenants, "tenants_get", path={"tenant_id": "globex"}))
+    assert globex["settings"]["branding"] == {"primary_color": "#123456"}
+
+    # When both are deleted in bulk, by ids in the query string
+    deleted = json_body(call(tenants_bulk, "tenants_bulk_delete", query={"tenant_ids[]": ["acme", "globex", "nope"]}))
+    drain(bulk_queues, lambda_context)
+    assert operation(deleted["id"])["success_count"] == 3
+    for tenant_id in ("acme", "globex"):
+        assert call(tenants, "tenants_get", path={"tenant_id": tenant_id})["statusCode"] == 404

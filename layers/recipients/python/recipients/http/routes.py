@@ -41,6 +41,8 @@ API_ROUTES: dict[str, frozenset[str]] = {
     "/v1/objects/{collection}/{object_id}/preferences/{set_id}/categories": frozenset({"PUT"}),
     "/v1/objects/{collection}/{object_id}/preferences/{set_id}/categories/{key}": frozenset({"PUT"}),
     "/v1/tenants": frozenset({"GET"}),
+    "/v1/tenants/bulk/set": frozenset({"POST"}),
+    "/v1/tenants/bulk/delete": frozenset({"POST"}),
     "/v1/tenants/{tenant_id}": frozenset({"GET", "PUT", "DELETE"}),
     "/v1/bulk_operations/{operation_id}": frozenset({"GET"}),
     "/v1/workflows/{workflow_key}/trigger": frozenset({"POST"}),

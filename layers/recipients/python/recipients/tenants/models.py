@@ -58,6 +58,14 @@ class TenantRequest(SetTenantRequest):
     id: RecipientId = Field(description="The tenant's id")
 
 
+class BulkSetTenantsRequest(Model):
+    """Body of `POST /v1/tenants/bulk/set`. Each row is checked on its own (see tenants/bulk.py)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"tenants": ["acme", {"id": "globex"}]}})
+
+    tenants: list[Any] = Field(min_length=1, max_length=1000, description="1 to 1,000 tenant ids or tenant objects")
+
+
 class Tenant(Model):
     """A tenant as answered: name, settings and custom properties at the top level."""
 

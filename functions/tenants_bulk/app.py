@@ -1,0 +1,42 @@
+"""POST /v1/tenants/bulk/set and /v1/tenants/bulk/delete: check the rows, record the operation, queue them."""
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+
+from recipients.bulk.models import MAX_BULK_ROWS, BulkOperation
+from recipients.http.app import documented, http_entrypoint, json_response, make_app, request_base_url
+from recipients.tenants import bulk
+from recipients.tenants.models import BulkSetTenantsRequest
+
+app = make_app(rows_checked_alone=("tenants",))
+
+
+TenantIds = Annotated[
+    list[str],
+    Query(alias="tenant_ids[]", min_length=1, max_length=MAX_BULK_ROWS, description="1 to 1,000 tenant ids"),
+]
+
+
+@app.post(
+    "/v1/tenants/bulk/set",
+    summary="Set up to 1,000 tenants",
+    description="Each row a tenant id or a tenant object. Answers at once with a queued BulkOperation.",
+    responses=documented("The bulk operation", BulkOperation),
+)
+def bulk_set(body: Annotated[BulkSetTenantsRequest, Body()]) -> Response[Any]:
+    return json_response(200, bulk.bulk_set_tenants(body.tenants, request_base_url(app)).to_json())
+
+
+@app.post(
+    "/v1/tenants/bulk/delete",
+    summary="Delete up to 1,000 tenants",
+    description="The ids go in the query string (`tenant_ids[]=a&tenant_ids[]=b`), as the SDKs send them.",
+    responses=documented("The bulk operation", BulkOperation),
+)
+def bulk_delete(tenant_ids: TenantIds) -> Response[Any]:
+    return json_response(200, bulk.bulk_delete_tenants(list(tenant_ids), request_base_url(app)).to_json())
+
+
+lambda_handler = http_entrypoint(app)
