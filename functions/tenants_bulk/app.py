@@ -6,7 +6,8 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 from recipients.bulk.models import MAX_BULK_ROWS, BulkOperation
-from recipients.http.app import documented, http_entrypoint, json_response, make_app, request_base_url
+from recipients.http.app import JSON, documented, http_entrypoint, json_response, make_app, request_base_url
+from recipients.http.models import GatewayErrorBody
 from recipients.tenants import bulk
 from recipients.tenants.models import BulkSetTenantsRequest
 
@@ -33,7 +34,13 @@ def bulk_set(body: Annotated[BulkSetTenantsRequest, Body()]) -> Response[Any]:
     "/v1/tenants/bulk/delete",
     summary="Delete up to 1,000 tenants",
     description="The ids go in the query string (`tenant_ids[]=a&tenant_ids[]=b`), as the SDKs send them.",
-    responses=documented("The bulk operation", BulkOperation),
+    responses={
+        **documented("The bulk operation", BulkOperation),
+        414: {
+            "description": "The request line is longer than the gateway takes: send fewer ids at a time",
+            "content": {JSON: {"model": GatewayErrorBody}},
+        },
+    },
 )
 def bulk_delete(tenant_ids: TenantIds) -> Response[Any]:
     return json_response(200, bulk.bulk_delete_tenants(list(tenant_ids), request_base_url(app)).to_json())
