@@ -41,8 +41,6 @@ def plan_identify(request: RecipientWrite) -> UpdatePlan:
         from recipients.preferences.rules import check_inline_preferences
 
         for set_id, checked in check_inline_preferences(request.preferences).items():
-            if len(set_id.encode()) > MAX_KEY_BYTES:
-                raise RecipientsError.invalid_field("preferences", KEY_TOO_LONG)
             if checked.merge:
                 edits[PREFERENCES_PREFIX + set_id] = [merge_edit(checked.body)]
             else:

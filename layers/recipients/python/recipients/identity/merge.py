@@ -8,7 +8,7 @@ UpdateItem. What an identify body plans is identity/identify.py's.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from recipients.identity.edits import Edit, apply_edits
 from recipients.kernel import jsontext
@@ -47,3 +47,8 @@ class UpdatePlan(NamedTuple):
 
 def sets(attributes: dict[str, str]) -> UpdatePlan:
     return UpdatePlan(attributes, {})
+
+
+def stored_values(item: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """The values an item holds under `prefix` (PROPERTY_PREFIX, ...), by their names without it."""
+    return {name[len(prefix) :]: jsontext.loads(value["S"]) for name, value in item.items() if name.startswith(prefix)}

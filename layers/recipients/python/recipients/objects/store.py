@@ -6,11 +6,10 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from recipients.identity.merge import PROPERTY_PREFIX, UpdatePlan
+from recipients.identity.merge import PROPERTY_PREFIX, UpdatePlan, stored_values
 from recipients.identity.models import RecipientRef
 from recipients.identity.pages import Page
 from recipients.identity.store import RecipientStore
-from recipients.kernel import jsontext
 from recipients.kernel.keys import object_prefix
 from recipients.kernel.table import Table, get_table
 from recipients.objects.models import RecipientObject
@@ -48,11 +47,7 @@ class ObjectStore:
 
 
 def object_from_item(item: dict[str, Any], preferences: dict[str, Any] | None = None) -> RecipientObject:
-    properties = {
-        name[len(PROPERTY_PREFIX) :]: jsontext.loads(value["S"])
-        for name, value in item.items()
-        if name.startswith(PROPERTY_PREFIX)
-    }
+    properties = stored_values(item, PROPERTY_PREFIX)
     return RecipientObject(
         id=item["id"]["S"],
         collection=item["collection"]["S"],

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from recipients.identity.merge import PREFERENCES_PREFIX
-from recipients.kernel import jsontext
+from recipients.identity.merge import PREFERENCES_PREFIX, stored_values
 
 PREFERENCE_KEYS = ("categories", "channel_types", "channels", "workflows", "commercial_subscribed")
 DEFAULT_SET = "default"
@@ -22,11 +21,7 @@ def preference_set_wire(set_id: str, stored: dict[str, Any]) -> dict[str, Any]:
 
 def stored_sets(item: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The preference sets of a recipient's item, by id: `default` first, then by id."""
-    found = {
-        name[len(PREFERENCES_PREFIX) :]: jsontext.loads(value["S"])
-        for name, value in item.items()
-        if name.startswith(PREFERENCES_PREFIX)
-    }
+    found = stored_values(item, PREFERENCES_PREFIX)
     return {set_id: found[set_id] for set_id in sorted(found, key=lambda set_id: (set_id != DEFAULT_SET, set_id))}
 
 

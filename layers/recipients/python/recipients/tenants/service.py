@@ -13,7 +13,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from recipients.identity.edits import merge_edit
 from recipients.identity.identify import plan_identify
-from recipients.identity.merge import PROPERTY_PREFIX, UpdatePlan
+from recipients.identity.merge import PROPERTY_PREFIX, UpdatePlan, stored_values
 from recipients.identity.models import PageInfo, RecipientRef
 from recipients.identity.pages import Page, check_one_direction, within_one_answer
 from recipients.identity.store import get_recipient_store
@@ -119,9 +119,7 @@ def _name_of(item: dict[str, Any]) -> Any:
 
 def tenant_from_item(item: dict[str, Any]) -> Tenant:
     fields: dict[str, Any] = {"id": item["id"]["S"], "updated_at": item["updated_at"]["S"]}
-    for name, value in item.items():
-        if name.startswith(PROPERTY_PREFIX):
-            fields[name[len(PROPERTY_PREFIX) :]] = jsontext.loads(value["S"])
+    fields.update(stored_values(item, PROPERTY_PREFIX))
     if BRANDING in item or PREFERENCE_SET in item:
         branding = jsontext.loads(item[BRANDING]["S"]) if BRANDING in item else None
         stored_set = jsontext.loads(item[PREFERENCE_SET]["S"]) if PREFERENCE_SET in item else None

@@ -6,11 +6,10 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from recipients.identity.merge import MERGED_PREFIXES, PROPERTY_PREFIX, UpdatePlan
+from recipients.identity.merge import MERGED_PREFIXES, PROPERTY_PREFIX, UpdatePlan, stored_values
 from recipients.identity.models import RecipientRef
 from recipients.identity.pages import Page
 from recipients.identity.store import RecipientStore, too_large
-from recipients.kernel import jsontext
 from recipients.kernel.errors import RecipientsError
 from recipients.kernel.keys import USER_PREFIX, recipient_pk
 from recipients.kernel.rules import now_timestamp
@@ -120,9 +119,7 @@ class UserStore:
 
 def user_from_item(item: dict[str, Any], preferences: dict[str, Any] | None = None) -> User:
     fields: dict[str, Any] = {"id": item["id"]["S"], "updated_at": item["updated_at"]["S"]}
-    for name, value in item.items():
-        if name.startswith(PROPERTY_PREFIX):
-            fields[name[len(PROPERTY_PREFIX) :]] = jsontext.loads(value["S"])
+    fields.update(stored_values(item, PROPERTY_PREFIX))
     if preferences is not None:  # never a property: identify takes `preferences` as preference sets
         fields["preferences"] = preferences
     return User.model_validate(fields)
