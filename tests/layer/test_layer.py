@@ -119,11 +119,13 @@ FEATURES_LOADED = {
     # the queue's rows are planned writes: the worker needs no user or object model
     "functions.bulk_worker.app": {"kernel", "identity", "bulk"},
     "functions.bulk_dead_letter.app": {"kernel", "identity", "bulk"},
-    # a trigger identifies inline users and objects with their own rules
-    "functions.trigger.app": API_GLUE | {"identity", "users", "objects", "workflows"},
+    # a trigger identifies inline users and objects with their own rules, loaded with the first one
+    "functions.trigger.app": API_GLUE | {"identity", "workflows"},
     "functions.cancel.app": API_GLUE | {"identity", "workflows"},
     "functions.tenants.app": API_GLUE | {"identity", "preferences", "tenants"},
     "functions.tenants_bulk.app": API_GLUE | {"identity", "preferences", "tenants", "bulk"},
+    # a subscription answers its object and recipient in full, users and objects alike
+    "functions.subscriptions.app": API_GLUE | {"identity", "users", "objects", "preferences", "subscriptions"},
     "functions.docs.app": API_GLUE,
     "functions.fallback.app": API_GLUE,
 }

@@ -1023,6 +1023,57 @@ def tenant_cases() -> list[Case]:
     ]
 
 
+def subscription_cases() -> list[Case]:
+    return [
+        invalid("subscriptions-add-empty", "subscriptions_add", "recipients", body={"recipients": []}),
+        invalid(
+            "subscriptions-add-101",
+            "subscriptions_add",
+            "recipients",
+            body={"recipients": [f"u{i}" for i in range(101)]},
+        ),
+        invalid("subscriptions-add-bad-id", "subscriptions_add", "recipients.0", body={"recipients": ["a#b"]}),
+        invalid(
+            "subscriptions-add-bad-email",
+            "subscriptions_add",
+            "recipients.0.email",
+            body={"recipients": [{"id": "u", "email": "x"}]},
+        ),
+        invalid(
+            "subscriptions-add-self",
+            "subscriptions_add",
+            "recipients.0",
+            body={"recipients": [{"id": "apollo", "collection": "projects"}]},
+        ),
+        invalid(
+            "subscriptions-add-properties-list",
+            "subscriptions_add",
+            "properties",
+            body={"recipients": [{"id": "u"}], "properties": [1]},
+        ),
+        invalid(
+            "subscriptions-add-collection-dollar",
+            "subscriptions_add",
+            "collection",
+            path={"collection": "$system", "object_id": "a"},
+        ),
+        invalid(
+            "subscriptions-delete-inline",
+            "subscriptions_delete",
+            "recipients.0",
+            body={"recipients": [{"id": "u", "name": "U"}]},
+        ),
+        invalid("subscriptions-delete-none", "subscriptions_delete", "recipients", body={}),
+        invalid("subscriptions-list-bad-mode", "subscriptions_list", "mode", query={"mode": "everyone"}),
+        invalid("subscriptions-list-bad-cursor", "subscriptions_list", "after", query={"after": "bm90LWEtY3Vyc29y"}),
+        invalid("subscriptions-list-both-ways", "subscriptions_list", "before", query={"after": "x", "before": "y"}),
+        invalid(
+            "subscriptions-list-user-bad-filter", "subscriptions_list_user", "objects[].0", query={"objects[]": ["a#b"]}
+        ),
+        invalid("subscriptions-list-user-page-size", "subscriptions_list_user", "page_size", query={"page_size": "51"}),
+    ]
+
+
 CASES: list[Case] = [
     *user_cases(),
     *list_cases("list"),
@@ -1034,6 +1085,7 @@ CASES: list[Case] = [
     *channel_data_cases(),
     *preference_cases(),
     *tenant_cases(),
+    *subscription_cases(),
     *surrogate_cases(),
     *unrouted_cases(),
 ]

@@ -330,6 +330,22 @@ def _tenants_bulk(calls: Calls) -> None:
     calls.http("TenantsBulkFunction", "tenants_bulk_delete", 200, query={"tenant_ids[]": ["privacy-tenant"]})
 
 
+def _subscriptions(calls: Calls) -> None:
+    path = {"collection": "projects", "object_id": "privacy-project"}
+    body = {"recipients": [{"id": "privacy-user", "email": EMAIL, "name": NAME}], "properties": {"contact": EMAIL}}
+    assert calls.http("SubscriptionsFunction", "subscriptions_add", 200, path=path, body=body)[0]["properties"]
+    calls.http(
+        "SubscriptionsFunction",
+        "subscriptions_add",
+        422,
+        path=path,
+        body={"recipients": [{"id": "u", "email": REJECTED_EMAIL}]},
+    )
+    calls.http("SubscriptionsFunction", "subscriptions_list", 200, path=path, query={})
+    calls.http("SubscriptionsFunction", "subscriptions_list_user", 200, path={"user_id": "privacy-user"}, query={})
+    calls.http("SubscriptionsFunction", "subscriptions_delete", 200, path=path, body={"recipients": ["privacy-user"]})
+
+
 def _fallback(calls: Calls) -> None:
     calls.http("FallbackFunction", "fallback", 404, path="/v2/users/privacy-user", body=PROFILE)
 
@@ -359,6 +375,7 @@ CASES: dict[str, tuple[Callable[[Calls], None], str | None]] = {
     "BulkPreferencesFunction": (_bulk_preferences, "users.bulk_set_preferences"),
     "TenantsFunction": (_tenants, "tenant deleted"),
     "TenantsBulkFunction": (_tenants_bulk, "tenants.bulk_delete"),
+    "SubscriptionsFunction": (_subscriptions, "subscriptions deleted"),
     "FallbackFunction": (_fallback, "UnroutedRequests"),
     "DocsFunction": (_docs, None),  # it writes nothing at these levels
 }

@@ -40,6 +40,8 @@ API_ROUTES: dict[str, frozenset[str]] = {
     "/v1/objects/{collection}/{object_id}/preferences/{set_id}/workflows/{key}": frozenset({"PUT"}),
     "/v1/objects/{collection}/{object_id}/preferences/{set_id}/categories": frozenset({"PUT"}),
     "/v1/objects/{collection}/{object_id}/preferences/{set_id}/categories/{key}": frozenset({"PUT"}),
+    "/v1/objects/{collection}/{object_id}/subscriptions": frozenset({"GET", "POST", "DELETE"}),
+    "/v1/users/{user_id}/subscriptions": frozenset({"GET"}),
     "/v1/tenants": frozenset({"GET"}),
     "/v1/tenants/bulk/set": frozenset({"POST"}),
     "/v1/tenants/bulk/delete": frozenset({"POST"}),

@@ -13,23 +13,15 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterator
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any
 
 from recipients.identity.edits import Edit, edited_text
 from recipients.identity.merge import UpdatePlan
 from recipients.identity.models import RecipientRef
 from recipients.kernel.errors import FieldError, RecipientsError
-from recipients.kernel.keys import (
-    LIST_SHARDS,
-    USER_PREFIX,
-    ListPosition,
-    cursor_of,
-    list_pk,
-    object_prefix,
-    recipient_pk,
-)
+from recipients.kernel.keys import LIST_SHARDS, USER_PREFIX, list_pk, object_prefix, recipient_pk
+from recipients.kernel.listing import ItemPage, Keep, ShardedList
 from recipients.kernel.rules import now_timestamp
 from recipients.kernel.table import (
     MAX_ITEM_BYTES,
@@ -44,18 +36,9 @@ from recipients.kernel.table import (
 EDITS_PER_WRITE = 40
 """Edited attributes one conditional UpdateItem writes: each adds three operators and about 60 bytes
 of condition, which keeps the expression under DynamoDB's 300 operators and 4 KB."""
-UNBOUNDED = 2**31 - 1
 EDIT_ATTEMPTS = 16
 """An attempt fails only when another write of the same attributes succeeded since its read, so with
 up to 16 writers at once every merge completes; past that, a 409 the client retries."""
-
-
-class ItemPage(NamedTuple):
-    """Stored recipients in list order, and the cursors around them."""
-
-    items: list[dict[str, Any]]
-    after: str | None
-    before: str | None
 
 
 class RecipientStore:
@@ -79,16 +62,17 @@ class RecipientStore:
             item = self._edit(ref, {name: plan.edits[name] for name in edited[start : start + EDITS_PER_WRITE]})
         return item
 
-    def ensure(self, ref: RecipientRef) -> None:
+    def ensure(self, ref: RecipientRef) -> dict[str, Any]:
         """Create the recipient with no properties if it does not exist; leave it as it is if it does.
-        One UpdateItem."""
+        One UpdateItem; the item as it now is."""
         expression, names, values = set_expression(_keys(ref))
         values[":now"] = {"S": now_timestamp()}
-        self._table.update(
+        return self._table.update(
             recipient_pk(ref.id, ref.collection),
             UpdateExpression=f"{expression}, updated_at = if_not_exists(updated_at, :now)",
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
+            ReturnValues="ALL_NEW",
         )
 
     def _write(self, ref: RecipientRef, attributes: dict[str, str], **condition: Any) -> dict[str, Any]:
@@ -149,6 +133,11 @@ class RecipientStore:
         """Hard delete in one DeleteItem; False when there was nothing to delete."""
         return self._table.delete(recipient_pk(ref.id, ref.collection))
 
+    def items(self, refs: list[RecipientRef]) -> dict[RecipientRef, dict[str, Any]]:
+        """The items of those of `refs` that exist: one BatchGetItem per 100."""
+        by_pk = {recipient_pk(ref.id, ref.collection): ref for ref in refs}
+        return {by_pk[item["pk"]["S"]]: item for item in self._table.batch_get(list(by_pk))}
+
     def missing(self, refs: list[RecipientRef]) -> set[RecipientRef]:
         """The users and objects among `refs` that do not exist: BatchGetItem of their keys only."""
         by_pk = {recipient_pk(ref.id, ref.collection): ref for ref in refs}
@@ -162,56 +151,11 @@ class RecipientStore:
         after: str | None,
         before: str | None,
         *,
-        keep: Callable[[dict[str, Any]], bool] | None = None,
+        keep: Keep | None = None,
     ) -> ItemPage:
-        """A page of the recipients listed under `prefix`, in (shard, id) order (only those `keep` keeps,
-        reading past the others). Reads page_size + 1 items to know whether more follow."""
-        if before is not None:
-            start = ListPosition.from_cursor(before, "before")
-            found = list(self._walk(prefix, start, page_size + 1, forward=False, keep=keep))
-            has_more = len(found) > page_size
-            items = list(reversed(found[:page_size]))
-            return ItemPage(
-                items=items,
-                after=_cursor(items[-1]) if items else None,
-                before=_cursor(items[0]) if has_more and items else None,
-            )
-        after_position = ListPosition.from_cursor(after, "after") if after is not None else None
-        found = list(self._walk(prefix, after_position, page_size + 1, forward=True, keep=keep))
-        items = found[:page_size]
-        return ItemPage(
-            items=items,
-            after=_cursor(items[-1]) if len(found) > page_size else None,
-            before=_cursor(items[0]) if after is not None and items else None,
-        )
-
-    def _walk(
-        self,
-        prefix: str,
-        start: ListPosition | None,
-        limit: int,
-        *,
-        forward: bool,
-        keep: Callable[[dict[str, Any]], bool] | None = None,
-    ) -> Iterator[dict[str, Any]]:
-        """Yield up to `limit` items (that `keep` keeps) from `start` (exclusive), crossing shards in order."""
-        if start is None:
-            shards = range(LIST_SHARDS)
-        else:
-            shards = range(start.shard, LIST_SHARDS) if forward else range(start.shard, -1, -1)
-        remaining = limit
-        for shard in shards:
-            boundary = start.id if start is not None and shard == start.shard else None
-            batch = remaining if keep is None else UNBOUNDED  # a filter reads the whole shard past what it skips
-            for item in self._table.query_list(f"{prefix}{shard:02d}", boundary, batch, forward=forward):
-                if keep is not None and not keep(item):
-                    continue
-                yield item
-                remaining -= 1
-                if remaining == 0:
-                    return
-            if remaining == 0:
-                return
+        """A page of the recipients listed under `prefix`, in (shard, id) order (only those `keep` keeps)."""
+        partitions = [f"{prefix}{shard:02d}" for shard in range(LIST_SHARDS)]
+        return ShardedList(self._table, partitions).page(page_size, after, before, keep=keep)
 
 
 def _keys(ref: RecipientRef) -> dict[str, str]:
@@ -221,10 +165,6 @@ def _keys(ref: RecipientRef) -> dict[str, str]:
     if ref.collection is not None:
         keys["collection"] = ref.collection
     return keys
-
-
-def _cursor(item: dict[str, Any]) -> str:
-    return cursor_of(item["id"]["S"])
 
 
 def check_fits(text: str, field: str) -> None:

@@ -7,6 +7,13 @@
   `user#<shard>` and objects under `obj#<collection>#<shard>`, spread over LIST_SHARDS partitions
   by a stable hash of the id (pages walk the shards in order: no scan, no hot partition); runs with
   a cancellation key under `cancel#<workflow>#<key>`, which is how cancel finds them.
+- A subscription is two items, one per direction, so both lists are a `Query` (subscriptions.store):
+  `sub#<object key>/<recipient key>`, listed under `sub#<object key>#<shard>` (users over
+  LIST_SHARDS shards by their key's hash, objects under the shard `ob`: no hot partition for an
+  object with a million subscribers, and its object subscribers first), and
+  `subof#<recipient key>/<object key>`, listed under `subof#<recipient key>` by when it was made.
+  Keys hold no '/' (ids cannot), so '/' parts them. A fan-out's claims on recipients are
+  `claim#<run id>/<recipient key>`.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import base64
 import binascii
 import json
 import zlib
+from collections.abc import Callable
 from typing import NamedTuple
 
 from recipients.kernel.errors import RecipientsError
@@ -28,7 +36,13 @@ OPERATION_PREFIX = "bulkop#"
 ERROR_PAGE_PREFIX = "bulkerr#"
 LIST_INDEX = "by_list"
 LIST_SHARDS = 16
-_MAX_CURSOR_LENGTH = 2048  # a cursor holds a shard and an id of at most 256 characters
+SUBSCRIPTION_PREFIX = "sub#"
+SUBSCRIBED_PREFIX = "subof#"
+CLAIM_PREFIX = "claim#"
+OBJECT_SUBSCRIBERS_SHARD = "ob"
+SUBSCRIBER_SHARDS = (OBJECT_SUBSCRIBERS_SHARD, *(f"{shard:02d}" for shard in range(LIST_SHARDS)))
+"""The partitions of an object's subscribers, in list order: its object subscribers, then users'."""
+_MAX_CURSOR_LENGTH = 2048  # a cursor holds a shard and a sort key of at most one recipient key and a time
 
 
 def object_prefix(collection: str) -> str:
@@ -57,6 +71,44 @@ def error_page_pk(operation_id: str, page: str) -> str:
     return f"{ERROR_PAGE_PREFIX}{operation_id}#{page}"
 
 
+def split_recipient_pk(key: str) -> tuple[str, str | None]:
+    """(id, collection) of a `recipient_pk` (collection None for a user); ValueError when it is not one."""
+    if key.startswith(USER_PREFIX):
+        return check_id(key.removeprefix(USER_PREFIX)), None
+    collection, _, object_id = key.removeprefix(OBJECT_PREFIX).partition("#")
+    if not key.startswith(OBJECT_PREFIX) or not object_id:
+        raise ValueError("is not a recipient key")
+    return check_id(object_id), check_id(collection)
+
+
+def subscription_pk(object_key: str, recipient_key: str) -> str:
+    """An object's subscription of one recipient; both are `recipient_pk`s."""
+    return f"{SUBSCRIPTION_PREFIX}{object_key}/{recipient_key}"
+
+
+def subscribed_pk(recipient_key: str, object_key: str) -> str:
+    """The same subscription seen from the recipient."""
+    return f"{SUBSCRIBED_PREFIX}{recipient_key}/{object_key}"
+
+
+def subscriber_shard(recipient_key: str) -> str:
+    if recipient_key.startswith(OBJECT_PREFIX):
+        return OBJECT_SUBSCRIBERS_SHARD
+    return f"{zlib.crc32(recipient_key.encode('utf-8')) % LIST_SHARDS:02d}"
+
+
+def subscribers_list_pk(object_key: str, shard: str) -> str:
+    return f"{SUBSCRIPTION_PREFIX}{object_key}#{shard}"
+
+
+def subscribed_list_pk(recipient_key: str) -> str:
+    return f"{SUBSCRIBED_PREFIX}{recipient_key}"
+
+
+def claim_pk(run_id: str, recipient_key: str) -> str:
+    return f"{CLAIM_PREFIX}{run_id}/{recipient_key}"
+
+
 class ListPosition(NamedTuple):
     """Where a page starts: a shard and the id to continue after (or before)."""
 
@@ -68,13 +120,16 @@ class ListPosition(NamedTuple):
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
     @classmethod
-    def from_cursor(cls, cursor: str, parameter: str) -> ListPosition:
+    def from_cursor(
+        cls, cursor: str, parameter: str, *, shards: int = LIST_SHARDS, check: Callable[[str], str] = check_id
+    ) -> ListPosition:
+        """The position a cursor holds: a shard below `shards` and a sort key `check` accepts."""
         try:
             if len(cursor) > _MAX_CURSOR_LENGTH:
                 raise ValueError("too long")
             shard, recipient_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-            if isinstance(shard, int) and 0 <= shard < LIST_SHARDS and isinstance(recipient_id, str):
-                return cls(shard, check_id(recipient_id))
+            if isinstance(shard, int) and 0 <= shard < shards and isinstance(recipient_id, str):
+                return cls(shard, check(recipient_id))
         except (binascii.Error, ValueError, TypeError, RecursionError):
             pass
         raise RecipientsError.invalid_field(parameter, "is not a cursor returned by this API")

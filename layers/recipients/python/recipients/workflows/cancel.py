@@ -7,6 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from recipients.identity.inline import parse_reference
 from recipients.identity.models import RecipientRef
 from recipients.kernel import jsontext
 from recipients.kernel.errors import RecipientsError
@@ -14,7 +15,6 @@ from recipients.kernel.observability import logger, metrics
 from recipients.kernel.rules import now_timestamp
 from recipients.workflows import bus
 from recipients.workflows.models import CancelWorkflowRequest
-from recipients.workflows.recipients import parse_reference
 from recipients.workflows.store import get_run_store
 
 CANCELLED = "workflow.cancelled"

@@ -14,18 +14,15 @@ from typing import Any, NamedTuple
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import ValidationError
 
-from recipients.identity.identify import plan_identify
+from recipients.identity.inline import TRIGGER_DATA_KEY, Recipient, checked, parse_recipient
 from recipients.identity.models import RecipientRef
 from recipients.identity.store import get_recipient_store
 from recipients.kernel import jsontext
 from recipients.kernel.errors import FieldError, RecipientsError, field_errors
 from recipients.kernel.observability import logger, metrics
 from recipients.kernel.rules import check_id, expires_in, now_timestamp
-from recipients.objects.requests import InlineIdentifyObjectRequest
-from recipients.users.requests import InlineIdentifyUserRequest
 from recipients.workflows import bus
 from recipients.workflows.models import SkippedRecipient, TriggerWorkflowRequest, WorkflowRun
-from recipients.workflows.recipients import TRIGGER_DATA_KEY, Recipient, checked, parse_reference
 from recipients.workflows.settings import workflow_settings
 from recipients.workflows.store import get_run_store
 
@@ -35,27 +32,6 @@ MAX_DATA_BYTES = 5 * 1024 * 1024
 """A trigger's `data` as JSON. Knock takes 10 MB, but Lambda takes at most 6 MB a request, event and
 recipients included, so 5 MiB is what a trigger can always carry. Data too large for an event is
 stored in S3 and referenced."""
-
-
-def parse_recipient(value: Any, field: str) -> Recipient:
-    """A user id, an inline user, an object reference or an inline object; errors name `field`."""
-    reference = parse_reference(value, field)
-    if reference is not None:
-        return reference
-    body = {key: item for key, item in value.items() if key != TRIGGER_DATA_KEY}
-    trigger_data = value.get(TRIGGER_DATA_KEY)
-    model = InlineIdentifyObjectRequest if "collection" in body else InlineIdentifyUserRequest
-    try:
-        request = model.model_validate(body)
-        plan = plan_identify(request)
-    except ValidationError as exc:
-        raise RecipientsError.invalid(field_errors(exc.errors(), prefix=field)) from exc
-    except RecipientsError as exc:
-        raise RecipientsError.invalid(
-            [FieldError(f"{field}.{error.field}", error.message) for error in exc.errors], code=exc.code
-        ) from exc
-    collection = request.collection if isinstance(request, InlineIdentifyObjectRequest) else None
-    return Recipient(RecipientRef(id=request.id, collection=collection), plan, trigger_data)
 
 
 class Trigger(NamedTuple):

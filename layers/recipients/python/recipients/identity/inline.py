@@ -1,4 +1,5 @@
-"""An entry of a trigger's or a cancel's recipients (or a trigger's actor), checked."""
+"""A recipient as requests name it: a user id, an object reference, or an inline user or object
+(`RecipientRequest`), checked; used by triggers, cancels and subscriptions."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any, NamedTuple
 
 from recipients.identity.merge import UpdatePlan
 from recipients.identity.models import RecipientRef
-from recipients.kernel.errors import RecipientsError
+from recipients.kernel.errors import FieldError, RecipientsError, field_errors
 from recipients.kernel.rules import check_collection, check_id
 
 TRIGGER_DATA_KEY = "$trigger_data"
@@ -15,7 +16,7 @@ RECIPIENT_FORMS = "must be a user id, a user {id, ...} or an object {id, collect
 
 
 class Recipient(NamedTuple):
-    """One entry of a trigger's recipients (or its actor), checked."""
+    """One recipient of a request, checked."""
 
     ref: RecipientRef
     plan: UpdatePlan | None
@@ -56,3 +57,30 @@ def checked(check: Callable[[str], str], value: str, field: str) -> str:
         return check(value)
     except ValueError as exc:
         raise RecipientsError.invalid_field(field, str(exc)) from exc
+
+
+def parse_recipient(value: Any, field: str) -> Recipient:
+    """A user id, an inline user, an object reference or an inline object; errors name `field`."""
+    reference = parse_reference(value, field)
+    if reference is not None:
+        return reference
+    # Imported with the first inline recipient: the users and objects models are the identify rules
+    from pydantic import ValidationError
+
+    from recipients.identity.identify import plan_identify
+    from recipients.objects.requests import InlineIdentifyObjectRequest
+    from recipients.users.requests import InlineIdentifyUserRequest
+
+    body = {key: item for key, item in value.items() if key != TRIGGER_DATA_KEY}
+    model = InlineIdentifyObjectRequest if "collection" in body else InlineIdentifyUserRequest
+    try:
+        request = model.model_validate(body)
+        plan = plan_identify(request)
+    except ValidationError as exc:
+        raise RecipientsError.invalid(field_errors(exc.errors(), prefix=field)) from exc
+    except RecipientsError as exc:
+        raise RecipientsError.invalid(
+            [FieldError(f"{field}.{error.field}", error.message) for error in exc.errors], code=exc.code
+        ) from exc
+    collection = request.collection if isinstance(request, InlineIdentifyObjectRequest) else None
+    return Recipient(RecipientRef(id=request.id, collection=collection), plan, value.get(TRIGGER_DATA_KEY))

@@ -1,0 +1,245 @@
+"""The subscription use cases: add (identifying inline recipients first), delete and list, for
+objects and their subscribers both ways (mode=object, mode=recipient) and for users.
+
+Adding subscribes to an object that does not exist yet by creating it empty, as setting its
+channel data or preferences does. Listing answers 404 for an object that does not exist (Knock:
+"the object must exist"). Subscriptions whose recipient was deleted are left out of every list
+until the clean-up removes them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from recipients.identity.inline import Recipient, parse_recipient, parse_reference
+from recipients.identity.models import PageInfo, RecipientRef
+from recipients.identity.pages import check_one_direction
+from recipients.identity.store import check_fits, get_recipient_store
+from recipients.kernel import jsontext, payload
+from recipients.kernel.errors import RecipientsError
+from recipients.kernel.listing import ItemPage, ShardedList
+from recipients.kernel.observability import logger, metrics
+from recipients.kernel.rules import now_timestamp
+from recipients.objects.models import RecipientObject
+from recipients.objects.store import object_from_item
+from recipients.preferences.sets import side_loaded
+from recipients.subscriptions.models import (
+    AddSubscriptionsRequest,
+    DeleteSubscriptionsRequest,
+    Subscription,
+    SubscriptionPage,
+)
+from recipients.subscriptions.store import StoredSubscription, get_subscription_store, subscription_from_item
+from recipients.users.models import User
+from recipients.users.store import user_from_item
+
+_REFERENCE = "must be a user id or an object reference {id, collection}"
+_PAGE_INFO_BYTES = 8 * 1024
+
+
+def add_subscriptions(object_ref: RecipientRef, request: AddSubscriptionsRequest) -> list[Subscription]:
+    """Identify the inline recipients, check the others exist, then subscribe them all to the object."""
+    entries = [parse_recipient(value, f"recipients.{index}") for index, value in enumerate(request.recipients)]
+    _check_entries(object_ref, entries)
+    properties = jsontext.dumps(request.properties) if request.properties is not None else None
+    if properties is not None:
+        check_fits(properties, "properties")
+    inline = {entry.ref for entry in entries if entry.plan is not None}
+    items = _items([entry.ref for entry in entries if entry.ref not in inline])
+    for index, entry in enumerate(entries):
+        if entry.ref not in inline and entry.ref not in items:  # checked before anything is written
+            what = "user" if entry.ref.collection is None else "object"
+            message = f"{what} not found: identify it, or send it inline"
+            raise RecipientsError.invalid_field(f"recipients.{index}", message)
+    recipients = get_recipient_store()
+    for entry in entries:
+        if entry.plan is not None:
+            items[entry.ref] = recipients.upsert(entry.ref, entry.plan)
+    object_item = recipients.ensure(object_ref)
+    refs = list(dict.fromkeys(entry.ref for entry in entries))
+    stored = get_subscription_store().put(object_ref, [(ref, properties) for ref in refs], now_timestamp())
+    logger.info("subscriptions added", extra={"object": object_ref.to_wire(), "recipients": len(refs)})
+    metrics.add_metric(name="SubscriptionsAdded", unit=MetricUnit.Count, value=len(refs))
+    return [_subscription(entry, object_item, items[entry.recipient]) for entry in stored]
+
+
+def delete_subscriptions(object_ref: RecipientRef, request: DeleteSubscriptionsRequest) -> list[Subscription]:
+    """Unsubscribe the recipients given by reference; the subscriptions that were deleted."""
+    refs = [_reference(value, f"recipients.{index}") for index, value in enumerate(request.recipients)]
+    object_item = _existing_object(object_ref)
+    store = get_subscription_store()
+    found = store.find(object_ref, refs)
+    store.remove(found)
+    logger.info("subscriptions deleted", extra={"object": object_ref.to_wire(), "deleted": len(found)})
+    metrics.add_metric(name="SubscriptionsDeleted", unit=MetricUnit.Count, value=len(found))
+    return _subscriptions(found, known={object_ref: object_item})
+
+
+def list_object_subscriptions(
+    object_ref: RecipientRef,
+    mode: str,
+    filters: list[RecipientRef],
+    page_size: int,
+    after: str | None,
+    before: str | None,
+    *,
+    preferences: bool = False,
+) -> SubscriptionPage:
+    """mode=object: the object's subscribers (only `filters`, when given); mode=recipient: the
+    objects it is subscribed to (only the objects in `filters`)."""
+    check_one_direction(after, before)
+    store = get_subscription_store()
+    listing = store.subscribers(object_ref) if mode == "object" else store.subscribed(object_ref)
+    listing.check_cursors(after, before)
+    known = {object_ref: _existing_object(object_ref)}
+    if mode == "recipient":
+        return _subscribed_page(object_ref, filters, page_size, after, before, known, preferences)
+    if filters:
+        return _filtered(store.find(object_ref, filters), page_size, known, preferences)
+    return _page(listing, listing.page(page_size, after, before), page_size, known, preferences, before)
+
+
+def list_user_subscriptions(
+    user_id: str,
+    objects: list[RecipientRef],
+    page_size: int,
+    after: str | None,
+    before: str | None,
+    *,
+    preferences: bool = False,
+) -> SubscriptionPage:
+    """The objects a user is subscribed to, newest first (only `objects`, when given)."""
+    return _subscribed_page(RecipientRef(id=user_id), objects, page_size, after, before, {}, preferences)
+
+
+def parse_references(values: list[Any], field: str) -> list[RecipientRef]:
+    """A list filter's entries (`recipients[]`, `objects[]`), each a user id or an object reference."""
+    return [_reference(value, f"{field}.{index}") for index, value in enumerate(values)]
+
+
+def _subscribed_page(
+    recipient: RecipientRef,
+    objects: list[RecipientRef],
+    page_size: int,
+    after: str | None,
+    before: str | None,
+    known: dict[RecipientRef, dict[str, Any]],
+    preferences: bool,
+) -> SubscriptionPage:
+    check_one_direction(after, before)
+    store = get_subscription_store()
+    if objects:
+        subscribed = [entry for obj in dict.fromkeys(objects) for entry in store.find(obj, [recipient])]
+        newest_first = sorted(subscribed, key=lambda entry: entry.inserted_at, reverse=True)
+        return _filtered(newest_first, page_size, known, preferences)
+    listing = store.subscribed(recipient)  # newest first, as Knock lists a user's subscriptions
+    found = listing.page(page_size, after, before, forward=False)
+    return _page(listing, found, page_size, known, preferences, before)
+
+
+def _check_entries(object_ref: RecipientRef, entries: list[Recipient]) -> None:
+    for index, entry in enumerate(entries):
+        if entry.trigger_data is not None:
+            raise RecipientsError.invalid_field(f"recipients.{index}.$trigger_data", "is only taken by a trigger")
+        if entry.ref == object_ref:
+            raise RecipientsError.invalid_field(f"recipients.{index}", "an object cannot subscribe to itself")
+
+
+def _reference(value: Any, field: str) -> RecipientRef:
+    entry = parse_reference(value, field, forms=_REFERENCE)
+    if entry is None or entry.trigger_data is not None:
+        raise RecipientsError.invalid_field(field, _REFERENCE)
+    return entry.ref
+
+
+def _existing_object(object_ref: RecipientRef) -> dict[str, Any]:
+    item = get_recipient_store().get(object_ref)
+    if item is None:
+        raise RecipientsError.not_found("object", f"{object_ref.collection}/{object_ref.id}")
+    return item
+
+
+def _items(refs: list[RecipientRef]) -> dict[RecipientRef, dict[str, Any]]:
+    return get_recipient_store().items(list(dict.fromkeys(refs))) if refs else {}
+
+
+def _filtered(
+    found: list[StoredSubscription], page_size: int, known: dict[RecipientRef, dict[str, Any]], preferences: bool
+) -> SubscriptionPage:
+    """A filter names at most 100 recipients or objects: the ones subscribed, on one page of up to page_size."""
+    entries = _subscriptions(found[:page_size], known, preferences)
+    return SubscriptionPage(entries=entries, page_info=PageInfo(page_size=page_size))
+
+
+def _page(
+    listing: ShardedList,
+    found: ItemPage,
+    page_size: int,
+    known: dict[RecipientRef, dict[str, Any]],
+    preferences: bool,
+    before: str | None,
+) -> SubscriptionPage:
+    """A page of stored subscriptions in full, or as much of it as one answer carries (6 MB)."""
+    cursors = [listing.cursor(item) for item in found.items]
+    entries = _subscriptions(
+        [subscription_from_item(item) for item in found.items], known, preferences, keep_missing=True
+    )
+    texts = [entry.to_json() if entry is not None else "" for entry in entries]
+    forward = before is None
+    keep = payload.fitting(texts if forward else reversed(texts), payload.MAX_BODY_BYTES - _PAGE_INFO_BYTES)
+    after_cursor, before_cursor = found.after, found.before
+    if keep < len(texts):
+        if forward:
+            entries, after_cursor = entries[:keep], cursors[keep - 1]
+        else:
+            entries, before_cursor = entries[len(texts) - keep :], cursors[len(texts) - keep]
+    listed = [entry for entry in entries if entry is not None]
+    metrics.add_metric(name="SubscriptionPagesListed", unit=MetricUnit.Count, value=1)
+    return SubscriptionPage(
+        entries=listed, page_info=PageInfo(after=after_cursor, before=before_cursor, page_size=page_size)
+    )
+
+
+def _subscriptions(
+    found: list[StoredSubscription],
+    known: dict[RecipientRef, dict[str, Any]],
+    preferences: bool = False,
+    *,
+    keep_missing: bool = False,
+) -> list[Any]:
+    """The subscriptions in full: both recipients' items in one BatchGetItem per 100 (the ones not
+    known already). One whose object or recipient no longer exists is left out (None, to keep places)."""
+    wanted = [ref for entry in found for ref in (entry.object, entry.recipient) if ref not in known]
+    items = {**known, **_items(wanted)}
+    result: list[Subscription | None] = []
+    for entry in found:
+        object_item, recipient_item = items.get(entry.object), items.get(entry.recipient)
+        if object_item is None or recipient_item is None:
+            if keep_missing:
+                result.append(None)
+            continue
+        result.append(_subscription(entry, object_item, recipient_item, preferences))
+    return result
+
+
+def _subscription(
+    entry: StoredSubscription,
+    object_item: dict[str, Any],
+    recipient_item: dict[str, Any],
+    preferences: bool = False,
+) -> Subscription:
+    sets = side_loaded(recipient_item) if preferences else None
+    recipient: User | RecipientObject = (
+        user_from_item(recipient_item, sets)
+        if entry.recipient.collection is None
+        else object_from_item(recipient_item, sets)
+    )
+    return Subscription(
+        object=object_from_item(object_item),
+        recipient=recipient,
+        properties=entry.properties,
+        inserted_at=entry.inserted_at,
+        updated_at=entry.updated_at,
+    )

@@ -1,0 +1,172 @@
+"""Storage of subscriptions: two items per subscription, one listed under the object and one under
+the recipient (kernel/keys.py), so that both lists are pages of `Query` and neither is a hot partition.
+
+- Adding is one consistent `BatchGetItem` per 100 (an update keeps when it was first made) and one
+  `BatchWriteItem` per 12 subscriptions; removing the same, with deletes. Both items carry every value,
+  so neither list reads the other.
+- A subscription is a snapshot of when it was made: `inserted_at` stays, `updated_at` moves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+from recipients.identity.models import RecipientRef
+from recipients.kernel import jsontext
+from recipients.kernel.keys import (
+    SUBSCRIBER_SHARDS,
+    ListPosition,
+    claim_pk,
+    recipient_pk,
+    split_recipient_pk,
+    subscribed_list_pk,
+    subscribed_pk,
+    subscriber_shard,
+    subscribers_list_pk,
+    subscription_pk,
+)
+from recipients.kernel.listing import ShardedList
+from recipients.kernel.table import ConditionFailed, Table, get_table
+
+
+class StoredSubscription(NamedTuple):
+    object: RecipientRef
+    recipient: RecipientRef
+    properties: dict[str, Any] | None
+    inserted_at: str
+    updated_at: str
+
+
+def key_of(ref: RecipientRef) -> str:
+    return recipient_pk(ref.id, ref.collection)
+
+
+def ref_of(key: str) -> RecipientRef:
+    recipient_id, collection = split_recipient_pk(key)
+    return RecipientRef(id=recipient_id, collection=collection)
+
+
+def subscription_from_item(item: dict[str, Any]) -> StoredSubscription:
+    properties = item.get("properties", {}).get("S")
+    return StoredSubscription(
+        object=ref_of(item["object_key"]["S"]),
+        recipient=ref_of(item["recipient_key"]["S"]),
+        properties=jsontext.loads(properties) if properties is not None else None,
+        inserted_at=item["inserted_at"]["S"],
+        updated_at=item["updated_at"]["S"],
+    )
+
+
+def _check_recipient_key(key: str) -> str:
+    split_recipient_pk(key)
+    return key
+
+
+def _check_subscribed_key(key: str) -> str:
+    inserted_at, _, object_key = key.partition("/")
+    if not inserted_at:
+        raise ValueError("is not a subscription's place")
+    split_recipient_pk(object_key)
+    return key
+
+
+class SubscriptionStore:
+    def __init__(self, table: Table) -> None:
+        self._table = table
+
+    def put(
+        self, object_ref: RecipientRef, entries: list[tuple[RecipientRef, str | None]], now: str
+    ) -> list[StoredSubscription]:
+        """Subscribe each recipient with its properties (JSON text, or None), keeping `inserted_at` of
+        the subscriptions that exist; the subscriptions as they now are, in the order given."""
+        object_key = key_of(object_ref)
+        pks = [subscription_pk(object_key, key_of(ref)) for ref, _ in entries]
+        existing = {
+            item["pk"]["S"]: item["inserted_at"]["S"]
+            for item in self._table.batch_get(pks, projection="pk, inserted_at", consistent=True)
+        }
+        items, stored = [], []
+        for (ref, properties), pk in zip(entries, pks, strict=True):
+            inserted_at = existing.get(pk, now)
+            values: dict[str, Any] = {
+                "object_key": {"S": object_key},
+                "recipient_key": {"S": key_of(ref)},
+                "inserted_at": {"S": inserted_at},
+                "updated_at": {"S": now},
+            }
+            if properties is not None:
+                values["properties"] = {"S": properties}
+            items.extend(_both_items(object_key, key_of(ref), values))
+            stored.append(subscription_from_item(values))
+        self._table.batch_write(items)
+        return stored
+
+    def find(self, object_ref: RecipientRef, refs: list[RecipientRef]) -> list[StoredSubscription]:
+        """The subscriptions of these recipients to the object that exist, in the order given."""
+        object_key = key_of(object_ref)
+        pks = [subscription_pk(object_key, key_of(ref)) for ref in refs]
+        found = {item["pk"]["S"]: item for item in self._table.batch_get(pks, consistent=True)}
+        return [subscription_from_item(found[pk]) for pk in dict.fromkeys(pks) if pk in found]
+
+    def remove(self, subscriptions: list[StoredSubscription]) -> None:
+        """Delete both items of each subscription."""
+        pks = []
+        for subscription in subscriptions:
+            object_key, recipient_key = key_of(subscription.object), key_of(subscription.recipient)
+            pks += [subscription_pk(object_key, recipient_key), subscribed_pk(recipient_key, object_key)]
+        self._table.batch_delete(pks)
+
+    def subscribers(self, object_ref: RecipientRef) -> ShardedList:
+        """The object's subscribers: its object subscribers, then its users over their shards."""
+        object_key = key_of(object_ref)
+        partitions = [subscribers_list_pk(object_key, shard) for shard in SUBSCRIBER_SHARDS]
+        return ShardedList(self._table, partitions, check=_check_recipient_key)
+
+    def subscribed(self, recipient_ref: RecipientRef) -> ShardedList:
+        """The objects the recipient is subscribed to, by when it subscribed (one partition)."""
+        return ShardedList(self._table, [subscribed_list_pk(key_of(recipient_ref))], check=_check_subscribed_key)
+
+    def walk_subscribers(
+        self, object_ref: RecipientRef, start: ListPosition | None, limit: int
+    ) -> Iterator[tuple[ListPosition, StoredSubscription]]:
+        """The object's subscriptions in list order after `start`, each with its position."""
+        listing = self.subscribers(object_ref)
+        for item in listing.walk(start, limit):
+            yield listing.position(item), subscription_from_item(item)
+
+    def claim(self, run_id: str, recipient: RecipientRef, part: int, expires_at: int) -> bool:
+        """Claim a recipient for part `part` of a run's fan-out: True when no earlier part has it. A part
+        claims again what it claimed before a crash (parts from `part` on are not final yet)."""
+        try:
+            self._table.update(
+                claim_pk(run_id, key_of(recipient)),
+                UpdateExpression="SET part = :part, expires_at = :expires",
+                ConditionExpression="attribute_not_exists(part) OR part >= :part",
+                ExpressionAttributeValues={":part": {"N": str(part)}, ":expires": {"N": str(expires_at)}},
+            )
+        except ConditionFailed:
+            return False
+        return True
+
+
+def _both_items(object_key: str, recipient_key: str, values: dict[str, Any]) -> list[dict[str, Any]]:
+    forward = {
+        "pk": {"S": subscription_pk(object_key, recipient_key)},
+        "list_pk": {"S": subscribers_list_pk(object_key, subscriber_shard(recipient_key))},
+        "list_sk": {"S": recipient_key},
+        **values,
+    }
+    backward = {
+        "pk": {"S": subscribed_pk(recipient_key, object_key)},
+        "list_pk": {"S": subscribed_list_pk(recipient_key)},
+        "list_sk": {"S": f"{values['inserted_at']['S']}/{object_key}"},
+        **values,
+    }
+    return [forward, backward]
+
+
+@lru_cache(maxsize=1)
+def get_subscription_store() -> SubscriptionStore:
+    return SubscriptionStore(get_table())

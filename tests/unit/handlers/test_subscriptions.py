@@ -1,0 +1,178 @@
+"""Subscriptions through the handler with events/subscriptions_*.json, against moto: add (with inline
+identification), delete, list both ways with filters and cursors, and the user's list.
+
+Every rejection must be a 4xx Knock-shaped error that names the field, and must write nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from functions.get.app import lambda_handler as get_handler
+from functions.identify.app import lambda_handler as identify_handler
+from functions.subscriptions.app import lambda_handler
+from recipients.subscriptions.models import Subscription
+from tests.conftest import EventLoader, FakeLambdaContext
+from tests.unit.knock import assert_knock_error, error_fields, json_body
+
+pytestmark = pytest.mark.usefixtures("idempotency_table")
+
+APOLLO = {"collection": "projects", "object_id": "apollo"}
+
+
+class Api:
+    def __init__(self, load_event: EventLoader, context: FakeLambdaContext) -> None:
+        self.load_event, self.context = load_event, context
+
+    def call(self, sample: str, **overrides: Any) -> dict[str, Any]:
+        return lambda_handler(self.load_event(sample, **overrides), self.context)
+
+    def ok(self, sample: str, **overrides: Any) -> Any:
+        response = self.call(sample, **overrides)
+        assert response["statusCode"] == 200, response["body"]
+        return json_body(response)
+
+    def identify(self, user_id: str, **properties: Any) -> None:
+        event = self.load_event("identify", path={"user_id": user_id}, body=properties)
+        assert identify_handler(event, self.context)["statusCode"] == 200
+
+    def add(self, recipients: list[Any], path: dict[str, str] = APOLLO, **body: Any) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self.ok("subscriptions_add", path=path, body={"recipients": recipients, **body})
+        return result
+
+    def subscribers(self, path: dict[str, str] = APOLLO, **query: Any) -> dict[str, Any]:
+        result: dict[str, Any] = self.ok("subscriptions_list", path=path, query=query)
+        return result
+
+
+@pytest.fixture
+def api(load_event: EventLoader, lambda_context: FakeLambdaContext, recipients_table: str) -> Api:
+    return Api(load_event, lambda_context)
+
+
+def ids(page: dict[str, Any]) -> list[str]:
+    return [entry["recipient"]["id"] for entry in page["entries"]]
+
+
+def test_add_identifies_inline_users_creates_the_object_and_answers_subscriptions(api: Api) -> None:
+    api.identify("ada", name="Ada")
+    added = api.add(["ada", {"id": "bob", "email": "bob@example.com"}], properties={"role": "owner"})
+    assert [entry["recipient"]["id"] for entry in added] == ["ada", "bob"]
+    for entry in added:
+        Subscription.model_validate(entry)
+        assert entry["__typename"] == "Subscription"
+        assert entry["object"]["id"] == "apollo" and entry["object"]["collection"] == "projects"
+        assert entry["properties"] == {"role": "owner"}
+    assert added[0]["recipient"]["name"] == "Ada"
+    assert added[1]["recipient"]["email"] == "bob@example.com"
+    assert sorted(ids(api.subscribers())) == ["ada", "bob"]
+
+
+def test_adding_again_replaces_properties_and_keeps_inserted_at(api: Api) -> None:
+    first = api.add([{"id": "ada"}], properties={"role": "owner", "muted": False})[0]
+    again = api.add(["ada"], properties={"role": "viewer"})[0]
+    assert again["properties"] == {"role": "viewer"}
+    assert again["inserted_at"] == first["inserted_at"]
+    assert again["updated_at"] >= first["updated_at"]
+    assert [entry["properties"] for entry in api.subscribers()["entries"]] == [{"role": "viewer"}]
+
+
+def test_objects_subscribe_and_list_both_ways(api: Api) -> None:
+    api.add([{"id": "ada"}, {"id": "eng", "collection": "teams", "name": "Engineering"}])
+    subscribers = api.subscribers()
+    assert [entry["recipient"]["__typename"] for entry in subscribers["entries"]] == ["Object", "User"]
+    assert subscribers["entries"][0]["recipient"]["properties"] == {"name": "Engineering"}
+    team = {"collection": "teams", "object_id": "eng"}
+    subscribed = api.subscribers(path=team, mode="recipient")
+    assert [entry["object"]["id"] for entry in subscribed["entries"]] == ["apollo"]
+
+
+def test_user_subscriptions_newest_first_with_an_objects_filter(api: Api) -> None:
+    for project in ("p1", "p2", "p3"):
+        api.add([{"id": "ada"}], path={"collection": "projects", "object_id": project})
+    listed = api.ok("subscriptions_list_user", path={"user_id": "ada"}, query={})
+    assert [entry["object"]["id"] for entry in listed["entries"]] == ["p3", "p2", "p1"]
+    event = api.load_event("subscriptions_list_user", path={"user_id": "ada"})
+    event["rawQueryString"] = "objects[][collection]=projects&objects[][id]=p1&objects[0][collection]=nope"
+    response = lambda_handler(event, api.context)
+    assert_knock_error(response, 422, "invalid_params")
+    event["rawQueryString"] = (
+        "objects[][collection]=projects&objects[][id]=p1&objects[][collection]=projects&objects[][id]=p2"
+    )
+    filtered = json_body(lambda_handler(event, api.context))
+    assert sorted(entry["object"]["id"] for entry in filtered["entries"]) == ["p1", "p2"]
+
+
+def test_pages_follow_cursors_both_ways_across_shards(api: Api) -> None:
+    api.add([{"id": f"user-{index}"} for index in range(23)])
+    seen: list[str] = []
+    pages = []
+    query: dict[str, Any] = {"page_size": "5"}
+    while True:
+        page = api.subscribers(**query)
+        pages.append(page)
+        seen += ids(page)
+        if page["page_info"]["after"] is None:
+            break
+        query = {"page_size": "5", "after": page["page_info"]["after"]}
+    assert sorted(seen) == sorted(f"user-{index}" for index in range(23)) and len(seen) == 23
+    back = api.subscribers(page_size="5", before=pages[2]["page_info"]["before"])
+    assert ids(back) == ids(pages[1])
+
+
+def test_recipients_filter_answers_only_those_subscribed(api: Api) -> None:
+    api.add([{"id": "ada"}, {"id": "bob"}])
+    event = api.load_event("subscriptions_list", path=APOLLO)
+    event["rawQueryString"] = "recipients[]=bob&recipients[]=nobody"
+    assert ids(json_body(lambda_handler(event, api.context))) == ["bob"]
+
+
+def test_delete_answers_the_deleted_and_skips_the_rest(api: Api) -> None:
+    api.add([{"id": "ada"}, {"id": "bob"}])
+    deleted = api.ok("subscriptions_delete", path=APOLLO, body={"recipients": ["bob", "nobody"]})
+    assert [entry["recipient"]["id"] for entry in deleted] == ["bob"]
+    assert ids(api.subscribers()) == ["ada"]
+    assert ids(api.ok("subscriptions_list_user", path={"user_id": "bob"}, query={})) == []
+
+
+def test_listing_a_missing_object_is_404(api: Api) -> None:
+    assert_knock_error(
+        api.call("subscriptions_list", path={"collection": "projects", "object_id": "nope"}), 404, "resource_missing"
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"recipients": []}, "recipients"),
+        ({"recipients": [{"id": f"u{i}"} for i in range(101)]}, "recipients"),
+        ({"recipients": ["ok", "bad#id"]}, "recipients.1"),
+        ({"recipients": [{"id": "ok", "email": "not-an-email"}]}, "recipients.0.email"),
+        ({"recipients": [{"id": "apollo", "collection": "projects"}]}, "recipients.0"),
+        ({"recipients": [{"id": "u", "$trigger_data": {}}]}, "recipients.0.$trigger_data"),
+        ({"recipients": [{"id": "inline", "name": "Inline"}, "never-identified"]}, "recipients.1"),
+        ({"recipients": ["ok"], "properties": []}, "properties"),
+        ({"recipients": ["ok"], "extra": 1}, "extra"),
+    ],
+)
+def test_bad_adds_name_the_field_and_write_nothing(api: Api, body: dict[str, Any], field: str) -> None:
+    api.identify("ok")
+    error = assert_knock_error(api.call("subscriptions_add", path=APOLLO, body=body), 422, "invalid_params")
+    assert field in error_fields(error)
+    assert_knock_error(api.call("subscriptions_list", path=APOLLO, query={}), 404, "resource_missing")
+    assert ids(api.ok("subscriptions_list_user", path={"user_id": "ok"}, query={})) == []
+    assert get_user(api, "inline")["statusCode"] == 404
+
+
+def get_user(api: Api, user_id: str) -> dict[str, Any]:
+    return get_handler(api.load_event("get", path={"user_id": user_id}), api.context)
+
+
+def test_delete_takes_references_only(api: Api) -> None:
+    api.add([{"id": "ada"}])
+    body = {"recipients": [{"id": "ada", "name": "Ada"}]}
+    error = assert_knock_error(api.call("subscriptions_delete", path=APOLLO, body=body), 422, "invalid_params")
+    assert error_fields(error) == ["recipients.0"]
+    assert ids(api.subscribers()) == ["ada"]
