@@ -349,7 +349,8 @@ def test_preferences_replace_merge_list_unset_and_bulk(
         **users["replaced"],
         "workflows": {"new-comment": {"channel_types": {"email": False, "push": True}}, "digest": False},
     }
-    assert users["withTenant"] == users["merged"]
+    # and the default set read for a tenant with no defaults is the user's own set for that tenant
+    assert users["withTenant"] == {**_empty_set("default"), "categories": {"news": False}}
     assert users["listed"] == [users["merged"], users["replacedAgain"]]
     assert users["replacedAgain"] == {**_empty_set("tenant-acme"), "categories": {"news": False}}
     # and unset answers nothing, after which the set reads empty and is no longer listed

@@ -149,6 +149,12 @@ class RecipientStore:
         """Hard delete in one DeleteItem; False when there was nothing to delete."""
         return self._table.delete(recipient_pk(ref.id, ref.collection))
 
+    def get_many(self, refs: list[RecipientRef], names: list[str]) -> dict[RecipientRef, dict[str, Any]]:
+        """The recipients among `refs` that exist, each holding only the attributes `names` it has: one
+        BatchGetItem (up to 100 recipients)."""
+        by_pk = {recipient_pk(ref.id, ref.collection): ref for ref in refs}
+        return {by_pk[item["pk"]["S"]]: item for item in self._table.batch_get(list(by_pk), names=names)}
+
     def missing(self, refs: list[RecipientRef]) -> set[RecipientRef]:
         """The users and objects among `refs` that do not exist: BatchGetItem of their keys only."""
         by_pk = {recipient_pk(ref.id, ref.collection): ref for ref in refs}
