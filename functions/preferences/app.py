@@ -19,10 +19,19 @@ OBJECT = "/v1/objects/<collection>/<object_id>/preferences"
 SetId = RecipientIdPath
 ChannelType = Literal["email", "in_app_feed", "sms", "push", "chat", "http"]
 Group = Literal["workflows", "categories"]
-Tenant = Annotated[str | None, Query(description="Accepted; tenant defaults are not applied yet")]
+Tenant = Annotated[
+    str | None,
+    Query(
+        description="A tenant id: answers the recipient's set for that tenant (the set whose id is the tenant "
+        "id) deep-merged over the tenant's settings.preference_set, the recipient's values winning except "
+        'where the tenant\'s say `"__strategy__": "replace"`; when neither exists, the requested set. There '
+        "are no environment-level defaults: what is unset is opted in."
+    ),
+]
 Settings = Annotated[dict[str, Any], Body(description="Setting by key: true, false or a setting object")]
 Setting = Annotated[dict[str, Any], Body(description='`{"subscribed": bool}` or a setting object')]
 SET_ONE = documented("The preference set as stored", PreferenceSet)
+GOT = documented("The preference set as stored, or as resolved for the tenant", PreferenceSet)
 PUT = (
     'Replaces the set, or deep-merges into it with `"__persistence_strategy__": "merge"` (objects merged key '
     "by key, everything else replaced). Creates the recipient if there is none."
@@ -57,9 +66,9 @@ def list_user_sets(user_id: RecipientIdPath) -> Response[Any]:
     return json_response(200, jsontext.dumps(service.list_preference_sets(_user(user_id))))
 
 
-@app.get(USER + "/<set_id>", summary="Get a user's preference set", responses=SET_ONE)
+@app.get(USER + "/<set_id>", summary="Get a user's preference set", responses=GOT)
 def get_user_set(user_id: RecipientIdPath, set_id: SetId, tenant: Tenant = None) -> Response[Any]:
-    return _answer(service.get_preference_set(_user(user_id), set_id))
+    return _answer(service.get_preference_set(_user(user_id), set_id, tenant))
 
 
 @app.put(USER + "/<set_id>", summary="Set a user's preference set", description=PUT, responses=SET_ONE)
@@ -91,11 +100,11 @@ def list_object_sets(collection: ObjectCollectionPath, object_id: RecipientIdPat
     return json_response(200, jsontext.dumps(service.list_preference_sets(_object(collection, object_id))))
 
 
-@app.get(OBJECT + "/<set_id>", summary="Get an object's preference set", responses=SET_ONE)
+@app.get(OBJECT + "/<set_id>", summary="Get an object's preference set", responses=GOT)
 def get_object_set(
     collection: ObjectCollectionPath, object_id: RecipientIdPath, set_id: SetId, tenant: Tenant = None
 ) -> Response[Any]:
-    return _answer(service.get_preference_set(_object(collection, object_id), set_id))
+    return _answer(service.get_preference_set(_object(collection, object_id), set_id, tenant))
 
 
 @app.put(OBJECT + "/<set_id>", summary="Set an object's preference set", description=PUT, responses=SET_ONE)

@@ -21,7 +21,10 @@ from recipients.tenants.models import SetTenantRequest, Tenant, TenantPage
 app = make_app()
 ResolveFull = Annotated[
     bool | None,
-    Query(description="Accepted; there are no environment defaults to merge into settings.preference_set yet"),
+    Query(
+        description="Accepted, and the answer is the same either way: this service has no environment-level "
+        "default preferences to merge into settings.preference_set"
+    ),
 ]
 
 

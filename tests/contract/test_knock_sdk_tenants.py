@@ -79,3 +79,53 @@ def test_bulk_set_and_bulk_delete_tenants(knock: Knock, new_user_id: NewId) -> N
     for tenant_id in (first, second):
         with pytest.raises(knockapi.NotFoundError):
             knock.tenants.get(tenant_id)
+
+
+def test_get_preferences_with_a_tenant_resolves_the_users_tenant_set_over_the_tenant_defaults(
+    knock: Knock, new_user_id: NewId
+) -> None:
+    # Given a tenant's defaults, the user's own set for that tenant (its id is the tenant id) and a default set
+    user_id, tenant_id = new_user_id("sdk-tenant-prefs"), new_user_id("sdk-tenant-defaults")
+    knock.tenants.set(
+        tenant_id,
+        settings={
+            "preference_set": {
+                "channel_types": {"email": False, "sms": False},
+                "categories": {"collaboration": {"__strategy__": "replace", "channel_types": {"email": False}}},
+            }
+        },
+    )
+    knock.users.set_preferences(user_id, "default", channel_types={"push": False})
+    before = knock.users.get_preferences(user_id, "default", tenant=tenant_id)
+    knock.users.set_preferences(
+        user_id,
+        tenant_id,
+        channel_types={"sms": True},
+        categories={"collaboration": {"channel_types": {"email": True}}},
+    )
+
+    # When the default set is read for the tenant, and without one
+    resolved = knock.users.get_preferences(user_id, "default", tenant=tenant_id)
+    plain = knock.users.get_preferences(user_id, "default")
+
+    # Then the tenant's defaults answer until the user has a set of their own for it, which wins key by
+    # key, except where the tenant says replace; without a tenant, the user's default set answers
+    assert before.to_dict()["channel_types"] == {"email": False, "sms": False}
+    assert resolved.id == "default"
+    assert resolved.to_dict()["channel_types"] == {"email": False, "sms": True}
+    assert resolved.to_dict()["categories"] == {
+        "collaboration": {"__strategy__": "replace", "channel_types": {"email": False}}
+    }
+    assert plain.to_dict()["channel_types"] == {"push": False}
+    # and once the tenant is gone, the user's own set for it still answers
+    knock.tenants.delete(tenant_id)
+    alone = knock.users.get_preferences(user_id, "default", tenant=tenant_id)
+    assert alone.to_dict()["channel_types"] == {"sms": True}
+
+
+def test_resolve_full_preference_settings_answers_the_same_tenant(knock: Knock, new_user_id: NewId) -> None:
+    tenant_id = new_user_id("sdk-tenant-resolve")
+    knock.tenants.set(tenant_id, name="Acme", settings={"preference_set": {"workflows": {"digest": False}}})
+    plain = knock.tenants.get(tenant_id)
+    assert knock.tenants.get(tenant_id, resolve_full_preference_settings=True).to_dict() == plain.to_dict()
+    knock.tenants.delete(tenant_id)

@@ -349,7 +349,8 @@ def test_preferences_replace_merge_list_unset_and_bulk(
         **users["replaced"],
         "workflows": {"new-comment": {"channel_types": {"email": False, "push": True}}, "digest": False},
     }
-    assert users["withTenant"] == users["merged"]
+    # and the default set read for a tenant with no defaults is the user's own set for that tenant
+    assert users["withTenant"] == {**_empty_set("default"), "categories": {"news": False}}
     assert users["listed"] == [users["merged"], users["replacedAgain"]]
     assert users["replacedAgain"] == {**_empty_set("tenant-acme"), "categories": {"news": False}}
     # and unset answers nothing, after which the set reads empty and is no longer listed
@@ -376,3 +377,74 @@ def test_preferences_replace_merge_list_unset_and_bulk(
     assert (finished["status"], finished["success_count"], finished["error_count"]) == ("completed", 3, 1)
     assert [item["id"] for item in finished["error_items"]] == ["bad#id"]
     assert bulk["sets"] == [{**_empty_set("default"), "channel_types": {"sms": False}}] * 3
+
+
+def test_tenants_set_get_list_delete_bulk_and_an_inline_tenant(node_sdk: NodeSdk, new_user_id: NewId) -> None:
+    # Given ids for a tenant (with a name no other tenant has), its user, two bulk tenants and an inline one
+    ids = {name: new_user_id(f"node-{name}") for name in ("tenantId", "tenantName", "userId", "triggerUserId")}
+    ids["inlineTenantId"] = new_user_id("node-inline-tenant")
+    bulk_ids = [new_user_id("node-bulk-tenant") for _ in range(2)]
+
+    # When tenants are set, read, listed, deleted and written in bulk, and a trigger names one inline
+    result = node_sdk("tenants", {**ids, "bulkIds": bulk_ids})
+
+    # Then set answers the tenant: custom properties at the top, branding and the default preference set
+    single = result["single"]
+    first = single["first"]
+    assert (first["__typename"], first["id"], first["name"], first["plan"]) == (
+        "Tenant",
+        ids["tenantId"],
+        ids["tenantName"],
+        "enterprise",
+    )
+    branding = {"primary_color": "#DF1A22", "logo_url": "https://example.com/logo.png"}
+    assert first["settings"]["branding"] == branding
+    assert first["settings"]["preference_set"]["channel_types"] == {"email": False, "sms": False}
+    # and a second set deep-merges the preference set and keeps what it does not name
+    merged = single["merged"]
+    assert (merged["name"], merged["plan"], merged["settings"]["branding"]) == (
+        ids["tenantName"],
+        "enterprise",
+        branding,
+    )
+    assert merged["settings"]["preference_set"]["channel_types"] == {"email": False, "sms": False}
+    assert merged["settings"]["preference_set"]["workflows"] == {"digest": False}
+    # and get answers the same tenant, with or without resolve_full_preference_settings
+    assert single["fetched"] == merged
+    assert single["resolvedFully"] == merged
+    # and both list filters find exactly it
+    assert [entry["id"] for entry in single["byId"]] == [ids["tenantId"]]
+    assert [entry["id"] for entry in single["byName"]] == [ids["tenantId"]]
+    # and the user's default set read for the tenant is their tenant set over the tenant's defaults
+    for_tenant = single["forTenant"]
+    assert for_tenant["id"] == "default"
+    assert for_tenant["channel_types"] == {"email": False, "sms": True}
+    assert for_tenant["workflows"] == {"digest": False}
+    # and a deleted tenant is gone
+    _knock_error(single["afterDelete"], "NotFoundError", 404, "resource_missing")
+
+    # Then bulk set completed with exact counts, the bad row saying why, and wrote both tenants
+    bulk = result["bulk"]
+    assert (bulk["setQueued"]["name"], bulk["setQueued"]["status"]) == ("tenants.bulk_set", "queued")
+    finished = bulk["setFinished"]
+    assert (finished["status"], finished["processed_rows"], finished["success_count"], finished["error_count"]) == (
+        "completed",
+        3,
+        2,
+        1,
+    )
+    assert [item["id"] for item in finished["error_items"]] == ["bad#id"]
+    plain, named = bulk["written"]
+    assert (plain["id"], plain["name"]) == (bulk_ids[0], None)
+    assert (named["id"], named["name"], named["settings"]["branding"]) == (bulk_ids[1], "Bulk Co", branding)
+    # and bulk delete removed both
+    deleted = bulk["deleteFinished"]
+    assert (deleted["status"], deleted["success_count"], deleted["error_count"]) == ("completed", 2, 0)
+    for outcome in bulk["afterwards"]:
+        _knock_error(outcome, "NotFoundError", 404, "resource_missing")
+
+    # Then a trigger with an inline tenant answers a run and stored the tenant before answering
+    trigger = result["trigger"]
+    assert trigger["answer"]["workflow_run_id"]
+    assert (trigger["tenant"]["id"], trigger["tenant"]["name"]) == (ids["inlineTenantId"], "Inline Co")
+    assert trigger["tenant"]["settings"]["branding"] == branding

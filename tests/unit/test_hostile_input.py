@@ -980,6 +980,14 @@ def preference_cases() -> list[Case]:
 def tenant_cases() -> list[Case]:
     return [
         invalid("tenants-set-id-hash", "tenants_set", "tenant_id", path={"tenant_id": "a#b"}),
+        invalid("preferences-get-tenant-hash", "preferences_get", "tenant", query={"tenant": "a#b"}),
+        invalid("preferences-objects-get-tenant-slash", "preferences_objects_get", "tenant", query={"tenant": "a/b"}),
+        invalid(
+            "tenants-get-resolve-full-not-a-boolean",
+            "tenants_get",
+            "resolve_full_preference_settings",
+            query={"resolve_full_preference_settings": "maybe"},
+        ),
         invalid("tenants-set-body-id-differs", "tenants_set", "id", body={"id": "other"}),
         invalid("tenants-set-settings-list", "tenants_set", "settings", body={"settings": []}),
         invalid("tenants-set-settings-unknown-key", "tenants_set", "settings.theme", body={"settings": {"theme": 1}}),

@@ -147,3 +147,27 @@ def test_bulk_set_then_bulk_delete_through_the_pipeline(
     assert operation(deleted["id"])["success_count"] == 3
     for tenant_id in ("acme", "globex"):
         assert call(tenants, "tenants_get", path={"tenant_id": tenant_id})["statusCode"] == 404
+
+
+@pytest.mark.parametrize("value", ["true", "false"])
+def test_resolve_full_preference_settings_is_accepted_and_changes_nothing(call: Call, value: str) -> None:
+    # Given: there are no environment-level defaults, so resolving fully merges nothing in
+    body = {"name": "Acme", "settings": {"preference_set": {"channel_types": {"email": False}}}}
+    plain = set_tenant(call, "acme", body)
+    query = {"resolve_full_preference_settings": value}
+    # When
+    resolved_get = call(tenants, "tenants_get", path={"tenant_id": "acme"}, query=query)
+    resolved_set = call(tenants, "tenants_set", path={"tenant_id": "acme"}, body=body, query=query)
+    # Then
+    assert resolved_get["statusCode"] == 200
+    assert json_body(resolved_get) == plain
+    assert resolved_set["statusCode"] == 200
+    assert {**json_body(resolved_set), "updated_at": None} == {**plain, "updated_at": None}
+
+
+def test_resolve_full_preference_settings_that_is_no_boolean_is_a_422_naming_it(call: Call) -> None:
+    response = call(
+        tenants, "tenants_get", path={"tenant_id": "acme"}, query={"resolve_full_preference_settings": "maybe"}
+    )
+    body = assert_knock_error(response, 422, "invalid_params")
+    assert [error["field"] for error in body["errors"]] == ["resolve_full_preference_settings"]

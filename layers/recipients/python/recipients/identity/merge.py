@@ -18,6 +18,10 @@ PROPERTY_PREFIX = "prop:"
 CHANNEL_DATA_PREFIX = "chan:"
 PREFERENCES_PREFIX = "pref:"
 MERGED_PREFIXES = (PROPERTY_PREFIX, CHANNEL_DATA_PREFIX, PREFERENCES_PREFIX)
+TENANT_SETTINGS_PREFIX = "tset:"
+TENANT_PREFERENCE_SET = TENANT_SETTINGS_PREFIX + "preference_set"
+"""A tenant's default preference set (`settings.preference_set`), on the item of the object `$tenants/<id>`:
+the tenants feature writes it, the preferences feature resolves a recipient's sets over it."""
 MAX_KEYS_PER_WRITE = MAX_SET_ATTRIBUTES
 """Properties, channels and preference sets one identify may set: what one UpdateItem takes."""
 MAX_KEY_BYTES = 64 * 1024 - len(PROPERTY_PREFIX)

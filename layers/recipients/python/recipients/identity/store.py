@@ -133,10 +133,11 @@ class RecipientStore:
         """Hard delete in one DeleteItem; False when there was nothing to delete."""
         return self._table.delete(recipient_pk(ref.id, ref.collection))
 
-    def items(self, refs: list[RecipientRef]) -> dict[RecipientRef, dict[str, Any]]:
-        """The items of those of `refs` that exist: one BatchGetItem per 100."""
+    def items(self, refs: list[RecipientRef], names: list[str] | None = None) -> dict[RecipientRef, dict[str, Any]]:
+        """The items of those of `refs` that exist (holding only the attributes `names`, when given): one
+        BatchGetItem per 100."""
         by_pk = {recipient_pk(ref.id, ref.collection): ref for ref in refs}
-        return {by_pk[item["pk"]["S"]]: item for item in self._table.batch_get(list(by_pk))}
+        return {by_pk[item["pk"]["S"]]: item for item in self._table.batch_get(list(by_pk), names=names)}
 
     def missing(self, refs: list[RecipientRef]) -> set[RecipientRef]:
         """The users and objects among `refs` that do not exist: BatchGetItem of their keys only."""

@@ -128,13 +128,24 @@ class Table:
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     def batch_get(
-        self, pks: list[str], *, projection: str | None = None, consistent: bool = False
+        self,
+        pks: list[str],
+        *,
+        projection: str | None = None,
+        names: list[str] | None = None,
+        consistent: bool = False,
     ) -> list[dict[str, Any]]:
-        """The items with these keys that exist: BatchGetItem, 100 keys a request, unprocessed keys retried."""
+        """The items with these keys that exist: BatchGetItem, 100 keys a request, unprocessed keys retried.
+        `names` projects each item on `pk` and those attributes, as `get` does."""
         found: list[dict[str, Any]] = []
         for start in range(0, len(pks), BATCH_GET_KEYS):
             keys: dict[str, Any] = {"Keys": [{"pk": {"S": pk}} for pk in pks[start : start + BATCH_GET_KEYS]]}
-            if projection is not None:
+            if names is not None:
+                placeholders = {f"#p{i}": name for i, name in enumerate(names)}
+                keys["ProjectionExpression"] = ",".join(["pk", *placeholders])
+                if placeholders:
+                    keys["ExpressionAttributeNames"] = placeholders
+            elif projection is not None:
                 keys["ProjectionExpression"] = projection
             if consistent:
                 keys["ConsistentRead"] = True

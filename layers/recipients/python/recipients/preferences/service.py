@@ -2,7 +2,9 @@
 
 A preference set is one attribute of the recipient's item (`pref:<set id>`): getting, replacing or
 unsetting it is one DynamoDB request, a merge two (identity/store.py). A set never written reads
-as an empty set. Setting one creates the recipient when there is none, as Knock does.
+as an empty set. Setting one creates the recipient when there is none, as Knock does. A recipient's
+preferences for a tenant are the set whose id is the tenant id; getting a set with a tenant resolves
+it over the tenant's defaults (preferences/hierarchy.py).
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from recipients.identity.edits import Edit, merge_edit, set_edit
-from recipients.identity.merge import PREFERENCES_PREFIX, UpdatePlan, sets
+from recipients.identity.merge import PREFERENCES_PREFIX, TENANT_PREFERENCE_SET, UpdatePlan, sets
 from recipients.identity.models import RecipientRef, log_keys
 from recipients.identity.store import check_fits, get_recipient_store
 from recipients.kernel import jsontext
 from recipients.kernel.errors import RecipientsError
 from recipients.kernel.observability import logger, metrics
+from recipients.kernel.rules import TENANTS_COLLECTION, check_id, shortened
+from recipients.preferences.hierarchy import resolved
 from recipients.preferences.models import CHANNEL_TYPES, PreferenceSetRequest
 from recipients.preferences.rules import check_preference_set, check_set_id, checked_set
 from recipients.preferences.sets import preference_set_wire, side_loaded
@@ -29,11 +33,21 @@ def list_preference_sets(recipient: RecipientRef) -> list[dict[str, Any]]:
     return list(side_loaded(item).values())
 
 
-def get_preference_set(recipient: RecipientRef, set_id: str) -> dict[str, Any]:
+def get_preference_set(recipient: RecipientRef, set_id: str, tenant: str | None = None) -> dict[str, Any]:
+    """The stored set; with a tenant, the set the evaluation hierarchy resolves (preferences/hierarchy.py),
+    read with the tenant's defaults in one BatchGetItem."""
     name = PREFERENCES_PREFIX + check_set_id(set_id)
-    item = get_recipient_store().get(recipient, names=[name]) or {}
-    metrics.add_metric(name="PreferenceSetsFetched", unit=MetricUnit.Count, value=1)
-    return preference_set_wire(set_id, jsontext.loads(item[name]["S"]) if name in item else {})
+    if tenant is None:
+        item = get_recipient_store().get(recipient, names=[name]) or {}
+        metrics.add_metric(name="PreferenceSetsFetched", unit=MetricUnit.Count, value=1)
+        return preference_set_wire(set_id, _stored(item, name) or {})
+    tenant_set = PREFERENCES_PREFIX + _checked_tenant(tenant)
+    tenant_ref = RecipientRef(id=tenant, collection=TENANTS_COLLECTION)
+    items = get_recipient_store().items([recipient, tenant_ref], [name, tenant_set, TENANT_PREFERENCE_SET])
+    own, defaults = items.get(recipient, {}), items.get(tenant_ref, {})
+    metrics.add_metric(name="TenantPreferenceSetsResolved", unit=MetricUnit.Count, value=1)
+    body = resolved(_stored(own, name), _stored(own, tenant_set), _stored(defaults, TENANT_PREFERENCE_SET))
+    return preference_set_wire(set_id, body)
 
 
 def set_preference_set(recipient: RecipientRef, set_id: str, request: PreferenceSetRequest) -> dict[str, Any]:
@@ -80,6 +94,18 @@ def unset_preference_set(recipient: RecipientRef, set_id: str) -> None:
     removed = get_recipient_store().remove(recipient, PREFERENCES_PREFIX + check_set_id(set_id))
     logger.info("preference set unset", extra={**log_keys(recipient), "set_id": set_id, "removed": removed})
     metrics.add_metric(name="PreferenceSetsUnset", unit=MetricUnit.Count, value=1)
+
+
+def _checked_tenant(tenant: str) -> str:
+    try:
+        return check_id(tenant)
+    except ValueError as exc:
+        raise RecipientsError.invalid_field("tenant", f"{shortened(tenant)} is not a tenant id ({exc})") from None
+
+
+def _stored(item: dict[str, Any], name: str) -> dict[str, Any] | None:
+    """The set stored as `name` on the item; None when there is none (a tenant's cleared defaults are null)."""
+    return jsontext.loads(item[name]["S"]) if name in item else None
 
 
 def _edit(recipient: RecipientRef, set_id: str, edits: list[Edit], how: str) -> dict[str, Any]:

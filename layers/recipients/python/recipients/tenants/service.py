@@ -13,7 +13,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from recipients.identity.edits import merge_edit
 from recipients.identity.identify import plan_identify
-from recipients.identity.merge import PROPERTY_PREFIX, UpdatePlan, stored_values
+from recipients.identity.merge import (
+    PROPERTY_PREFIX,
+    TENANT_PREFERENCE_SET,
+    TENANT_SETTINGS_PREFIX,
+    UpdatePlan,
+    stored_values,
+)
 from recipients.identity.models import PageInfo, RecipientRef
 from recipients.identity.pages import Page, check_one_direction, within_one_answer
 from recipients.identity.store import get_recipient_store
@@ -26,9 +32,8 @@ from recipients.preferences.rules import checked_set
 from recipients.preferences.sets import preference_set_wire
 from recipients.tenants.models import SetTenantRequest, Tenant, TenantPage
 
-SETTINGS_PREFIX = "tset:"
-BRANDING = SETTINGS_PREFIX + "branding"
-PREFERENCE_SET = SETTINGS_PREFIX + "preference_set"
+BRANDING = TENANT_SETTINGS_PREFIX + "branding"
+PREFERENCE_SET = TENANT_PREFERENCE_SET
 
 
 def tenant_ref(tenant_id: str) -> RecipientRef:
