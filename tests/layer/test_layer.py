@@ -124,6 +124,8 @@ FEATURES_LOADED = {
     "functions.cancel.app": API_GLUE | {"identity", "workflows"},
     "functions.tenants.app": API_GLUE | {"identity", "preferences", "tenants"},
     "functions.tenants_bulk.app": API_GLUE | {"identity", "preferences", "tenants", "bulk"},
+    # inline users are checked with the users' rules, and listed members answered as users
+    "functions.audiences.app": API_GLUE | {"identity", "users", "audiences"},
     "functions.docs.app": API_GLUE,
     "functions.fallback.app": API_GLUE,
 }

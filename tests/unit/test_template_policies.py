@@ -127,6 +127,13 @@ EXPECTED_GRANTS: dict[str, set[Grant]] = {
         ("dynamodb:Query", "RecipientsTable/index/by_list"),
     },
     "TenantsBulkFunction": BULK_INTAKE,
+    "AudiencesFunction": {
+        ("dynamodb:UpdateItem", "RecipientsTable"),
+        ("dynamodb:GetItem", "RecipientsTable"),
+        ("dynamodb:BatchWriteItem", "RecipientsTable"),
+        ("dynamodb:BatchGetItem", "RecipientsTable"),
+        ("dynamodb:Query", "RecipientsTable/index/by_list"),
+    },
     "FallbackFunction": set(),
     "DocsFunction": set(),
 }
@@ -355,6 +362,9 @@ SAMPLE_ORDER = [
     "tenants_delete",
     "tenants_bulk_set",
     "tenants_bulk_delete",
+    "audiences_add",
+    "audiences_list",
+    "audiences_remove",
     "trigger",
     "cancel",
     "bulk_identify",

@@ -148,6 +148,12 @@ class Table:
             puts = [{"PutRequest": {"Item": item}} for item in items[start : start + BATCH_WRITE_ITEMS]]
             self._until_processed(self.client.batch_write_item, {self.name: puts}, "UnprocessedItems")
 
+    def batch_delete(self, pks: list[str]) -> None:
+        """Delete every item with these keys (there or not): BatchWriteItem, 25 keys a request, unprocessed retried."""
+        for start in range(0, len(pks), BATCH_WRITE_ITEMS):
+            deletes = [{"DeleteRequest": {"Key": {"pk": {"S": pk}}}} for pk in pks[start : start + BATCH_WRITE_ITEMS]]
+            self._until_processed(self.client.batch_write_item, {self.name: deletes}, "UnprocessedItems")
+
     def _until_processed(
         self, send: Callable[..., Any], request: dict[str, Any], unprocessed: str
     ) -> list[dict[str, Any]]:
