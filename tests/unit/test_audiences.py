@@ -325,3 +325,9 @@ def test_a_page_of_large_users_stops_before_6_mb_with_a_cursor_to_the_rest(call:
     rest = listed(call, after=first["page_info"]["after"])
     seen = [entry["user_id"] for entry in first["entries"] + rest["entries"]]
     assert sorted(seen) == user_ids and rest["page_info"]["after"] is None
+
+    # ...and going back from the last member keeps the entries nearest it, with a cursor to the ones before
+    back = listed(call, before=MemberPosition.of(seen[-1], None).to_cursor())
+    kept = [entry["user_id"] for entry in back["entries"]]
+    assert 20 <= len(kept) < 29 and kept == seen[-1 - len(kept) : -1]
+    assert back["page_info"]["before"] == MemberPosition.of(kept[0], None).to_cursor()
