@@ -448,3 +448,27 @@ def test_tenants_set_get_list_delete_bulk_and_an_inline_tenant(node_sdk: NodeSdk
     assert trigger["answer"]["workflow_run_id"]
     assert (trigger["tenant"]["id"], trigger["tenant"]["name"]) == (ids["inlineTenantId"], "Inline Co")
     assert trigger["tenant"]["settings"]["branding"] == branding
+
+
+def test_audiences_add_list_page_and_remove_members(node_sdk: NodeSdk, new_user_id: NewId) -> None:
+    # Given a new audience key, a user to identify inline and one never identified
+    key, unknown_key = f"node-audience-{uuid.uuid4().hex[:12]}", f"node-missing-{uuid.uuid4().hex[:12]}"
+    user_id, ghost_id = new_user_id("node-aud"), new_user_id("node-aud-ghost")
+
+    # When members are added, listed, paged and removed through the Node SDK
+    result = node_sdk("audiences", {"key": key, "userId": user_id, "ghostId": ghost_id, "unknownKey": unknown_key})
+
+    # Then adding answers nothing and every member is listed, the inline user with its properties
+    assert result["added"] == {"value": None}
+    entries = {(entry["user_id"], entry["tenant"]): entry for entry in result["listed"]["entries"]}
+    assert set(entries) == {(user_id, "acme"), (user_id, "globex"), (ghost_id, None)}
+    assert entries[(user_id, "acme")]["__typename"] == "AudienceMember"
+    assert entries[(user_id, "acme")]["user"]["email"] == "ada@example.com"
+    assert entries[(ghost_id, None)]["user"] is None
+    # and two pages of two and one cover the same members, the last without a cursor
+    assert result["pages"] == [2, 1, None]
+    assert {tuple(pair) for pair in result["pagedIds"]} == set(entries)
+    # and removing one tenant's membership keeps the others; an unknown audience is a NotFoundError
+    assert result["removed"] == {"value": None}
+    assert {tuple(pair) for pair in result["afterRemove"]} == {(user_id, "globex"), (ghost_id, None)}
+    _knock_error(result["unknown"], "NotFoundError", 404, "resource_missing")

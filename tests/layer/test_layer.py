@@ -126,6 +126,8 @@ FEATURES_LOADED = {
     "functions.tenants_bulk.app": API_GLUE | {"identity", "preferences", "tenants", "bulk"},
     # a subscription answers its object and recipient in full, users and objects alike
     "functions.subscriptions.app": API_GLUE | {"identity", "users", "objects", "preferences", "subscriptions"},
+    # inline users are checked with the users' rules, and listed members answered as users
+    "functions.audiences.app": API_GLUE | {"identity", "users", "audiences"},
     "functions.docs.app": API_GLUE,
     "functions.fallback.app": API_GLUE,
 }

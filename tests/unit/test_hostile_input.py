@@ -1082,6 +1082,92 @@ def subscription_cases() -> list[Case]:
     ]
 
 
+def audience_cases() -> list[Case]:
+    def members(*entries: Any) -> dict[str, Any]:
+        return {"body": {"members": list(entries)}}
+
+    ada = {"user": {"id": "ada"}}
+    path = "/v1/audiences/{}/members"
+    user_list_cursor = base64.urlsafe_b64encode(json.dumps([0, "a"]).encode()).decode().rstrip("=")
+    forged_member = base64.urlsafe_b64encode(json.dumps([0, "a", "t#x"]).encode()).decode().rstrip("=")
+    big = {"user": {"id": "big", "blob": "x" * 300_000}}
+    cases = path_id_cases("audiences_add", "key", path, ["257-chars", "hash", "slash", "blank", "nul"])
+    cases += path_id_cases("audiences_list", "key", path, ["hash", "newline"])
+    cases += path_id_cases("audiences_remove", "key", path, ["slash", "escape-sequence"])
+    for sample in ("audiences_add", "audiences_remove"):
+        name = slug(sample)
+        cases += [
+            invalid(f"{name}-no-members", sample, "members", body={}),
+            invalid(f"{name}-members-empty", sample, "members", **members()),
+            invalid(f"{name}-members-not-a-list", sample, "members", body={"members": {"user": {"id": "ada"}}}),
+            invalid(f"{name}-1001-members", sample, "members", **members(*[ada] * 1001)),
+            invalid(f"{name}-extra-key", sample, "users", body={"members": [ada], "users": []}),
+            invalid(f"{name}-member-a-string", sample, "members.0", **members("ada")),
+            invalid(f"{name}-member-without-user", sample, "members.1.user", **members(ada, {"tenant": "acme"})),
+            invalid(f"{name}-user-without-id", sample, "members.2.user.id", **members(ada, ada, {"user": {}})),
+            invalid(f"{name}-user-id-number", sample, "members.0.user.id", **members({"user": {"id": 7}})),
+            invalid(f"{name}-user-id-hash", sample, "members.0.user.id", **members({"user": {"id": "a#b"}})),
+            invalid(f"{name}-user-a-string", sample, "members.0.user", **members({"user": "ada"})),
+            invalid(f"{name}-tenant-hash", sample, "members.0.tenant", **members({**ada, "tenant": "a#b"})),
+            invalid(f"{name}-tenant-empty", sample, "members.0.tenant", **members({**ada, "tenant": ""})),
+            invalid(f"{name}-tenant-object", sample, "members.0.tenant", **members({**ada, "tenant": {"id": "t"}})),
+            invalid(f"{name}-member-extra-key", sample, "members.0.role", **members({**ada, "role": "admin"})),
+            invalid(f"{name}-body-a-list", sample, "body", body=[ada]),
+            not_json(f"{name}-not-json", sample, '{"members": ['),
+            media_type(f"{name}-form-body", sample, "application/x-www-form-urlencoded"),
+        ]
+    surrogate = f'{{"members": [{{"user": {{"id": "ada", "name": "{LONE}"}}}}]}}'
+    cases += [
+        invalid(
+            "audiences-add-email",
+            "audiences_add",
+            "members.1.user.email",
+            **members(ada, {"user": {"id": "b", "email": "x"}}),
+        ),
+        invalid(
+            "audiences-add-timezone",
+            "audiences_add",
+            "members.0.user.timezone",
+            **members({"user": {"id": "b", "timezone": "Mars/Base"}}),
+        ),
+        invalid(
+            "audiences-add-inline-preferences",
+            "audiences_add",
+            "members.0.user.preferences.default.channel_types",
+            **members({"user": {"id": "b", "preferences": {"default": {"channel_types": {"fax": True}}}}}),
+        ),
+        Case(
+            "audiences-add-properties-300-kb",
+            "audiences_add",
+            422,
+            "properties_too_large",
+            "members.1.user.properties",
+            members(ada, big),
+        ),
+        invalid(
+            "audiences-add-create-audience-maybe",
+            "audiences_add",
+            "create_audience",
+            query={"create_audience": "maybe"},
+        ),
+        invalid("audiences-add-surrogate-name", "audiences_add", "members.0.user.name", body=surrogate),
+        invalid("audiences-list-page-size-0", "audiences_list", "page_size", query={"page_size": "0"}),
+        invalid("audiences-list-page-size-51", "audiences_list", "page_size", query={"page_size": "51"}),
+        invalid("audiences-list-page-size-abc", "audiences_list", "page_size", query={"page_size": "abc"}),
+        invalid("audiences-list-after-not-a-cursor", "audiences_list", "after", query={"after": "not-a-cursor"}),
+        invalid("audiences-list-after-5000-chars", "audiences_list", "after", query={"after": "A" * 5000}),
+        invalid("audiences-list-before-a-user-cursor", "audiences_list", "before", query={"before": user_list_cursor}),
+        invalid("audiences-list-after-forged-tenant", "audiences_list", "after", query={"after": forged_member}),
+        invalid(
+            "audiences-list-after-and-before",
+            "audiences_list",
+            "before",
+            query={"after": forged_member, "before": forged_member},
+        ),
+    ]
+    return cases
+
+
 CASES: list[Case] = [
     *user_cases(),
     *list_cases("list"),
@@ -1094,6 +1180,7 @@ CASES: list[Case] = [
     *preference_cases(),
     *tenant_cases(),
     *subscription_cases(),
+    *audience_cases(),
     *surrogate_cases(),
     *unrouted_cases(),
 ]

@@ -346,6 +346,21 @@ def _subscriptions(calls: Calls) -> None:
     calls.http("SubscriptionsFunction", "subscriptions_delete", 200, path=path, body={"recipients": ["privacy-user"]})
 
 
+def _audiences(calls: Calls) -> None:
+    path = {"key": "privacy-audience"}
+    members = [{"user": {"id": "privacy-user", **PROFILE}, "tenant": "privacy-tenant"}, {"user": {"id": "privacy-x"}}]
+    calls.http("AudiencesFunction", "audiences_add", 204, path=path, body={"members": members})
+    rejected = [{"user": {"id": "privacy-user", **REJECTED_PROFILE}}]
+    calls.http("AudiencesFunction", "audiences_add", 422, path=path, body={"members": rejected})
+    calls.http(
+        "AudiencesFunction", "audiences_add", 404, path={"key": "privacy-none"}, query={}, body={"members": members}
+    )
+    listed = calls.http("AudiencesFunction", "audiences_list", 200, path=path)
+    emails = {entry["user_id"]: entry["user"] and entry["user"]["email"] for entry in listed["entries"]}
+    assert emails == {"privacy-user": EMAIL, "privacy-x": None}
+    calls.http("AudiencesFunction", "audiences_remove", 204, path=path, body={"members": members})
+
+
 def _fallback(calls: Calls) -> None:
     calls.http("FallbackFunction", "fallback", 404, path="/v2/users/privacy-user", body=PROFILE)
 
@@ -376,6 +391,7 @@ CASES: dict[str, tuple[Callable[[Calls], None], str | None]] = {
     "TenantsFunction": (_tenants, "tenant deleted"),
     "TenantsBulkFunction": (_tenants_bulk, "tenants.bulk_delete"),
     "SubscriptionsFunction": (_subscriptions, "subscriptions deleted"),
+    "AudiencesFunction": (_audiences, "audience members removed"),
     "FallbackFunction": (_fallback, "UnroutedRequests"),
     "DocsFunction": (_docs, None),  # it writes nothing at these levels
 }

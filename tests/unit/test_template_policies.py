@@ -134,6 +134,13 @@ EXPECTED_GRANTS: dict[str, set[Grant]] = {
         ("dynamodb:BatchWriteItem", "RecipientsTable"),
         ("dynamodb:Query", "RecipientsTable/index/by_list"),
     },
+    "AudiencesFunction": {
+        ("dynamodb:UpdateItem", "RecipientsTable"),
+        ("dynamodb:GetItem", "RecipientsTable"),
+        ("dynamodb:BatchWriteItem", "RecipientsTable"),
+        ("dynamodb:BatchGetItem", "RecipientsTable"),
+        ("dynamodb:Query", "RecipientsTable/index/by_list"),
+    },
     "FallbackFunction": set(),
     "DocsFunction": set(),
 }
@@ -366,6 +373,9 @@ SAMPLE_ORDER = [
     "tenants_delete",
     "tenants_bulk_set",
     "tenants_bulk_delete",
+    "audiences_add",
+    "audiences_list",
+    "audiences_remove",
     "trigger",
     "cancel",
     "bulk_identify",

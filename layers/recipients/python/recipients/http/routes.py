@@ -46,6 +46,7 @@ API_ROUTES: dict[str, frozenset[str]] = {
     "/v1/tenants/bulk/set": frozenset({"POST"}),
     "/v1/tenants/bulk/delete": frozenset({"POST"}),
     "/v1/tenants/{tenant_id}": frozenset({"GET", "PUT", "DELETE"}),
+    "/v1/audiences/{key}/members": frozenset({"GET", "POST", "DELETE"}),
     "/v1/bulk_operations/{operation_id}": frozenset({"GET"}),
     "/v1/workflows/{workflow_key}/trigger": frozenset({"POST"}),
     "/v1/workflows/{workflow_key}/cancel": frozenset({"POST"}),

@@ -14,6 +14,9 @@
   `subof#<recipient key>/<object key>`, listed under `subof#<recipient key>` by when it was made.
   Keys hold no '/' (ids cannot), so '/' parts them. A fan-out's claims on recipients are
   `claim#<run id>/<recipient key>`.
+- An audience is `aud#<key>` (it exists once created), and each of its members, a user with a
+  tenant or none, `audmem#<key>#<user id>#<tenant or nothing>`: one item per (user, tenant), listed
+  under `audmem#<key>#<shard>` by (user id, tenant), the shard a stable hash of the user id.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import binascii
 import json
 import zlib
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from recipients.kernel.errors import RecipientsError
 from recipients.kernel.rules import check_id
@@ -34,6 +37,8 @@ RUN_PREFIX = "run#"
 CANCEL_PREFIX = "cancel#"
 OPERATION_PREFIX = "bulkop#"
 ERROR_PAGE_PREFIX = "bulkerr#"
+AUDIENCE_PREFIX = "aud#"
+MEMBER_PREFIX = "audmem#"
 LIST_INDEX = "by_list"
 LIST_SHARDS = 16
 SUBSCRIPTION_PREFIX = "sub#"
@@ -42,7 +47,8 @@ CLAIM_PREFIX = "claim#"
 OBJECT_SUBSCRIBERS_SHARD = "ob"
 SUBSCRIBER_SHARDS = (OBJECT_SUBSCRIBERS_SHARD, *(f"{shard:02d}" for shard in range(LIST_SHARDS)))
 """The partitions of an object's subscribers, in list order: its object subscribers, then users'."""
-_MAX_CURSOR_LENGTH = 2048  # a cursor holds a shard and a sort key of at most one recipient key and a time
+_MAX_CURSOR_LENGTH = 2048  # a cursor holds a shard and a sort key: an id, or a recipient key and a time
+_MAX_MEMBER_CURSOR_LENGTH = 4096  # a shard, a user id and a tenant id
 
 
 def object_prefix(collection: str) -> str:
@@ -109,6 +115,23 @@ def claim_pk(run_id: str, recipient_key: str) -> str:
     return f"{CLAIM_PREFIX}{run_id}/{recipient_key}"
 
 
+def audience_pk(audience_key: str) -> str:
+    return AUDIENCE_PREFIX + audience_key
+
+
+def member_sk(user_id: str, tenant: str | None) -> str:
+    """A member's place within its shard: by user id, then tenant (none first)."""
+    return f"{user_id}#{tenant or ''}"
+
+
+def member_pk(audience_key: str, user_id: str, tenant: str | None) -> str:
+    return f"{MEMBER_PREFIX}{audience_key}#{member_sk(user_id, tenant)}"
+
+
+def member_list_pk(audience_key: str, shard: int) -> str:
+    return f"{MEMBER_PREFIX}{audience_key}#{shard:02d}"
+
+
 class ListPosition(NamedTuple):
     """Where a page starts: a shard and the id to continue after (or before)."""
 
@@ -116,8 +139,7 @@ class ListPosition(NamedTuple):
     id: str
 
     def to_cursor(self) -> str:
-        raw = json.dumps([self.shard, self.id], ensure_ascii=False).encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        return _encode_cursor([self.shard, self.id])
 
     @classmethod
     def from_cursor(
@@ -125,14 +147,60 @@ class ListPosition(NamedTuple):
     ) -> ListPosition:
         """The position a cursor holds: a shard below `shards` and a sort key `check` accepts."""
         try:
-            if len(cursor) > _MAX_CURSOR_LENGTH:
-                raise ValueError("too long")
-            shard, recipient_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-            if isinstance(shard, int) and 0 <= shard < shards and isinstance(recipient_id, str):
+            shard, recipient_id = _decode_cursor(cursor, _MAX_CURSOR_LENGTH)
+            if _is_shard(shard, shards) and isinstance(recipient_id, str):
                 return cls(shard, check(recipient_id))
         except (binascii.Error, ValueError, TypeError, RecursionError):
             pass
-        raise RecipientsError.invalid_field(parameter, "is not a cursor returned by this API")
+        raise _not_a_cursor(parameter)
+
+
+class MemberPosition(NamedTuple):
+    """Where a page of an audience's members starts: a shard and the member to continue after (or before)."""
+
+    shard: int
+    user_id: str
+    tenant: str | None
+
+    @property
+    def sort_key(self) -> str:
+        return member_sk(self.user_id, self.tenant)
+
+    def to_cursor(self) -> str:
+        return _encode_cursor([self.shard, self.user_id, self.tenant])
+
+    @classmethod
+    def of(cls, user_id: str, tenant: str | None) -> MemberPosition:
+        return cls(list_shard(user_id), user_id, tenant)
+
+    @classmethod
+    def from_cursor(cls, cursor: str, parameter: str) -> MemberPosition:
+        try:
+            shard, user_id, tenant = _decode_cursor(cursor, _MAX_MEMBER_CURSOR_LENGTH)
+            if _is_shard(shard) and isinstance(user_id, str) and (tenant is None or isinstance(tenant, str)):
+                return cls(shard, check_id(user_id), None if tenant is None else check_id(tenant))
+        except (binascii.Error, ValueError, TypeError, RecursionError):
+            pass
+        raise _not_a_cursor(parameter)
+
+
+def _encode_cursor(parts: list[object]) -> str:
+    raw = json.dumps(parts, ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, max_length: int) -> Any:
+    if len(cursor) > max_length:
+        raise ValueError("too long")
+    return json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+
+
+def _is_shard(value: object, shards: int = LIST_SHARDS) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < shards
+
+
+def _not_a_cursor(parameter: str) -> RecipientsError:
+    return RecipientsError.invalid_field(parameter, "is not a cursor returned by this API")
 
 
 def cursor_of(recipient_id: str) -> str:

@@ -160,7 +160,7 @@ class Table:
             self._until_processed(self.client.batch_write_item, {self.name: puts}, "UnprocessedItems")
 
     def batch_delete(self, pks: list[str]) -> None:
-        """Delete every item: BatchWriteItem, 25 keys a request, unprocessed keys retried."""
+        """Delete every item with these keys (there or not): BatchWriteItem, 25 keys a request, unprocessed retried."""
         for start in range(0, len(pks), BATCH_WRITE_ITEMS):
             deletes = [{"DeleteRequest": {"Key": {"pk": {"S": pk}}}} for pk in pks[start : start + BATCH_WRITE_ITEMS]]
             self._until_processed(self.client.batch_write_item, {self.name: deletes}, "UnprocessedItems")
