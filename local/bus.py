@@ -27,7 +27,8 @@ def summarize(event: dict[str, Any]) -> str:
     if kind == "workflow.triggered":
         recipients = ", ".join(_reference(r) for r in detail.get("recipients", [])[:5])
         more = len(detail.get("recipients", [])) - 5
-        part = f" part {detail['part']}/{detail['parts']}" if detail.get("parts", 1) > 1 else ""
+        parts = detail.get("parts", 1)  # null on a fan-out's parts before its last
+        part = f" part {detail['part']}/{'?' if parts is None else parts}" if parts != 1 else ""
         data_ref = detail.get("data_ref")
         stored = f", data in s3://{data_ref['bucket']}/{data_ref['key']}" if data_ref else ""
         return (

@@ -161,6 +161,8 @@ def bulk_queues(aws: None, monkeypatch: pytest.MonkeyPatch) -> BulkQueues:
 class WorkflowBus:
     name: str
     queue_url: str
+    fanout_url: str
+    """FanoutQueue: the fan-outs of runs with objects, which tests hand to the expander."""
 
     def received(self) -> list[dict[str, Any]]:
         """Every event the bus delivered so far, in order: what a downstream consumer would see."""
@@ -188,7 +190,9 @@ def workflow_bus(aws: None, monkeypatch: pytest.MonkeyPatch) -> WorkflowBus:
     bus_client.put_rule(Name="all-runs", EventBusName=name, EventPattern=json.dumps({"source": ["recipients"]}))
     bus_client.put_targets(Rule="all-runs", EventBusName=name, Targets=[{"Id": "tests", "Arn": queue_arn}])
     monkeypatch.setenv("WORKFLOW_EVENT_BUS_NAME", name)
-    return WorkflowBus(name=name, queue_url=queue_url)
+    fanout_url = sqs_client.create_queue(QueueName="fanout-test")["QueueUrl"]
+    monkeypatch.setenv("FANOUT_QUEUE_URL", fanout_url)
+    return WorkflowBus(name=name, queue_url=queue_url, fanout_url=fanout_url)
 
 
 @pytest.fixture

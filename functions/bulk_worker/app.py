@@ -2,11 +2,12 @@
 
 # First: Powertools' batch module loads its pydantic event models (a tenth of this import) only
 # when pydantic is already imported, and everything else here imports pydantic.
-from recipients.bulk.worker import read_chunk, sqs_entrypoint  # isort: split
+from recipients.kernel.queues import sqs_entrypoint  # isort: split
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from recipients.bulk import apply
+from recipients.bulk.worker import read_chunk
 
 
 def record_handler(record: SQSRecord) -> None:  # Powertools requires the parameter name `record`

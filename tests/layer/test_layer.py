@@ -122,6 +122,8 @@ FEATURES_LOADED = {
     # a trigger identifies inline users and objects with their own rules, loaded with the first one
     "functions.trigger.app": API_GLUE | {"identity", "workflows"},
     "functions.cancel.app": API_GLUE | {"identity", "workflows"},
+    # the expander walks subscriptions through their public functions (which answer users and objects)
+    "functions.fanout.app": {"kernel", "identity", "users", "objects", "preferences", "subscriptions", "workflows"},
     "functions.tenants.app": API_GLUE | {"identity", "preferences", "tenants"},
     "functions.tenants_bulk.app": API_GLUE | {"identity", "preferences", "tenants", "bulk"},
     # a subscription answers its object and recipient in full, users and objects alike

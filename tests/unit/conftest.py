@@ -85,11 +85,11 @@ def s3_client() -> Any:
 def nothing_published(
     bulk_queues: BulkQueues, workflow_bus: WorkflowBus, workflow_data_bucket: str, sqs_client: Any, s3_client: Any
 ) -> Callable[[], None]:
-    """Asserts that no bulk chunk was queued (nor dead-lettered), no workflow event reached the bus and
-    no run data was stored."""
+    """Asserts that no bulk chunk was queued (nor dead-lettered), no fan-out was queued, no workflow
+    event reached the bus and no run data was stored."""
 
     def check() -> None:
-        for url in (bulk_queues.url, bulk_queues.dead_letter_url):
+        for url in (bulk_queues.url, bulk_queues.dead_letter_url, workflow_bus.fanout_url):
             counts = sqs_client.get_queue_attributes(
                 QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
             )["Attributes"]

@@ -29,6 +29,16 @@ def test_triggered_event_line_names_the_run_its_first_recipients_and_the_skipped
     )
 
 
+def test_fan_out_parts_before_the_last_say_their_count_is_not_known_yet() -> None:
+    detail = {"workflow_key": "k", "workflow_run_id": "r1", "recipients": [{"id": "u"}], "skipped_count": 0}
+
+    first = summarize({"detail-type": "workflow.triggered", "detail": {**detail, "part": 1, "parts": None}})
+    last = summarize({"detail-type": "workflow.triggered", "detail": {**detail, "part": 2, "parts": 2}})
+
+    assert first == "event workflow.triggered k run r1 part 1/?: 1 recipients [u], 0 skipped"
+    assert last == "event workflow.triggered k run r1 part 2/2: 1 recipients [u], 0 skipped"
+
+
 def test_triggered_event_line_says_where_stored_data_is() -> None:
     detail = {"workflow_key": "k", "workflow_run_id": "r1", "recipients": [{"id": "u"}], "skipped_count": 0}
     detail["data_ref"] = {"bucket": "b", "key": "runs/r1/data.json", "bytes": 300_000}

@@ -361,6 +361,16 @@ def _audiences(calls: Calls) -> None:
     calls.http("AudiencesFunction", "audiences_remove", 204, path=path, body={"members": members})
 
 
+def _fanout(calls: Calls) -> None:
+    path = {"collection": "projects", "object_id": "privacy-fanout"}
+    body = {"recipients": [{"id": "privacy-subscriber", **PROFILE}], "properties": {"contact": EMAIL, "phone": PHONE}}
+    calls.http("SubscriptionsFunction", "subscriptions_add", 200, path=path, body=body)
+    trigger = {"recipients": [{"id": "privacy-fanout", "collection": "projects"}], "data": {"comment": DATA_VALUE}}
+    calls.http("TriggerFunction", "trigger", 200, body=trigger)
+    while deliver(os.environ["FANOUT_QUEUE_URL"], function_handler("FanoutFunction"), calls.context):
+        pass
+
+
 def _fallback(calls: Calls) -> None:
     calls.http("FallbackFunction", "fallback", 404, path="/v2/users/privacy-user", body=PROFILE)
 
@@ -392,6 +402,7 @@ CASES: dict[str, tuple[Callable[[Calls], None], str | None]] = {
     "TenantsBulkFunction": (_tenants_bulk, "tenants.bulk_delete"),
     "SubscriptionsFunction": (_subscriptions, "subscriptions deleted"),
     "AudiencesFunction": (_audiences, "audience members removed"),
+    "FanoutFunction": (_fanout, "fan-out done"),
     "FallbackFunction": (_fallback, "UnroutedRequests"),
     "DocsFunction": (_docs, None),  # it writes nothing at these levels
 }

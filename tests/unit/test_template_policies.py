@@ -90,12 +90,21 @@ EXPECTED_GRANTS: dict[str, set[Grant]] = {
         ("dynamodb:DeleteItem", "RecipientsTable"),
     },
     "TriggerFunction": {
+        ("sqs:SendMessage*", "FanoutQueue"),
         ("dynamodb:UpdateItem", "RecipientsTable"),
         ("dynamodb:BatchGetItem", "RecipientsTable"),
         ("dynamodb:PutItem", "RecipientsTable"),
         *IDEMPOTENCY,
         ("events:PutEvents", "WorkflowEventBus"),
         ("s3:PutObject", "WorkflowDataBucket/runs/*"),
+    },
+    "FanoutFunction": {
+        ("sqs:SendMessage*", "FanoutQueue"),  # a continuation, when the invocation runs short of time
+        ("dynamodb:GetItem", "RecipientsTable"),
+        ("dynamodb:UpdateItem", "RecipientsTable"),
+        ("dynamodb:BatchGetItem", "RecipientsTable"),
+        ("dynamodb:Query", "RecipientsTable/index/by_list"),
+        ("events:PutEvents", "WorkflowEventBus"),
     },
     "CancelFunction": {
         ("dynamodb:UpdateItem", "RecipientsTable"),
@@ -377,6 +386,7 @@ SAMPLE_ORDER = [
     "audiences_list",
     "audiences_remove",
     "trigger",
+    "fanout",
     "cancel",
     "bulk_identify",
     "bulk_preferences",
@@ -538,6 +548,21 @@ def test_functions_make_only_granted_aws_calls_and_use_every_grant(
     runs.handler("IdentifyFunction")(identify, lambda_context)  # an Idempotency-Key repeated: a replay
     big_data = {"comment": "x" * 300_000}  # too large for an event: kept in the bucket
     assert runs.sample("trigger", body={"recipients": ["user_1"], "data": big_data})["statusCode"] == 200
+    # ...a fan-out in several parts (and invocations), to an object subscriber's own subscribers,
+    notes = {"note": "x" * 15_000}
+    runs.sample(
+        "subscriptions_add", body={"recipients": [{"id": f"fan-{index}"} for index in range(20)], "properties": notes}
+    )
+    runs.sample("subscriptions_add", body={"recipients": [{"id": "eng", "collection": "teams", "name": "Engineering"}]})
+    runs.sample(
+        "subscriptions_add", path={"collection": "teams", "object_id": "eng"}, body={"recipients": [{"id": "dev"}]}
+    )
+    assert (
+        runs.sample("trigger", body={"recipients": [{"id": "apollo", "collection": "projects"}]})["statusCode"] == 200
+    )
+    for _ in range(20):
+        if not deliver(workflow_bus.fanout_url, runs.handler("FanoutFunction"), lambda_context):
+            break
     operation = json.loads(runs.sample("bulk_identify")["body"])
     for _ in range(20):  # every chunk the bulk samples queued, as the event source mapping feeds them
         if not deliver(bulk_queues.url, runs.handler("BulkWorkerFunction"), lambda_context):

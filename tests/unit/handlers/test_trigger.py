@@ -104,7 +104,8 @@ def test_trigger_identifies_inline_recipients_skips_unknown_ids_and_puts_one_eve
         {"id": "t1", "collection": "teams"},
     ]
     assert (detail["actor"], detail["tenant"], detail["data"]) == ({"id": "user_1"}, "acme", {"comment_id": "c_9"})
-    assert (detail["skipped_count"], detail["part"], detail["parts"]) == (1, 1, 1)
+    # (with objects among them, the run fans out to their subscribers: more parts may follow)
+    assert (detail["skipped_count"], detail["part"], detail["parts"]) == (1, 1, None)
     # and the run is recorded with the skipped recipient and why
     run = get_run_store().get_run(run_id)
     assert run is not None

@@ -9,6 +9,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, model_validator
 
 from recipients.kernel import jsontext
+from recipients.kernel.keys import recipient_pk, split_recipient_pk
 from recipients.kernel.models import Model
 from recipients.kernel.rules import check_id, check_locale, check_timezone, decode_path_segment, normalize_created_at
 
@@ -84,6 +85,15 @@ class RecipientRef(Model):
 
     def to_wire(self) -> dict[str, str]:
         return {"id": self.id} if self.collection is None else {"id": self.id, "collection": self.collection}
+
+    def key(self) -> str:
+        """The recipient's item key (kernel/keys.py), which also names it in other items' keys."""
+        return recipient_pk(self.id, self.collection)
+
+    @classmethod
+    def from_key(cls, key: str) -> "RecipientRef":
+        recipient_id, collection = split_recipient_pk(key)
+        return cls(id=recipient_id, collection=collection)
 
 
 def log_keys(recipient: RecipientRef) -> dict[str, str]:

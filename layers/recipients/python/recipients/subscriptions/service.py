@@ -9,6 +9,7 @@ until the clean-up removes them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -16,10 +17,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 from recipients.identity.inline import Recipient, parse_recipient, parse_reference
 from recipients.identity.models import PageInfo, RecipientRef
 from recipients.identity.pages import check_one_direction
-from recipients.identity.store import check_fits, get_recipient_store
+from recipients.identity.store import get_recipient_store
 from recipients.kernel import jsontext, payload
 from recipients.kernel.errors import RecipientsError
-from recipients.kernel.listing import ItemPage, ShardedList
+from recipients.kernel.keys import ListPosition
+from recipients.kernel.listing import UNBOUNDED, ItemPage, ShardedList
 from recipients.kernel.observability import logger, metrics
 from recipients.kernel.rules import now_timestamp
 from recipients.objects.models import RecipientObject
@@ -37,6 +39,8 @@ from recipients.users.store import user_from_item
 
 _REFERENCE = "must be a user id or an object reference {id, collection}"
 _PAGE_INFO_BYTES = 8 * 1024
+MAX_PROPERTIES_BYTES = 16 * 1024
+"""A subscription's properties travel in every run event that lists the subscriber (256 KB an event)."""
 
 
 def add_subscriptions(object_ref: RecipientRef, request: AddSubscriptionsRequest) -> list[Subscription]:
@@ -44,8 +48,9 @@ def add_subscriptions(object_ref: RecipientRef, request: AddSubscriptionsRequest
     entries = [parse_recipient(value, f"recipients.{index}") for index, value in enumerate(request.recipients)]
     _check_entries(object_ref, entries)
     properties = jsontext.dumps(request.properties) if request.properties is not None else None
-    if properties is not None:
-        check_fits(properties, "properties")
+    if properties is not None and len(properties.encode()) > MAX_PROPERTIES_BYTES:
+        size = len(properties.encode())
+        raise RecipientsError.invalid_field("properties", f"is {size:,} bytes of JSON; the limit is 16 KiB")
     inline = {entry.ref for entry in entries if entry.plan is not None}
     items = _items([entry.ref for entry in entries if entry.ref not in inline])
     for index, entry in enumerate(entries):
@@ -112,6 +117,18 @@ def list_user_subscriptions(
 ) -> SubscriptionPage:
     """The objects a user is subscribed to, newest first (only `objects`, when given)."""
     return _subscribed_page(RecipientRef(id=user_id), objects, page_size, after, before, {}, preferences)
+
+
+def subscribers_after(
+    object_ref: RecipientRef, after: ListPosition | None
+) -> Iterator[tuple[ListPosition, StoredSubscription]]:
+    """The object's subscriptions in list order after `after`, each with its place (a run's fan-out)."""
+    return get_subscription_store().walk_subscribers(object_ref, after, UNBOUNDED)
+
+
+def is_subscribed(recipient: RecipientRef, object_ref: RecipientRef, made_by: str) -> bool:
+    """Whether the recipient had subscribed to the object by the time `made_by`: one BatchGetItem."""
+    return any(entry.inserted_at <= made_by for entry in get_subscription_store().find(object_ref, [recipient]))
 
 
 def parse_references(values: list[Any], field: str) -> list[RecipientRef]:

@@ -18,8 +18,6 @@ from recipients.kernel import jsontext
 from recipients.kernel.keys import (
     SUBSCRIBER_SHARDS,
     ListPosition,
-    claim_pk,
-    recipient_pk,
     split_recipient_pk,
     subscribed_list_pk,
     subscribed_pk,
@@ -28,7 +26,7 @@ from recipients.kernel.keys import (
     subscription_pk,
 )
 from recipients.kernel.listing import ShardedList
-from recipients.kernel.table import ConditionFailed, Table, get_table
+from recipients.kernel.table import Table, get_table
 
 
 class StoredSubscription(NamedTuple):
@@ -39,20 +37,11 @@ class StoredSubscription(NamedTuple):
     updated_at: str
 
 
-def key_of(ref: RecipientRef) -> str:
-    return recipient_pk(ref.id, ref.collection)
-
-
-def ref_of(key: str) -> RecipientRef:
-    recipient_id, collection = split_recipient_pk(key)
-    return RecipientRef(id=recipient_id, collection=collection)
-
-
 def subscription_from_item(item: dict[str, Any]) -> StoredSubscription:
     properties = item.get("properties", {}).get("S")
     return StoredSubscription(
-        object=ref_of(item["object_key"]["S"]),
-        recipient=ref_of(item["recipient_key"]["S"]),
+        object=RecipientRef.from_key(item["object_key"]["S"]),
+        recipient=RecipientRef.from_key(item["recipient_key"]["S"]),
         properties=jsontext.loads(properties) if properties is not None else None,
         inserted_at=item["inserted_at"]["S"],
         updated_at=item["updated_at"]["S"],
@@ -81,8 +70,8 @@ class SubscriptionStore:
     ) -> list[StoredSubscription]:
         """Subscribe each recipient with its properties (JSON text, or None), keeping `inserted_at` of
         the subscriptions that exist; the subscriptions as they now are, in the order given."""
-        object_key = key_of(object_ref)
-        pks = [subscription_pk(object_key, key_of(ref)) for ref, _ in entries]
+        object_key = object_ref.key()
+        pks = [subscription_pk(object_key, ref.key()) for ref, _ in entries]
         existing = {
             item["pk"]["S"]: item["inserted_at"]["S"]
             for item in self._table.batch_get(pks, projection="pk, inserted_at", consistent=True)
@@ -92,21 +81,21 @@ class SubscriptionStore:
             inserted_at = existing.get(pk, now)
             values: dict[str, Any] = {
                 "object_key": {"S": object_key},
-                "recipient_key": {"S": key_of(ref)},
+                "recipient_key": {"S": ref.key()},
                 "inserted_at": {"S": inserted_at},
                 "updated_at": {"S": now},
             }
             if properties is not None:
                 values["properties"] = {"S": properties}
-            items.extend(_both_items(object_key, key_of(ref), values))
+            items.extend(_both_items(object_key, ref.key(), values))
             stored.append(subscription_from_item(values))
         self._table.batch_write(items)
         return stored
 
     def find(self, object_ref: RecipientRef, refs: list[RecipientRef]) -> list[StoredSubscription]:
         """The subscriptions of these recipients to the object that exist, in the order given."""
-        object_key = key_of(object_ref)
-        pks = [subscription_pk(object_key, key_of(ref)) for ref in refs]
+        object_key = object_ref.key()
+        pks = [subscription_pk(object_key, ref.key()) for ref in refs]
         found = {item["pk"]["S"]: item for item in self._table.batch_get(pks, consistent=True)}
         return [subscription_from_item(found[pk]) for pk in dict.fromkeys(pks) if pk in found]
 
@@ -114,19 +103,19 @@ class SubscriptionStore:
         """Delete both items of each subscription."""
         pks = []
         for subscription in subscriptions:
-            object_key, recipient_key = key_of(subscription.object), key_of(subscription.recipient)
+            object_key, recipient_key = subscription.object.key(), subscription.recipient.key()
             pks += [subscription_pk(object_key, recipient_key), subscribed_pk(recipient_key, object_key)]
         self._table.batch_delete(pks)
 
     def subscribers(self, object_ref: RecipientRef) -> ShardedList:
         """The object's subscribers: its object subscribers, then its users over their shards."""
-        object_key = key_of(object_ref)
+        object_key = object_ref.key()
         partitions = [subscribers_list_pk(object_key, shard) for shard in SUBSCRIBER_SHARDS]
         return ShardedList(self._table, partitions, check=_check_recipient_key)
 
     def subscribed(self, recipient_ref: RecipientRef) -> ShardedList:
         """The objects the recipient is subscribed to, by when it subscribed (one partition)."""
-        return ShardedList(self._table, [subscribed_list_pk(key_of(recipient_ref))], check=_check_subscribed_key)
+        return ShardedList(self._table, [subscribed_list_pk(recipient_ref.key())], check=_check_subscribed_key)
 
     def walk_subscribers(
         self, object_ref: RecipientRef, start: ListPosition | None, limit: int
@@ -135,20 +124,6 @@ class SubscriptionStore:
         listing = self.subscribers(object_ref)
         for item in listing.walk(start, limit):
             yield listing.position(item), subscription_from_item(item)
-
-    def claim(self, run_id: str, recipient: RecipientRef, part: int, expires_at: int) -> bool:
-        """Claim a recipient for part `part` of a run's fan-out: True when no earlier part has it. A part
-        claims again what it claimed before a crash (parts from `part` on are not final yet)."""
-        try:
-            self._table.update(
-                claim_pk(run_id, key_of(recipient)),
-                UpdateExpression="SET part = :part, expires_at = :expires",
-                ConditionExpression="attribute_not_exists(part) OR part >= :part",
-                ExpressionAttributeValues={":part": {"N": str(part)}, ":expires": {"N": str(expires_at)}},
-            )
-        except ConditionFailed:
-            return False
-        return True
 
 
 def _both_items(object_key: str, recipient_key: str, values: dict[str, Any]) -> list[dict[str, Any]]:

@@ -27,3 +27,12 @@ class RunDataSettings(EnvironmentSettings):
 @lru_cache(maxsize=1)
 def run_data_settings() -> RunDataSettings:
     return RunDataSettings.from_environment()
+
+
+class FanoutSettings(EnvironmentSettings):
+    fanout_queue_url: str = Field(min_length=1, description="SQS queue the fan-out expander consumes")
+
+
+@lru_cache(maxsize=1)
+def fanout_settings() -> FanoutSettings:
+    return FanoutSettings.from_environment()

@@ -4,16 +4,28 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from recipients.identity.models import RecipientRef
-from recipients.kernel.keys import RUN_PREFIX, cancel_pk
+from recipients.kernel import jsontext
+from recipients.kernel.keys import RUN_PREFIX, cancel_pk, claim_pk
 from recipients.kernel.rules import now_timestamp
 from recipients.kernel.table import ConditionFailed, Table, get_table
 from recipients.workflows.models import SkippedRecipient, WorkflowRun
 
 SKIPPED_BYTES = 300_000
 """Listed skipped recipients a run keeps; skipped_count stays exact beyond it."""
+
+
+class FanoutState(NamedTuple):
+    """How far a run's fan-out is: the last part recorded, the walk's range for it (start exclusive, end
+    inclusive), whether it was the last, and the recipients of the fan-out so far."""
+
+    part: int
+    start: list[Any]
+    end: list[Any]
+    done: bool
+    recipients: int
 
 
 class RunStore:
@@ -61,6 +73,51 @@ class RunStore:
         """Ids of the runs of `workflow_key` triggered with `cancellation_key`."""
         listed = self._table.query_list(cancel_pk(workflow_key, cancellation_key), None, limit=10_000, forward=True)
         return [item["list_sk"]["S"] for item in listed]
+
+    def fanout_state(self, run_id: str) -> FanoutState | None:
+        """Where the run's fan-out stands (consistent read); None before its first part is recorded."""
+        item = self._table.get(RUN_PREFIX + run_id, consistent=True, names=["fanout"])
+        if item is None or "fanout" not in item:
+            return None
+        return FanoutState(*jsontext.loads(item["fanout"]["S"]))
+
+    def record_fanout(self, run_id: str, state: FanoutState, previous_part: int | None) -> bool:
+        """Record the next part's range before it is put, if no other expander recorded it first; the
+        last part also settles the run's recipient count. False when another expander got there first."""
+        values: dict[str, Any] = {":state": {"S": jsontext.dumps(list(state))}, ":part": {"N": str(state.part)}}
+        update = "SET fanout = :state, fanout_part = :part"
+        if state.done:
+            update += ", recipient_count = recipient_count + :count"
+            values[":count"] = {"N": str(state.recipients)}
+        if previous_part is None:
+            condition = "attribute_exists(pk) AND attribute_not_exists(fanout_part)"
+        else:
+            condition = "fanout_part = :previous"
+            values[":previous"] = {"N": str(previous_part)}
+        try:
+            self._table.update(
+                RUN_PREFIX + run_id,
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeValues=values,
+            )
+        except ConditionFailed:
+            return False
+        return True
+
+    def claim(self, run_id: str, recipient_key: str, place: str, expires_at: int) -> bool:
+        """Claim a recipient for a run's fan-out at one place in its walk: True unless it was claimed at
+        another place. The walk reads a place again only after a crash, and then claims it again."""
+        try:
+            self._table.update(
+                claim_pk(run_id, recipient_key),
+                UpdateExpression="SET place = :place, expires_at = :expires",
+                ConditionExpression="attribute_not_exists(place) OR place = :place",
+                ExpressionAttributeValues={":place": {"S": place}, ":expires": {"N": str(expires_at)}},
+            )
+        except ConditionFailed:
+            return False
+        return True
 
     def cancel_run(self, run_id: str, recipients: list[RecipientRef] | None) -> None:
         """Mark the whole run cancelled, or add `recipients` to the ones cancelled in it."""

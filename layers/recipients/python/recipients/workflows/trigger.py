@@ -22,6 +22,7 @@ from recipients.kernel.errors import FieldError, RecipientsError, field_errors
 from recipients.kernel.observability import logger, metrics
 from recipients.kernel.rules import check_id, expires_in, now_timestamp
 from recipients.workflows import bus
+from recipients.workflows.fanout import FANOUT_ROOM, start_fanout
 from recipients.workflows.models import SkippedRecipient, TriggerWorkflowRequest, WorkflowRun
 from recipients.workflows.settings import workflow_settings
 from recipients.workflows.store import get_run_store
@@ -77,11 +78,13 @@ def check_trigger(workflow_key: str, request: TriggerWorkflowRequest) -> Trigger
         "triggered_at": now_timestamp(),
     }
     stored_data = None
-    if not _leaves_room_for_recipients(event_base):
+    # A run with objects fans out to their subscribers, who come with their subscriptions' properties
+    room = FANOUT_ROOM if any(entry.ref.collection is not None for entry in recipients) else _MIN_RECIPIENTS_ROOM
+    if not _leaves_room_for_recipients(event_base, room):
         event_base["data"], event_base["data_ref"] = None, bus.run_data_reference(run_id, data_bytes)
         stored_data = data
-        if not _leaves_room_for_recipients(event_base):
-            size, limit = _base_size(event_base), (bus.MAX_EVENT_BYTES - _MIN_RECIPIENTS_ROOM) // 1024
+        if not _leaves_room_for_recipients(event_base, room):
+            size, limit = _base_size(event_base), (bus.MAX_EVENT_BYTES - room) // 1024
             raise RecipientsError.invalid_field(
                 "tenant", f"actor and tenant come to {size:,} bytes; a run event carries at most {limit} KiB of them"
             )
@@ -170,7 +173,12 @@ def trigger_workflow(trigger: Trigger) -> str:
     retention = workflow_settings().workflow_run_retention_days
     get_run_store().record_run(run, skipped_count=len(skipped), expires_at=expires_in(retention))
     event_base["skipped_count"] = len(skipped)
-    bus.publish(TRIGGERED, triggered_events(event_base, [entry.to_wire() for entry in included]))
+    sources = [entry.ref for entry in included if entry.ref.collection is not None]
+    events = triggered_events(event_base, [entry.to_wire() for entry in included], final=not sources)
+    bus.publish(TRIGGERED, events)
+    if sources:
+        excluded = [entry.ref for entry in included] + ([actor.ref] if actor is not None else [])
+        start_fanout(event_base, sources, excluded, first_part=len(events) + 1)
     logger.info(
         "workflow triggered",
         extra={
@@ -186,8 +194,9 @@ def trigger_workflow(trigger: Trigger) -> str:
     return run_id
 
 
-def triggered_events(base: dict[str, Any], recipients: list[dict[str, Any]]) -> list[str]:
-    """The run's event details: all recipients in one event, or split into parts that each fit."""
+def triggered_events(base: dict[str, Any], recipients: list[dict[str, Any]], *, final: bool = True) -> list[str]:
+    """The run's event details: all recipients in one event, or split into parts that each fit. Parts
+    that are not the run's last (a fan-out puts more) say `"parts": null`."""
     room = bus.MAX_EVENT_BYTES - _base_size(base)
     parts: list[list[dict[str, Any]]] = [[]]
     size = 0
@@ -199,7 +208,7 @@ def triggered_events(base: dict[str, Any], recipients: list[dict[str, Any]]) -> 
         parts[-1].append(recipient)
         size += length
     return [
-        jsontext.dumps({**base, "recipients": part, "part": number, "parts": len(parts)})
+        jsontext.dumps({**base, "recipients": part, "part": number, "parts": len(parts) if final else None})
         for number, part in enumerate(parts, start=1)
     ]
 
@@ -214,8 +223,8 @@ def _base_size(base: dict[str, Any]) -> int:
     return bus.event_size(TRIGGERED, jsontext.dumps({**base, "skipped_count": 0})) + _PART_FIELDS_BYTES
 
 
-def _leaves_room_for_recipients(base: dict[str, Any]) -> bool:
-    return _base_size(base) <= bus.MAX_EVENT_BYTES - _MIN_RECIPIENTS_ROOM
+def _leaves_room_for_recipients(base: dict[str, Any], room: int) -> bool:
+    return _base_size(base) <= bus.MAX_EVENT_BYTES - room
 
 
 def _identify_all(inline: list[Recipient]) -> None:
