@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
+from functions.delete.app import lambda_handler as delete_handler
 from functions.get.app import lambda_handler as get_handler
 from functions.identify.app import lambda_handler as identify_handler
+from functions.objects.app import lambda_handler as delete_object_handler
 from functions.subscriptions.app import lambda_handler
 from recipients.subscriptions.models import Subscription
 from tests.conftest import EventLoader, FakeLambdaContext
@@ -176,3 +178,54 @@ def test_delete_takes_references_only(api: Api) -> None:
     error = assert_knock_error(api.call("subscriptions_delete", path=APOLLO, body=body), 422, "invalid_params")
     assert error_fields(error) == ["recipients.0"]
     assert ids(api.subscribers()) == ["ada"]
+
+
+def delete_user(api: Api, user_id: str) -> None:
+    event = api.load_event("delete", path={"user_id": user_id})
+    assert delete_handler(event, api.context)["statusCode"] == 204
+
+
+def delete_object(api: Api, collection: str, object_id: str) -> None:
+    event = api.load_event("objects_delete", path={"collection": collection, "object_id": object_id})
+    assert delete_object_handler(event, api.context)["statusCode"] == 204
+
+
+def walk(api: Api, sample: str, path: dict[str, str], page_size: int, key: str = "recipient") -> list[list[str]]:
+    """Every page of a list, following `after`, as the SDKs do: each page's ids."""
+    pages: list[list[str]] = []
+    query: dict[str, Any] = {"page_size": str(page_size)}
+    while True:
+        page = api.ok(sample, path=path, query=query)
+        pages.append([entry[key]["id"] for entry in page["entries"]])
+        if page["page_info"]["after"] is None:
+            return pages
+        query = {"page_size": str(page_size), "after": page["page_info"]["after"]}
+
+
+def test_pages_read_past_deleted_subscribers_so_no_page_but_the_last_is_short(api: Api) -> None:
+    # Given six subscribers, of which the first four in list order are then deleted
+    api.add([{"id": f"user-{index}"} for index in range(6)])
+    listed = ids(api.subscribers())
+    for user_id in listed[:4]:
+        delete_user(api, user_id)
+
+    # When the list is walked a page of one, and of four, at a time
+    single, fours = walk(api, "subscriptions_list", APOLLO, 1), walk(api, "subscriptions_list", APOLLO, 4)
+
+    # Then every page is full but the last (an SDK stops at an empty page), and only the living are listed
+    assert single[:2] == [[listed[4]], [listed[5]]] and all(page == [] for page in single[2:])
+    assert fours == [listed[4:]]
+    # and going back from the end also reads past them
+    last = api.subscribers(page_size="1", after=api.subscribers(page_size="1")["page_info"]["after"])
+    assert ids(api.subscribers(page_size="1", before=last["page_info"]["before"])) == [listed[4]]
+
+
+def test_a_users_list_reads_past_deleted_objects(api: Api) -> None:
+    for project in ("p1", "p2", "p3", "p4"):
+        api.add([{"id": "ada"}], path={"collection": "projects", "object_id": project})
+    for project in ("p4", "p3"):  # the newest, listed first
+        delete_object(api, "projects", project)
+
+    pages = walk(api, "subscriptions_list_user", {"user_id": "ada"}, 1, key="object")
+
+    assert pages[:2] == [["p2"], ["p1"]] and all(page == [] for page in pages[2:])
