@@ -15,6 +15,7 @@ from functions.get.app import lambda_handler as get_handler
 from functions.identify.app import lambda_handler as identify_handler
 from functions.objects.app import lambda_handler as delete_object_handler
 from functions.subscriptions.app import lambda_handler
+from recipients.kernel.keys import recipient_pk, subscriber_shard
 from recipients.subscriptions.models import Subscription
 from tests.conftest import EventLoader, FakeLambdaContext
 from tests.unit.knock import assert_knock_error, error_fields, json_body
@@ -229,3 +230,73 @@ def test_a_users_list_reads_past_deleted_objects(api: Api) -> None:
     pages = walk(api, "subscriptions_list_user", {"user_id": "ada"}, 1, key="object")
 
     assert pages[:2] == [["p2"], ["p1"]] and all(page == [] for page in pages[2:])
+
+
+def counted(requests: list[str]) -> dict[str, int]:
+    return {name: requests.count(name) for name in sorted(set(requests))}
+
+
+def test_add_requests_one_batch_get_of_the_referenced_one_write_per_inline_recipient_and_25_items_per_batch(
+    api: Api, dynamodb_requests: list[str]
+) -> None:
+    # Given 40 identified users; then 100 recipients: those 40 by id and 60 inline users
+    for index in range(40):
+        api.identify(f"known-{index}")
+    dynamodb_requests.clear()
+
+    api.add([f"known-{index}" for index in range(40)] + [{"id": f"inline-{index}"} for index in range(60)])
+
+    # Then: the referenced ones read at once, an UpdateItem per inline user and one for the object, the
+    # subscriptions that exist read at once (consistently), 200 items written 25 at a time
+    assert dynamodb_requests == ["BatchGetItem", *["UpdateItem"] * 61, "BatchGetItem", *["BatchWriteItem"] * 8]
+
+
+def test_add_of_inline_recipients_only_reads_no_recipient(api: Api, dynamodb_requests: list[str]) -> None:
+    api.add([{"id": "ada"}, {"id": "eng", "collection": "teams", "name": "Engineering"}])
+    assert dynamodb_requests == ["UpdateItem", "UpdateItem", "UpdateItem", "BatchGetItem", "BatchWriteItem"]
+
+
+def test_a_first_page_of_subscribers_queries_every_shard_it_crosses(api: Api, dynamodb_requests: list[str]) -> None:
+    # Given an object with an object subscriber and 30 users (spread over the 16 user shards)
+    api.add([{"id": "eng", "collection": "teams", "name": "Engineering"}, *[{"id": f"u{i}"} for i in range(30)]])
+    dynamodb_requests.clear()
+
+    # When the whole list is read in one page, Then: the object, one Query per shard (17), one BatchGetItem
+    assert len(api.subscribers()["entries"]) == 31
+    assert counted(dynamodb_requests) == {"BatchGetItem": 1, "GetItem": 1, "Query": 17}
+    assert dynamodb_requests[0] == "GetItem" and dynamodb_requests[-1] == "BatchGetItem"
+
+    # When a page of one is read (two items: one to know more follow), Then the shards read are the object
+    # subscribers' and the user shards up to the first that is not empty
+    dynamodb_requests.clear()
+    assert len(api.subscribers(page_size="1")["entries"]) == 1
+    first_user_shard = min(int(subscriber_shard(recipient_pk(f"u{i}"))) for i in range(30))
+    assert counted(dynamodb_requests) == {"BatchGetItem": 1, "GetItem": 1, "Query": 1 + first_user_shard + 1}
+
+
+def test_a_page_of_what_a_recipient_subscribes_to_is_one_query(api: Api, dynamodb_requests: list[str]) -> None:
+    for project in ("p1", "p2", "p3"):
+        api.add([{"id": "ada"}], path={"collection": "projects", "object_id": project})
+    api.add([{"id": "eng", "collection": "teams", "name": "Eng"}])
+    dynamodb_requests.clear()
+
+    assert len(api.ok("subscriptions_list_user", path={"user_id": "ada"}, query={})["entries"]) == 3
+    assert dynamodb_requests == ["Query", "BatchGetItem"]  # no GetItem: a user's list does not read the user
+    dynamodb_requests.clear()
+    assert len(api.subscribers(path={"collection": "teams", "object_id": "eng"}, mode="recipient")["entries"]) == 1
+    assert dynamodb_requests == ["GetItem", "Query", "BatchGetItem"]
+
+
+def test_an_objects_filter_reads_every_subscription_named_in_one_batch_get(
+    api: Api, dynamodb_requests: list[str]
+) -> None:
+    for project in ("p1", "p2", "p3"):
+        api.add([{"id": "ada"}], path={"collection": "projects", "object_id": project})
+    dynamodb_requests.clear()
+    event = api.load_event("subscriptions_list_user", path={"user_id": "ada"})
+    event["rawQueryString"] = "&".join(f"objects[{i}][collection]=projects&objects[{i}][id]=p{i}" for i in range(4))
+
+    listed = json_body(lambda_handler(event, api.context))
+
+    assert [entry["object"]["id"] for entry in listed["entries"]] == ["p3", "p2", "p1"]  # p0 was never subscribed
+    assert dynamodb_requests == ["BatchGetItem", "BatchGetItem"]  # the subscriptions, then their objects

@@ -133,7 +133,7 @@ def _subscribed_page(
     check_one_direction(after, before)
     store = get_subscription_store()
     if objects:
-        subscribed = [entry for obj in dict.fromkeys(objects) for entry in store.find(obj, [recipient])]
+        subscribed = store.find_subscribed(recipient, objects)
         newest_first = sorted(subscribed, key=lambda entry: entry.inserted_at, reverse=True)
         return _filtered(newest_first, page_size, known, preferences)
     listing = store.subscribed(recipient)  # newest first, as Knock lists a user's subscriptions

@@ -106,7 +106,14 @@ class SubscriptionStore:
     def find(self, object_ref: RecipientRef, refs: list[RecipientRef]) -> list[StoredSubscription]:
         """The subscriptions of these recipients to the object that exist, in the order given."""
         object_key = key_of(object_ref)
-        pks = [subscription_pk(object_key, key_of(ref)) for ref in refs]
+        return self._found([subscription_pk(object_key, key_of(ref)) for ref in refs])
+
+    def find_subscribed(self, recipient_ref: RecipientRef, objects: list[RecipientRef]) -> list[StoredSubscription]:
+        """The recipient's subscriptions to these objects that exist, in the order given."""
+        recipient_key = key_of(recipient_ref)
+        return self._found([subscription_pk(key_of(obj), recipient_key) for obj in objects])
+
+    def _found(self, pks: list[str]) -> list[StoredSubscription]:
         found = {item["pk"]["S"]: item for item in self._table.batch_get(pks, consistent=True)}
         return [subscription_from_item(found[pk]) for pk in dict.fromkeys(pks) if pk in found]
 
