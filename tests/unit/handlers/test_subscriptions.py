@@ -300,3 +300,14 @@ def test_an_objects_filter_reads_every_subscription_named_in_one_batch_get(
 
     assert [entry["object"]["id"] for entry in listed["entries"]] == ["p3", "p2", "p1"]  # p0 was never subscribed
     assert dynamodb_requests == ["BatchGetItem", "BatchGetItem"]  # the subscriptions, then their objects
+
+
+def test_a_recipient_named_twice_in_a_delete_or_a_filter_is_one(api: Api) -> None:
+    # DynamoDB refuses a BatchGetItem that names a key twice
+    api.add([{"id": "ada"}, {"id": "bob"}])
+    event = api.load_event("subscriptions_list", path=APOLLO)
+    event["rawQueryString"] = "recipients[]=ada&recipients[]=ada&recipients[0]=ada"
+    assert ids(json_body(lambda_handler(event, api.context))) == ["ada"]
+    deleted = api.ok("subscriptions_delete", path=APOLLO, body={"recipients": ["ada", "ada"]})
+    assert [entry["recipient"]["id"] for entry in deleted] == ["ada"]
+    assert ids(api.subscribers()) == ["bob"]

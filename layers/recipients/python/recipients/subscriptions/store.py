@@ -114,8 +114,9 @@ class SubscriptionStore:
         return self._found([subscription_pk(key_of(obj), recipient_key) for obj in objects])
 
     def _found(self, pks: list[str]) -> list[StoredSubscription]:
-        found = {item["pk"]["S"]: item for item in self._table.batch_get(pks, consistent=True)}
-        return [subscription_from_item(found[pk]) for pk in dict.fromkeys(pks) if pk in found]
+        unique = list(dict.fromkeys(pks))  # BatchGetItem refuses a key named twice
+        found = {item["pk"]["S"]: item for item in self._table.batch_get(unique, consistent=True)}
+        return [subscription_from_item(found[pk]) for pk in unique if pk in found]
 
     def remove(self, subscriptions: list[StoredSubscription]) -> None:
         """Delete both items of each subscription."""
