@@ -311,3 +311,16 @@ def test_a_recipient_named_twice_in_a_delete_or_a_filter_is_one(api: Api) -> Non
     deleted = api.ok("subscriptions_delete", path=APOLLO, body={"recipients": ["ada", "ada"]})
     assert [entry["recipient"]["id"] for entry in deleted] == ["ada"]
     assert ids(api.subscribers()) == ["bob"]
+
+
+def test_delete_reads_the_object_and_the_subscriptions_then_writes_25_items_a_request(
+    api: Api, dynamodb_requests: list[str]
+) -> None:
+    api.add([{"id": f"u{index}"} for index in range(20)])
+    dynamodb_requests.clear()
+
+    deleted = api.ok("subscriptions_delete", path=APOLLO, body={"recipients": [f"u{index}" for index in range(30)]})
+
+    assert len(deleted) == 20
+    # the object, the subscriptions named, 40 items deleted 25 at a time, the recipients for the answer
+    assert dynamodb_requests == ["GetItem", "BatchGetItem", "BatchWriteItem", "BatchWriteItem", "BatchGetItem"]

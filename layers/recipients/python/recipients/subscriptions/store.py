@@ -2,7 +2,7 @@
 the recipient (kernel/keys.py), so that both lists are pages of `Query` and neither is a hot partition.
 
 - Adding is one consistent `BatchGetItem` per 100 (an update keeps when it was first made) and one
-  `BatchWriteItem` per 12 subscriptions; removing the same, with deletes. Both items carry every value,
+  `BatchWriteItem` per 25 items, two per subscription; removing the same, with deletes. Both items carry every value,
   so neither list reads the other.
 - A subscription is a snapshot of when it was made: `inserted_at` stays, `updated_at` moves.
 """
