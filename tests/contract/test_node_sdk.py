@@ -472,3 +472,67 @@ def test_audiences_add_list_page_and_remove_members(node_sdk: NodeSdk, new_user_
     assert result["removed"] == {"value": None}
     assert {tuple(pair) for pair in result["afterRemove"]} == {(user_id, "globex"), (ghost_id, None)}
     _knock_error(result["unknown"], "NotFoundError", 404, "resource_missing")
+
+
+def test_subscriptions_add_list_both_ways_with_filters_page_and_delete(
+    node_sdk: NodeSdk, new_user_id: NewId, new_collection: NewId
+) -> None:
+    # Given two collections, two users (one identified inline) and users for a list of several pages
+    projects, teams = new_collection("node-sub-projects"), new_collection("node-sub-teams")
+    ada, bob, never = new_user_id("node-sub-ada"), new_user_id("node-sub-bob"), new_user_id("node-sub-never")
+    paged_ids = [new_user_id("node-sub-page") for _ in range(5)]
+
+    # When subscriptions are added, listed (filters, include, pages) and deleted through the Node SDK
+    result = node_sdk(
+        "subscriptions",
+        {"projects": projects, "teams": teams, "adaId": ada, "bobId": bob, "pagedIds": paged_ids, "neverId": never},
+    )
+
+    # Then add answers a subscription per recipient, the inline object an Object; adding again replaces
+    # the properties and keeps inserted_at
+    added = result["added"]
+    assert [(entry["recipient"]["__typename"], entry["recipient"]["id"]) for entry in added] == [
+        ("User", ada),
+        ("User", bob),
+        ("Object", "eng"),
+    ]
+    assert all(entry["__typename"] == "Subscription" and entry["properties"] == {"role": "admin"} for entry in added)
+    assert added[1]["recipient"]["email"] == "bob@example.com"
+    assert added[2]["recipient"]["properties"] == {"name": "Engineering"}
+    again = result["again"][0]
+    assert (again["properties"], again["inserted_at"]) == ({"role": "viewer"}, added[0]["inserted_at"])
+    # and the recipients filter reaches the API indexed when it starts with an object, in brackets when
+    # it starts with an id, and keeps only the recipients named either way
+    assert f"recipients[0][collection]={teams}" in result["objectFirst"]["query"]
+    assert f"recipients[1]={ada}" in result["objectFirst"]["query"]
+    assert result["objectFirst"]["ids"] == ["eng", ada]
+    assert f"recipients[]={bob}" in result["idFirst"]["query"]
+    assert "recipients[][id]=eng" in result["idFirst"]["query"]
+    assert result["idFirst"]["ids"] == [bob, "eng"]
+    # and include[]=preferences side-loads each subscriber's sets
+    assert "include[]=preferences" in result["withPreferences"]["query"]
+    preferences = {
+        entry["recipient"]["id"]: entry["recipient"]["preferences"] for entry in result["withPreferences"]["entries"]
+    }
+    assert preferences[ada]["default"]["channel_types"] == {"email": False}
+    assert (preferences[bob], preferences["eng"]) == ({}, {})
+    # and mode=recipient lists what the team subscribes to newest first; objects filters arrive indexed
+    assert result["teamSubscribed"] == ["p3", "p2", "p1", "apollo"]
+    assert f"objects[1][collection]={projects}" in result["teamFiltered"]["query"]
+    assert "objects[1][id]=p3" in result["teamFiltered"]["query"]
+    assert result["teamFiltered"]["ids"] == ["p3", "p1"]
+    assert "objects[0][id]=apollo" in result["userFiltered"]["query"]
+    assert result["userFiltered"]["ids"] == ["p2", "apollo"]
+    assert result["userAll"] == ["p3", "p2", "p1", "apollo"]
+    # and the SDK's iterator reads three pages of at most two to see all five subscribers
+    assert sorted(result["paged"]["ids"]) == sorted(paged_ids)
+    assert result["paged"]["requests"] == 3
+    # and delete answers the deleted only
+    assert result["deleted"] == [bob, "eng"]
+    assert result["afterDelete"] == [ada]
+    # and a recipient never identified, an unknown object and a bad filter raise the SDK's errors
+    unknown = _knock_error(result["unknown"], "UnprocessableEntityError", 422, "invalid_params")
+    assert [error["field"] for error in unknown["errors"]] == ["recipients.1"]
+    _knock_error(result["missing"], "NotFoundError", 404, "resource_missing")
+    bad_filter = _knock_error(result["badFilter"], "UnprocessableEntityError", 422, "invalid_params")
+    assert [error["field"] for error in bad_filter["errors"]] == ["objects[].0"]

@@ -10,9 +10,12 @@ from typing import Any
 
 import pytest
 
+from functions.delete.app import lambda_handler as delete_handler
 from functions.get.app import lambda_handler as get_handler
 from functions.identify.app import lambda_handler as identify_handler
+from functions.objects.app import lambda_handler as delete_object_handler
 from functions.subscriptions.app import lambda_handler
+from recipients.kernel.keys import recipient_pk, subscriber_shard
 from recipients.subscriptions.models import Subscription
 from tests.conftest import EventLoader, FakeLambdaContext
 from tests.unit.knock import assert_knock_error, error_fields, json_body
@@ -176,3 +179,148 @@ def test_delete_takes_references_only(api: Api) -> None:
     error = assert_knock_error(api.call("subscriptions_delete", path=APOLLO, body=body), 422, "invalid_params")
     assert error_fields(error) == ["recipients.0"]
     assert ids(api.subscribers()) == ["ada"]
+
+
+def delete_user(api: Api, user_id: str) -> None:
+    event = api.load_event("delete", path={"user_id": user_id})
+    assert delete_handler(event, api.context)["statusCode"] == 204
+
+
+def delete_object(api: Api, collection: str, object_id: str) -> None:
+    event = api.load_event("objects_delete", path={"collection": collection, "object_id": object_id})
+    assert delete_object_handler(event, api.context)["statusCode"] == 204
+
+
+def walk(api: Api, sample: str, path: dict[str, str], page_size: int, key: str = "recipient") -> list[list[str]]:
+    """Every page of a list, following `after`, as the SDKs do: each page's ids."""
+    pages: list[list[str]] = []
+    query: dict[str, Any] = {"page_size": str(page_size)}
+    while True:
+        page = api.ok(sample, path=path, query=query)
+        pages.append([entry[key]["id"] for entry in page["entries"]])
+        if page["page_info"]["after"] is None:
+            return pages
+        query = {"page_size": str(page_size), "after": page["page_info"]["after"]}
+
+
+def test_pages_read_past_deleted_subscribers_so_no_page_but_the_last_is_short(api: Api) -> None:
+    # Given six subscribers, of which the first four in list order are then deleted
+    api.add([{"id": f"user-{index}"} for index in range(6)])
+    listed = ids(api.subscribers())
+    for user_id in listed[:4]:
+        delete_user(api, user_id)
+
+    # When the list is walked a page of one, and of four, at a time
+    single, fours = walk(api, "subscriptions_list", APOLLO, 1), walk(api, "subscriptions_list", APOLLO, 4)
+
+    # Then every page is full but the last (an SDK stops at an empty page), and only the living are listed
+    assert single[:2] == [[listed[4]], [listed[5]]] and all(page == [] for page in single[2:])
+    assert fours == [listed[4:]]
+    # and going back from the end also reads past them
+    last = api.subscribers(page_size="1", after=api.subscribers(page_size="1")["page_info"]["after"])
+    assert ids(api.subscribers(page_size="1", before=last["page_info"]["before"])) == [listed[4]]
+
+
+def test_a_users_list_reads_past_deleted_objects(api: Api) -> None:
+    for project in ("p1", "p2", "p3", "p4"):
+        api.add([{"id": "ada"}], path={"collection": "projects", "object_id": project})
+    for project in ("p4", "p3"):  # the newest, listed first
+        delete_object(api, "projects", project)
+
+    pages = walk(api, "subscriptions_list_user", {"user_id": "ada"}, 1, key="object")
+
+    assert pages[:2] == [["p2"], ["p1"]] and all(page == [] for page in pages[2:])
+
+
+def counted(requests: list[str]) -> dict[str, int]:
+    return {name: requests.count(name) for name in sorted(set(requests))}
+
+
+def test_add_requests_one_batch_get_of_the_referenced_one_write_per_inline_recipient_and_25_items_per_batch(
+    api: Api, dynamodb_requests: list[str]
+) -> None:
+    # Given 40 identified users; then 100 recipients: those 40 by id and 60 inline users
+    for index in range(40):
+        api.identify(f"known-{index}")
+    dynamodb_requests.clear()
+
+    api.add([f"known-{index}" for index in range(40)] + [{"id": f"inline-{index}"} for index in range(60)])
+
+    # Then: the referenced ones read at once, an UpdateItem per inline user and one for the object, the
+    # subscriptions that exist read at once (consistently), 200 items written 25 at a time
+    assert dynamodb_requests == ["BatchGetItem", *["UpdateItem"] * 61, "BatchGetItem", *["BatchWriteItem"] * 8]
+
+
+def test_add_of_inline_recipients_only_reads_no_recipient(api: Api, dynamodb_requests: list[str]) -> None:
+    api.add([{"id": "ada"}, {"id": "eng", "collection": "teams", "name": "Engineering"}])
+    assert dynamodb_requests == ["UpdateItem", "UpdateItem", "UpdateItem", "BatchGetItem", "BatchWriteItem"]
+
+
+def test_a_first_page_of_subscribers_queries_every_shard_it_crosses(api: Api, dynamodb_requests: list[str]) -> None:
+    # Given an object with an object subscriber and 30 users (spread over the 16 user shards)
+    api.add([{"id": "eng", "collection": "teams", "name": "Engineering"}, *[{"id": f"u{i}"} for i in range(30)]])
+    dynamodb_requests.clear()
+
+    # When the whole list is read in one page, Then: the object, one Query per shard (17), one BatchGetItem
+    assert len(api.subscribers()["entries"]) == 31
+    assert counted(dynamodb_requests) == {"BatchGetItem": 1, "GetItem": 1, "Query": 17}
+    assert dynamodb_requests[0] == "GetItem" and dynamodb_requests[-1] == "BatchGetItem"
+
+    # When a page of one is read (two items: one to know more follow), Then the shards read are the object
+    # subscribers' and the user shards up to the first that is not empty
+    dynamodb_requests.clear()
+    assert len(api.subscribers(page_size="1")["entries"]) == 1
+    first_user_shard = min(int(subscriber_shard(recipient_pk(f"u{i}"))) for i in range(30))
+    assert counted(dynamodb_requests) == {"BatchGetItem": 1, "GetItem": 1, "Query": 1 + first_user_shard + 1}
+
+
+def test_a_page_of_what_a_recipient_subscribes_to_is_one_query(api: Api, dynamodb_requests: list[str]) -> None:
+    for project in ("p1", "p2", "p3"):
+        api.add([{"id": "ada"}], path={"collection": "projects", "object_id": project})
+    api.add([{"id": "eng", "collection": "teams", "name": "Eng"}])
+    dynamodb_requests.clear()
+
+    assert len(api.ok("subscriptions_list_user", path={"user_id": "ada"}, query={})["entries"]) == 3
+    assert dynamodb_requests == ["Query", "BatchGetItem"]  # no GetItem: a user's list does not read the user
+    dynamodb_requests.clear()
+    assert len(api.subscribers(path={"collection": "teams", "object_id": "eng"}, mode="recipient")["entries"]) == 1
+    assert dynamodb_requests == ["GetItem", "Query", "BatchGetItem"]
+
+
+def test_an_objects_filter_reads_every_subscription_named_in_one_batch_get(
+    api: Api, dynamodb_requests: list[str]
+) -> None:
+    for project in ("p1", "p2", "p3"):
+        api.add([{"id": "ada"}], path={"collection": "projects", "object_id": project})
+    dynamodb_requests.clear()
+    event = api.load_event("subscriptions_list_user", path={"user_id": "ada"})
+    event["rawQueryString"] = "&".join(f"objects[{i}][collection]=projects&objects[{i}][id]=p{i}" for i in range(4))
+
+    listed = json_body(lambda_handler(event, api.context))
+
+    assert [entry["object"]["id"] for entry in listed["entries"]] == ["p3", "p2", "p1"]  # p0 was never subscribed
+    assert dynamodb_requests == ["BatchGetItem", "BatchGetItem"]  # the subscriptions, then their objects
+
+
+def test_a_recipient_named_twice_in_a_delete_or_a_filter_is_one(api: Api) -> None:
+    # DynamoDB refuses a BatchGetItem that names a key twice
+    api.add([{"id": "ada"}, {"id": "bob"}])
+    event = api.load_event("subscriptions_list", path=APOLLO)
+    event["rawQueryString"] = "recipients[]=ada&recipients[]=ada&recipients[0]=ada"
+    assert ids(json_body(lambda_handler(event, api.context))) == ["ada"]
+    deleted = api.ok("subscriptions_delete", path=APOLLO, body={"recipients": ["ada", "ada"]})
+    assert [entry["recipient"]["id"] for entry in deleted] == ["ada"]
+    assert ids(api.subscribers()) == ["bob"]
+
+
+def test_delete_reads_the_object_and_the_subscriptions_then_writes_25_items_a_request(
+    api: Api, dynamodb_requests: list[str]
+) -> None:
+    api.add([{"id": f"u{index}"} for index in range(20)])
+    dynamodb_requests.clear()
+
+    deleted = api.ok("subscriptions_delete", path=APOLLO, body={"recipients": [f"u{index}" for index in range(30)]})
+
+    assert len(deleted) == 20
+    # the object, the subscriptions named, 40 items deleted 25 at a time, the recipients for the answer
+    assert dynamodb_requests == ["GetItem", "BatchGetItem", "BatchWriteItem", "BatchWriteItem", "BatchGetItem"]

@@ -1,8 +1,10 @@
 """Lists of references in a query string, in the three forms clients send them (recipients-surface §0):
 
 - `objects[]=a&objects[]=b` (scalars, as the SDKs send id lists);
-- `objects[][collection]=c&objects[][id]=i&...` (Stainless and the JS client: an element ends
-  when one of its keys comes again), mixed with scalars (`recipients[]=u1&recipients[][id]=...`);
+- `objects[][collection]=c&objects[][id]=i&...`, mixed with scalars (`recipients[]=u1&recipients[][id]=...`):
+  Stainless and the JS client send one element's keys, then the next's, but the Python SDK's httpx
+  groups repeated keys (every element's `collection`, then every `id`). Either way the n-th value of a
+  key belongs to the n-th element;
 - `objects[0][collection]=c&objects[0][id]=i` (indexed, as the Elixir and old Node SDKs send them).
 
 API Gateway joins repeated parameters with commas, which ids may hold, so the raw query string is read.
@@ -23,6 +25,8 @@ _KEY = re.compile(r"(?P<name>[^\[\]]+)\[(?P<index>\d*)\](?:\[(?P<field>[^\[\]]+)
 def reference_list(raw_query: str, name: str) -> list[Any]:
     """The entries of the list `name`: strings, or `{field: value}` objects; errors name `name`."""
     unindexed: list[Any] = []
+    elements: list[dict[str, str]] = []
+    taken: dict[str, int] = {}
     indexed: dict[int, Any] = {}
     for key, value in parse_qsl(raw_query, keep_blank_values=True):
         match = _KEY.fullmatch(key)
@@ -33,10 +37,13 @@ def reference_list(raw_query: str, name: str) -> list[Any]:
             _place(indexed, int(index), field, value, name)
         elif field is None:
             unindexed.append(value)
-        elif unindexed and isinstance(unindexed[-1], dict) and field not in unindexed[-1]:
-            unindexed[-1][field] = value
         else:
-            unindexed.append({field: value})
+            position = taken.get(field, 0)
+            taken[field] = position + 1
+            if position == len(elements):
+                elements.append({})
+                unindexed.append(elements[-1])
+            elements[position][field] = value
     entries = unindexed + [indexed[position] for position in sorted(indexed)]
     if len(entries) > MAX_ENTRIES:
         raise RecipientsError.invalid_field(name, f"takes at most {MAX_ENTRIES} entries")

@@ -41,6 +41,8 @@ _REFERENCE = "must be a user id or an object reference {id, collection}"
 _PAGE_INFO_BYTES = 8 * 1024
 MAX_PROPERTIES_BYTES = 16 * 1024
 """A subscription's properties travel in every run event that lists the subscriber (256 KB an event)."""
+_REFILL_SIZE = 50
+"""Subscriptions read per further round when deleted recipients left a page short."""
 
 
 def add_subscriptions(object_ref: RecipientRef, request: AddSubscriptionsRequest) -> list[Subscription]:
@@ -103,7 +105,7 @@ def list_object_subscriptions(
         return _subscribed_page(object_ref, filters, page_size, after, before, known, preferences)
     if filters:
         return _filtered(store.find(object_ref, filters), page_size, known, preferences)
-    return _page(listing, listing.page(page_size, after, before), page_size, known, preferences, before)
+    return _page(listing, page_size, after, before, known, preferences)
 
 
 def list_user_subscriptions(
@@ -148,12 +150,11 @@ def _subscribed_page(
     check_one_direction(after, before)
     store = get_subscription_store()
     if objects:
-        subscribed = [entry for obj in dict.fromkeys(objects) for entry in store.find(obj, [recipient])]
+        subscribed = store.find_subscribed(recipient, objects)
         newest_first = sorted(subscribed, key=lambda entry: entry.inserted_at, reverse=True)
         return _filtered(newest_first, page_size, known, preferences)
     listing = store.subscribed(recipient)  # newest first, as Knock lists a user's subscriptions
-    found = listing.page(page_size, after, before, forward=False)
-    return _page(listing, found, page_size, known, preferences, before)
+    return _page(listing, page_size, after, before, known, preferences, list_forward=False)
 
 
 def _check_entries(object_ref: RecipientRef, entries: list[Recipient]) -> None:
@@ -192,31 +193,59 @@ def _filtered(
 
 def _page(
     listing: ShardedList,
-    found: ItemPage,
     page_size: int,
+    after: str | None,
+    before: str | None,
     known: dict[RecipientRef, dict[str, Any]],
     preferences: bool,
-    before: str | None,
+    *,
+    list_forward: bool = True,
 ) -> SubscriptionPage:
-    """A page of stored subscriptions in full, or as much of it as one answer carries (6 MB)."""
-    cursors = [listing.cursor(item) for item in found.items]
-    entries = _subscriptions(
-        [subscription_from_item(item) for item in found.items], known, preferences, keep_missing=True
-    )
-    texts = [entry.to_json() if entry is not None else "" for entry in entries]
-    forward = before is None
-    keep = payload.fitting(texts if forward else reversed(texts), payload.MAX_BODY_BYTES - _PAGE_INFO_BYTES)
+    """A page of stored subscriptions in full, or as much of it as one answer carries (6 MB). Those whose
+    recipient or object was deleted are read past, so only the last page is short: the SDKs stop at an
+    empty page, whatever its cursor says."""
+    back = before is not None
+    found = listing.page(page_size, after, before, forward=list_forward)
+    cursors, entries = _resolved(listing, found, known, preferences)
     after_cursor, before_cursor = found.after, found.before
-    if keep < len(texts):
-        if forward:
-            entries, after_cursor = entries[:keep], cursors[keep - 1]
+    while sum(entry is not None for entry in entries) < page_size and (before_cursor if back else after_cursor):
+        more = listing.page(
+            _REFILL_SIZE, None if back else after_cursor, before_cursor if back else None, forward=list_forward
+        )
+        more_cursors, more_entries = _resolved(listing, more, known, preferences)
+        if back:
+            cursors, entries, before_cursor = more_cursors + cursors, more_entries + entries, more.before
         else:
+            cursors, entries, after_cursor = cursors + more_cursors, entries + more_entries, more.after
+    present = [index for index, entry in enumerate(entries) if entry is not None]
+    if len(present) > page_size:  # a refill read more than the page needs
+        if back:
+            cut = present[-page_size]
+            cursors, entries, before_cursor = cursors[cut:], entries[cut:], cursors[cut]
+        else:
+            cut = present[page_size - 1] + 1
+            cursors, entries, after_cursor = cursors[:cut], entries[:cut], cursors[cut - 1]
+    texts = [entry.to_json() if entry is not None else "" for entry in entries]
+    keep = payload.fitting(reversed(texts) if back else texts, payload.MAX_BODY_BYTES - _PAGE_INFO_BYTES)
+    if keep < len(texts):
+        if back:
             entries, before_cursor = entries[len(texts) - keep :], cursors[len(texts) - keep]
+        else:
+            entries, after_cursor = entries[:keep], cursors[keep - 1]
     listed = [entry for entry in entries if entry is not None]
     metrics.add_metric(name="SubscriptionPagesListed", unit=MetricUnit.Count, value=1)
     return SubscriptionPage(
         entries=listed, page_info=PageInfo(after=after_cursor, before=before_cursor, page_size=page_size)
     )
+
+
+def _resolved(
+    listing: ShardedList, found: ItemPage, known: dict[RecipientRef, dict[str, Any]], preferences: bool
+) -> tuple[list[str], list[Subscription | None]]:
+    """The cursor of each listed item, and its subscription in full (None for a deleted recipient or object)."""
+    subscriptions = [subscription_from_item(item) for item in found.items]
+    entries = _subscriptions(subscriptions, known, preferences, keep_missing=True)
+    return [listing.cursor(item) for item in found.items], entries
 
 
 def _subscriptions(

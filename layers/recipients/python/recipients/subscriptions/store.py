@@ -2,7 +2,7 @@
 the recipient (kernel/keys.py), so that both lists are pages of `Query` and neither is a hot partition.
 
 - Adding is one consistent `BatchGetItem` per 100 (an update keeps when it was first made) and one
-  `BatchWriteItem` per 12 subscriptions; removing the same, with deletes. Both items carry every value,
+  `BatchWriteItem` per 25 items, two per subscription; removing the same, with deletes. Both items carry every value,
   so neither list reads the other.
 - A subscription is a snapshot of when it was made: `inserted_at` stays, `updated_at` moves.
 """
@@ -95,9 +95,17 @@ class SubscriptionStore:
     def find(self, object_ref: RecipientRef, refs: list[RecipientRef]) -> list[StoredSubscription]:
         """The subscriptions of these recipients to the object that exist, in the order given."""
         object_key = object_ref.key()
-        pks = [subscription_pk(object_key, ref.key()) for ref in refs]
-        found = {item["pk"]["S"]: item for item in self._table.batch_get(pks, consistent=True)}
-        return [subscription_from_item(found[pk]) for pk in dict.fromkeys(pks) if pk in found]
+        return self._found([subscription_pk(object_key, ref.key()) for ref in refs])
+
+    def find_subscribed(self, recipient_ref: RecipientRef, objects: list[RecipientRef]) -> list[StoredSubscription]:
+        """The recipient's subscriptions to these objects that exist, in the order given."""
+        recipient_key = recipient_ref.key()
+        return self._found([subscription_pk(obj.key(), recipient_key) for obj in objects])
+
+    def _found(self, pks: list[str]) -> list[StoredSubscription]:
+        unique = list(dict.fromkeys(pks))  # BatchGetItem refuses a key named twice
+        found = {item["pk"]["S"]: item for item in self._table.batch_get(unique, consistent=True)}
+        return [subscription_from_item(found[pk]) for pk in unique if pk in found]
 
     def remove(self, subscriptions: list[StoredSubscription]) -> None:
         """Delete both items of each subscription."""
