@@ -39,6 +39,8 @@ class ApiTarget:
     url: str
     api_key: str
     is_local: bool
+    log: Path | None = None
+    """The local server's output (what `make run` prints), when the tests started it."""
 
 
 def _wait_for_url(process: subprocess.Popen[bytes], log: Path) -> str:
@@ -86,7 +88,7 @@ def start_local_server(
             [sys.executable, "-m", "local.server"], cwd=REPO_ROOT, env=child_environment, stdout=sink, stderr=sink
         )
     request.addfinalizer(lambda: _stop(process))
-    return ApiTarget(_wait_for_url(process, log), key, is_local=True)
+    return ApiTarget(_wait_for_url(process, log), key, is_local=True, log=log)
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,7 @@ from recipients.identity.models import RecipientRef
 from recipients.kernel.aws import events
 from recipients.subscriptions import service as subscriptions
 from recipients.subscriptions.models import AddSubscriptionsRequest
+from recipients.workflows import bus
 from recipients.workflows.store import get_run_store
 from tests.conftest import EventLoader, FakeLambdaContext, WorkflowBus
 from tests.unit.bulk_queue import deliver
@@ -213,23 +214,64 @@ def put_events_failing(when: Callable[[int], bool]) -> Iterator[list[int]]:
         events().meta.events.unregister("before-call.events.PutEvents", hook)
 
 
-def test_a_crash_halfway_and_redeliveries_lose_and_repeat_no_one(
+def two_shared_objects(subscribe: Callable[..., None]) -> list[str]:
+    """Two objects whose subscribers overlap, over about ten parts; everyone the run should reach."""
+    for batch in range(4):
+        subscribe("projects", "big", users(f"u{batch}", 100), properties={"note": "x" * 5_000})
+        subscribe("projects", "other", users(f"u{batch}", 50) + users(f"o{batch}", 20))
+    return ["big", "other"] + [
+        f"{prefix}{batch}-{index:03d}"
+        for batch in range(4)
+        for prefix, count in (("u", 100), ("o", 20))
+        for index in range(count)
+    ]
+
+
+BOTH = {"recipients": [{"id": "big", "collection": "projects"}, {"id": "other", "collection": "projects"}]}
+
+
+def test_expander_crash_after_half_the_parts_then_redelivery_puts_everyone_once(
+    subscribe: Callable[..., None],
+    trigger: Callable[..., str],
+    expand: Callable[[], int],
+    workflow_bus: WorkflowBus,
+    lambda_context: FakeLambdaContext,
+) -> None:
+    expected = two_shared_objects(subscribe)
+    run_id = trigger(BOTH)
+    received = workflow_bus.received()
+
+    # When the bus refuses every put from the expander's 3rd part (the run's 4th) on; each is recorded first
+    with put_events_failing(lambda call: call >= 3) as calls:
+        for _ in range(8):
+            deliver(workflow_bus.fanout_url, fanout_handler, lambda_context)
+    half = Run(received + workflow_bus.received())
+    state = get_run_store().fanout_state(run_id)
+    assert len(calls) >= 2 + bus.PUT_ATTEMPTS and not half.complete and max(half.parts) == 3
+    assert state is not None and state.part == max(half.parts) + 1  # recorded, never put
+
+    # Then redeliveries put the recorded part and the rest: every part once, everyone once
+    expand()
+    run = Run(received + half_events(half) + workflow_bus.received())
+    assert run.complete and len(run.parts) > 6
+    assert sorted(run.ids()) == sorted(expected)
+
+
+def half_events(run: Run) -> list[dict[str, Any]]:
+    return [{"detail": detail} for detail in run.parts.values()]
+
+
+def test_expander_message_delivered_twice_puts_each_part_the_same(
     subscribe: Callable[..., None],
     trigger: Callable[..., str],
     workflow_bus: WorkflowBus,
     lambda_context: FakeLambdaContext,
 ) -> None:
-    for batch in range(4):
-        subscribe("projects", "big", users(f"u{batch}", 100), properties={"note": "x" * 2_000})
-        subscribe("projects", "other", users(f"u{batch}", 50) + users(f"o{batch}", 20))
-    trigger({"recipients": [{"id": "big", "collection": "projects"}, {"id": "other", "collection": "projects"}]})
+    expected = two_shared_objects(subscribe)
+    trigger(BOTH)
     received = workflow_bus.received()
 
-    # When the expander's put fails after some parts (recorded first, so one part is recorded but not put)
-    with put_events_failing(lambda call: 9 <= call <= 12):
-        for _ in range(5):
-            deliver(workflow_bus.fanout_url, fanout_handler, lambda_context)
-    # and every message is then delivered twice, as SQS may
+    # When every fan-out message (the first and each continuation) is delivered twice, as SQS may
     sqs = boto3.client("sqs")
     for _ in range(200):
         messages = sqs.receive_message(QueueUrl=workflow_bus.fanout_url, MaxNumberOfMessages=1).get("Messages", [])
@@ -242,15 +284,10 @@ def test_a_crash_halfway_and_redeliveries_lose_and_repeat_no_one(
         deliver(workflow_bus.fanout_url, fanout_handler, lambda_context)
         deliver(workflow_bus.fanout_url, fanout_handler, lambda_context)
 
-    # Then the consumer has every part once (a repeated part is the same part), and everyone once
-    run = Run(received + workflow_bus.received())
-    assert run.complete
-    expected = ["big", "other"] + [
-        f"{prefix}{batch}-{index:03d}"
-        for batch in range(4)
-        for prefix, count in (("u", 100), ("o", 20))
-        for index in range(count)
-    ]
+    # Then some parts arrived twice, each time the same (Run checks it), and everyone is in the run once
+    events = received + workflow_bus.received()
+    run = Run(events)
+    assert len(events) > len(run.parts) and run.complete
     assert sorted(run.ids()) == sorted(expected)
 
 

@@ -2,11 +2,11 @@
 (workflows/fanout.py) describes.
 
 Exactly once: before a part is put, its range in the walk is recorded on the run with a conditional
-write (the part before it must be the last recorded). A redelivered or resumed message reads the
-record, puts the last recorded part again (the same range, so the same recipients under the same
-number) and goes on from its end; an expander that loses the race to record a part stops. Only the
-last part carries `parts`; the parts before it say `"parts": null`. An expander that runs short of
-time queues a continuation of itself.
+write (the part before it must be the last recorded). A redelivered message reads the record, puts
+the last recorded part again (the same range, so the same recipients under the same number) and
+goes on from its end; an expander that loses the race to record a part stops. Only the last part
+carries `parts`; the parts before it say `"parts": null`. An expander that runs short of time
+queues a continuation of itself, which says which part it put last, so that part is not put again.
 """
 
 from __future__ import annotations
@@ -43,11 +43,11 @@ def expand(body: str, seconds_left: Any, expires_at: int) -> None:
     )
     store = get_run_store()
     state = store.fanout_state(plan.run_id)
-    if state is not None:  # put the last recorded part again: its put may not have happened
+    if state is not None and message.get("put") != state.part:  # the last recorded part's put may not have happened
         again = Filling(plan, Key(*state.start), Key(*state.end)).fill()
         _put(base, again.recipients, state.part, state.done)
-        if state.done:
-            return
+    if state is not None and state.done:
+        return
     previous = state.part if state is not None else None
     end = Key(*state.end) if state is not None else START
     count = state.recipients if state is not None else 0
@@ -66,7 +66,7 @@ def expand(body: str, seconds_left: Any, expires_at: int) -> None:
             return
         previous, end, number = number, part.end, number + 1
         if seconds_left() < TIME_MARGIN_SECONDS:
-            _continue(body)
+            _continue({**message, "put": previous})
             return
 
 
@@ -81,9 +81,9 @@ def _put(base: dict[str, Any], recipients: list[dict[str, Any]], number: int, la
     metrics.add_metric(name="FanoutParts", unit=MetricUnit.Count, value=1)
 
 
-def _continue(body: str) -> None:
-    """The same message again: the run's record says where to go on from."""
-    sqs().send_message(QueueUrl=fanout_settings().fanout_queue_url, MessageBody=body)
+def _continue(message: dict[str, Any]) -> None:
+    """The message again, saying which part was put last: the run's record says where to go on from."""
+    sqs().send_message(QueueUrl=fanout_settings().fanout_queue_url, MessageBody=jsontext.dumps(message))
     logger.info("fan-out continues in a new invocation")
 
 
