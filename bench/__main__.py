@@ -39,6 +39,7 @@ from typing import Any
 from bench import FAKE_AWS, create_tables, lambda_environment
 from bench.budgets import check, print_budgets
 from bench.bulk import measure_bulk
+from bench.fanout import measure_fanout
 from bench.instructions import default_jobs, measure_instructions, unavailable, valgrind
 from bench.layer_calls import dynamodb, seed_users, store_operations
 from bench.warm import measure_first_request, measure_warm
@@ -316,6 +317,9 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--bulk-rows", type=int, default=1000, help="rows per bulk run (moto writes ~100 rows/s)")
     parser.add_argument("--bulk-repeats", type=int, default=5, help="alternating raw/pipeline runs")
     parser.add_argument("--skip-bulk", action="store_true", help="leave out the bulk pipeline benchmark")
+    parser.add_argument("--fanout-subscribers", type=int, default=5000, help="subscribers of the fanned-out object")
+    parser.add_argument("--fanout-repeats", type=int, default=3, help="alternating raw/fan-out runs")
+    parser.add_argument("--skip-fanout", action="store_true", help="leave out the fan-out benchmark")
     parser.add_argument("--warm-requests", type=int, default=1000, help="identify requests per warm CPU sample")
     args = parser.parse_args()
     if args.repeats < 2:
@@ -363,6 +367,11 @@ def main() -> int:
     if not args.skip_bulk:
         print(f"bulk pipeline vs raw UpdateItem, {args.bulk_repeats} x {args.bulk_rows} rows each...", flush=True)
         bulk = measure_bulk(args.bulk_rows, args.bulk_repeats, raw_threads=16)
+    fanout: dict[str, Any] = {}
+    if not args.skip_fanout:
+        runs = f"{args.fanout_repeats} x {args.fanout_subscribers} subscribers"
+        print(f"trigger fan-out vs raw Query + PutEvents, {runs}...", flush=True)
+        fanout = measure_fanout(args.fanout_subscribers, args.fanout_repeats)
 
     results = {
         **request_results(requests),
@@ -372,6 +381,8 @@ def main() -> int:
         **cold_start_results(cold),
         "bulk_vs_raw_ratio": bulk.get("bulk_vs_raw_ratio"),
         "bulk": bulk,
+        "fanout_vs_raw_ratio": fanout.get("fanout_vs_raw_ratio"),
+        "fanout": fanout,
     }
     results["budgets"] = check(results)
 
@@ -389,6 +400,11 @@ def main() -> int:
         print(
             f"\nbulk pipeline {bulk['pipeline_rows_per_s']} rows/s vs raw UpdateItem {bulk['raw_rows_per_s']} rows/s "
             f"({bulk['raw_threads']} threads): ratio {bulk['bulk_vs_raw_ratio']}"
+        )
+    if fanout:
+        print(
+            f"\nfan-out of {fanout['subscribers']} subscribers {fanout['fanout_recipients_per_s']} recipients/s vs raw "
+            f"Query + PutEvents {fanout['raw_recipients_per_s']} recipients/s: ratio {fanout['fanout_vs_raw_ratio']}"
         )
     print_budgets(results["budgets"])
     write_results(args.output or RESULTS, results)

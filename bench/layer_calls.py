@@ -46,6 +46,8 @@ def store_operations(user_id: str) -> dict[str, Callable[[], object]]:
     from recipients.identity.models import RecipientRef
     from recipients.preferences import service as preferences
     from recipients.preferences.models import PreferenceSetRequest
+    from recipients.subscriptions import service as subscriptions
+    from recipients.subscriptions.models import AddSubscriptionsRequest
     from recipients.users import identify, service
     from recipients.users.requests import IdentifyUserRequest
 
@@ -54,6 +56,9 @@ def store_operations(user_id: str) -> dict[str, Callable[[], object]]:
     channel_id, channel_data = "7d2ef9c6-5a61-4b0c-9a7e-2f1f3c0f4b11", {"tokens": ["t1"]}
     replace = PreferenceSetRequest.model_validate({"channel_types": {"email": False}})
     merge = PreferenceSetRequest.model_validate({"channel_types": {"sms": True}, "__persistence_strategy__": "merge"})
+
+    project = RecipientRef(id=f"{user_id}-project", collection="projects")
+    subscribe = AddSubscriptionsRequest(recipients=[user_id], properties={"role": "owner"})
 
     def new_user(operation: str) -> RecipientRef:
         return RecipientRef(id=f"{user_id}-{operation}")
@@ -85,6 +90,9 @@ def store_operations(user_id: str) -> dict[str, Callable[[], object]]:
         "preferences_merge": lambda: preferences.set_preference_set(user, "default", merge),
         "preferences_merge_new_user": lambda: preferences.set_preference_set(new_user("merge"), "default", merge),
         "preferences_unset": lambda: preferences.unset_preference_set(user, "default"),
+        "subscriptions_add": lambda: subscriptions.add_subscriptions(project, subscribe),
+        "subscribers_list_page": lambda: subscriptions.list_object_subscriptions(project, "object", [], 10, None, None),
+        "user_subscriptions_list_page": lambda: subscriptions.list_user_subscriptions(user_id, [], 10, None, None),
         "delete": lambda: service.delete_user(user_id),
     }
 

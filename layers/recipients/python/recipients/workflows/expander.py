@@ -4,13 +4,15 @@
 Exactly once: before a part is put, its range in the walk is recorded on the run with a conditional
 write (the part before it must be the last recorded). A redelivered message reads the record, puts
 the last recorded part again (the same range, so the same recipients under the same number) and
-goes on from its end; an expander that loses the race to record a part stops. Only the last part
+goes on from its end; an expander that loses the race to record a part stops. A part's put runs
+while the next part is read, and ends before that one is recorded. Only the last part
 carries `parts`; the parts before it say `"parts": null`. An expander that runs short of time
 queues a continuation of itself, which says which part it put last, so that part is not put again.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -52,22 +54,30 @@ def expand(body: str, seconds_left: Any, expires_at: int) -> None:
     end = Key(*state.end) if state is not None else START
     count = state.recipients if state is not None else 0
     number = state.part + 1 if state is not None else int(message["first_part"])
-    while True:
-        part = Filling(plan, end).fill()
-        count += len(part.recipients)
-        recorded = FanoutState(number, list(end), list(part.end), part.exhausted, count)
-        if not store.record_fanout(plan.run_id, recorded, previous):
-            logger.info("fan-out part recorded by another delivery", extra={"workflow_run_id": plan.run_id})
-            return
-        _put(base, part.recipients, number, part.exhausted)
-        if part.exhausted:
-            logger.info("fan-out done", extra={"workflow_run_id": plan.run_id, "parts": number, "recipients": count})
-            metrics.add_metric(name="FanoutRecipients", unit=MetricUnit.Count, value=count)
-            return
-        previous, end, number = number, part.end, number + 1
-        if seconds_left() < TIME_MARGIN_SECONDS:
-            _continue({**message, "put": previous})
-            return
+    with ThreadPoolExecutor(max_workers=1) as putter:
+        putting: Future[None] | None = None  # the last recorded part's put, while the next part is read
+        while True:
+            part = Filling(plan, end).fill()
+            if putting is not None:
+                putting.result()  # a part is on the bus before the next is recorded: a failed put is redone
+            count += len(part.recipients)
+            recorded = FanoutState(number, list(end), list(part.end), part.exhausted, count)
+            if not store.record_fanout(plan.run_id, recorded, previous):
+                logger.info("fan-out part recorded by another delivery", extra={"workflow_run_id": plan.run_id})
+                return
+            putting = putter.submit(_put, base, part.recipients, number, part.exhausted)
+            if part.exhausted:
+                putting.result()
+                logger.info(
+                    "fan-out done", extra={"workflow_run_id": plan.run_id, "parts": number, "recipients": count}
+                )
+                metrics.add_metric(name="FanoutRecipients", unit=MetricUnit.Count, value=count)
+                return
+            previous, end, number = number, part.end, number + 1
+            if seconds_left() < TIME_MARGIN_SECONDS:
+                putting.result()
+                _continue({**message, "put": previous})
+                return
 
 
 def part_overhead(base: dict[str, Any]) -> int:
