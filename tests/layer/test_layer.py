@@ -114,9 +114,11 @@ FEATURES_LOADED = {
     "functions.bulk_identify.app": API_GLUE | {"identity", "users", "bulk"},
     "functions.bulk_preferences.app": API_GLUE | {"identity", "preferences", "bulk"},
     "functions.bulk_delete.app": API_GLUE | {"identity", "bulk"},
-    "functions.objects_bulk.app": API_GLUE | {"identity", "objects", "bulk"},
+    # bulk subscriptions check their entries' inline recipients with the users' rules, loaded with the first
+    "functions.objects_bulk.app": API_GLUE | {"identity", "objects", "bulk", "subscriptions"},
     "functions.bulk_operations.app": API_GLUE | {"bulk"},
-    # the queue's rows are planned writes: the worker needs no user or object model
+    # the queue's rows are planned writes: the worker needs no user or object model (subscription rows
+    # load subscriptions/writes.py with the first one)
     "functions.bulk_worker.app": {"kernel", "identity", "bulk"},
     "functions.bulk_dead_letter.app": {"kernel", "identity", "bulk"},
     # a trigger identifies inline users and objects with their own rules, loaded with the first one

@@ -265,6 +265,14 @@ def _objects_bulk(calls: Calls) -> None:
     body = {"objects": rows}
     assert calls.http("ObjectsBulkFunction", "objects_bulk_set", 200, body=body)["error_count"] == 1
     calls.drain()
+    entries = [{"id": "privacy-object", "recipients": [{"id": "privacy-user", **PROFILE}], "properties": PROFILE}]
+    entries.append({"id": "privacy-rejected", "recipients": [{"id": "privacy-x", "timezone": REJECTED_TIMEZONE}]})
+    body = {"subscriptions": entries}
+    assert calls.http("ObjectsBulkFunction", "objects_bulk_subscriptions_add", 200, body=body)["error_count"] == 1
+    calls.drain()
+    body = {"subscriptions": [{"id": "privacy-object", "recipients": ["privacy-user"]}]}
+    calls.http("ObjectsBulkFunction", "objects_bulk_subscriptions_delete", 200, body=body)
+    calls.drain()
     body = {"object_ids": ["privacy-object"]}
     calls.http("ObjectsBulkFunction", "objects_bulk_delete", 200, body=body)
 

@@ -78,6 +78,8 @@ EXPECTED_GRANTS: dict[str, set[Grant]] = {
         ("dynamodb:UpdateItem", "RecipientsTable"),
         ("dynamodb:DeleteItem", "RecipientsTable"),
         ("dynamodb:BatchWriteItem", "RecipientsTable"),
+        ("dynamodb:GetItem", "RecipientsTable"),  # an inline recipient's preferences deep-merged
+        ("dynamodb:BatchGetItem", "RecipientsTable"),  # subscribers given by id checked, subscriptions found
     },
     "BulkDeadLetterFunction": {
         ("dynamodb:UpdateItem", "RecipientsTable"),
@@ -383,6 +385,8 @@ SAMPLE_ORDER = [
     "bulk_delete",
     "objects_bulk_set",
     "objects_bulk_delete",
+    "objects_bulk_subscriptions_add",
+    "objects_bulk_subscriptions_delete",
     "bulk_worker",
     "bulk_dead_letter",
     "bulk_operations",
