@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import pytest
@@ -65,3 +66,24 @@ def test_bulk_add_then_delete_subscriptions_polled_until_completed(
     )
     assert subscriber_ids(knock, collection, "p1") == [ada]
     assert subscriber_ids(knock, collection, "p2") == []
+
+
+def test_deleting_a_user_cleans_up_its_subscriptions_and_keeps_the_ones_made_after(
+    knock: Knock, new_collection: NewName, new_user_id: NewName
+) -> None:
+    # Given a user subscribed to an object, deleted, identified again at once and subscribed to another
+    collection, ada = new_collection("sdk-cleanup"), new_user_id("sdk-cleanup-ada")
+    knock.objects.add_subscriptions(collection, "before", recipients=[{"id": ada}])
+    knock.users.delete(ada)
+    knock.objects.add_subscriptions(collection, "after", recipients=[{"id": ada, "name": "Ada again"}])
+
+    # When the clean-up has run (the user exists again, so its list would show what was left behind)
+    deadline = time.monotonic() + 30
+    while True:
+        listed = sorted(entry.object.id for entry in knock.users.list_subscriptions(ada))
+        if listed != ["after", "before"] or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+
+    # Then only the subscription made after the delete is left
+    assert listed == ["after"]

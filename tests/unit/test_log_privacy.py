@@ -171,6 +171,18 @@ def _delete(calls: Calls) -> None:
     calls.http("DeleteFunction", "delete", 204, path={"user_id": "privacy-user"})
 
 
+def _subscription_cleanup(calls: Calls) -> None:
+    calls.identify("privacy-user")
+    body = {"subscriptions": [{"id": "privacy-object", "recipients": ["privacy-user"], "properties": PROFILE}]}
+    calls.http("ObjectsBulkFunction", "objects_bulk_subscriptions_add", 200, body=body)
+    calls.drain()
+    calls.http("DeleteFunction", "delete", 204, path={"user_id": "privacy-user"})
+    message = {"recipient": {"id": "privacy-user"}, "deleted_at": "9999-12-31T00:00:00Z", "list": "subscribed"}
+    assert calls.sqs("SubscriptionCleanupFunction", message, {"users": [PROFILE]})["batchItemFailures"] == [
+        {"itemIdentifier": "message-1"}
+    ]
+
+
 def _merge(calls: Calls) -> None:
     calls.identify("privacy-guest")
     calls.http("IdentifyFunction", "identify", 200, path={"user_id": "privacy-user"}, body={"locale": "en-GB"})
@@ -399,6 +411,7 @@ CASES: dict[str, tuple[Callable[[Calls], None], str | None]] = {
     "TenantsFunction": (_tenants, "tenant deleted"),
     "TenantsBulkFunction": (_tenants_bulk, "tenants.bulk_delete"),
     "SubscriptionsFunction": (_subscriptions, "subscriptions deleted"),
+    "SubscriptionCleanupFunction": (_subscription_cleanup, "subscriptions cleaned up"),
     "AudiencesFunction": (_audiences, "audience members removed"),
     "FallbackFunction": (_fallback, "UnroutedRequests"),
     "DocsFunction": (_docs, None),  # it writes nothing at these levels

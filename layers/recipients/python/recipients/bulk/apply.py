@@ -34,6 +34,8 @@ def apply_bulk_chunk(chunk: BulkChunk) -> None:
     """
     with ThreadPoolExecutor(max_workers=max(1, min(WORKER_THREADS, len(chunk.rows)))) as pool:
         failed = [item for items in pool.map(partial(_apply_row, chunk), chunk.rows) for item in items]
+    if chunk.action in ("delete", "delete_object"):
+        _request_cleanup(chunk)
     succeeded = sum(len(row.indices) for row in chunk.rows) - len(failed)
     retention = bulk_settings().bulk_operation_retention_days
     if _retrying(
@@ -117,6 +119,14 @@ def _row_write(chunk: BulkChunk, row: BulkRow) -> Callable[[], object]:
     if chunk.action in ("delete", "delete_object"):
         return partial(recipients.delete, ref)
     return partial(recipients.upsert, ref, UpdatePlan(row.attributes or {}, row.edits or {}))
+
+
+def _request_cleanup(chunk: BulkChunk) -> None:
+    """Queue the clean-up of the deleted recipients' subscriptions before the chunk is counted: of every row,
+    deleted now or on an earlier delivery, so that a redelivered chunk still asks (a 503 raises: retried)."""
+    from recipients.subscriptions.cleanup import request_cleanup  # only delete chunks need it
+
+    request_cleanup([RecipientRef(id=row.id, collection=chunk.collection) for row in chunk.rows])
 
 
 def _retrying[T](write: Callable[[], T]) -> T:
