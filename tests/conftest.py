@@ -64,6 +64,8 @@ from recipients.kernel.aws import events, s3, sqs  # noqa: E402
 from recipients.kernel.settings import table_settings  # noqa: E402
 from recipients.kernel.table import get_table  # noqa: E402
 from recipients.objects.store import get_object_store  # noqa: E402
+from recipients.subscriptions.settings import cleanup_settings  # noqa: E402
+from recipients.subscriptions.store import get_subscription_store  # noqa: E402
 from recipients.users.store import get_user_store  # noqa: E402
 from recipients.workflows.settings import run_data_settings, workflow_settings  # noqa: E402
 from recipients.workflows.store import get_run_store  # noqa: E402
@@ -90,13 +92,15 @@ def _clear_caches() -> None:
     client_settings.cache_clear()
     queue_settings.cache_clear()
     bulk_settings.cache_clear()
+    cleanup_settings.cache_clear()
     sqs.cache_clear()
     events.cache_clear()
     s3.cache_clear()
     workflow_settings.cache_clear()
     idempotency_settings.cache_clear()
     run_data_settings.cache_clear()
-    for store in (get_table, get_recipient_store, get_user_store, get_object_store, get_run_store, get_operation_store):
+    stores = (get_table, get_recipient_store, get_user_store, get_object_store, get_run_store, get_operation_store)
+    for store in (*stores, get_subscription_store):
         store.cache_clear()
     parameters.clear_caches()
 
@@ -123,9 +127,32 @@ def _create_table(logical_id: str, name: str) -> str:
 
 
 @pytest.fixture
-def recipients_table(aws: None) -> str:
-    """The recipients table, created from RecipientsTable's Properties in template.yaml."""
+def recipients_table(aws: None, cleanup_queues: CleanupQueues) -> str:
+    """The recipients table, created from RecipientsTable's Properties in template.yaml (with the queue
+    every delete of a recipient sends its subscriptions' clean-up to)."""
     return _create_table("RecipientsTable", os.environ["RECIPIENTS_TABLE_NAME"])
+
+
+@dataclass(frozen=True)
+class CleanupQueues:
+    url: str
+    dead_letter_url: str
+
+
+@pytest.fixture
+def cleanup_queues(aws: None, monkeypatch: pytest.MonkeyPatch) -> CleanupQueues:
+    """SubscriptionCleanupQueue and its dead-letter queue, without the template's delay (tests drain at once)."""
+    properties = resources_of_type("AWS::SQS::Queue")["SubscriptionCleanupQueue"]["Properties"]
+    client = _client("sqs")
+    dead = client.create_queue(QueueName="subscription-cleanup-dead-letter-test")["QueueUrl"]
+    dead_arn = client.get_queue_attributes(QueueUrl=dead, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    redrive = {"deadLetterTargetArn": dead_arn, "maxReceiveCount": properties["RedrivePolicy"]["maxReceiveCount"]}
+    url = client.create_queue(
+        QueueName="subscription-cleanup-test",
+        Attributes={"VisibilityTimeout": str(properties["VisibilityTimeout"]), "RedrivePolicy": json.dumps(redrive)},
+    )["QueueUrl"]
+    monkeypatch.setenv("SUBSCRIPTION_CLEANUP_QUEUE_URL", url)
+    return CleanupQueues(url=url, dead_letter_url=dead)
 
 
 @pytest.fixture

@@ -266,6 +266,18 @@ def test_sqs_event_sources_of_the_template_feed_the_bulk_functions() -> None:
     assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": ["BulkDeadLetterQueue", "Arn"]}
 
 
+def test_sqs_event_sources_of_the_template_feed_the_subscription_clean_up() -> None:
+    # Given template.yaml / When its SQS event sources are read
+    by_queue = {source.queue: source for source in sqs_event_sources()}
+
+    # Then the clean-up queue feeds its function with partial batch responses; its dead-letter queue waits for a redrive
+    assert by_queue["SubscriptionCleanupQueue"].function == "SubscriptionCleanupFunction"
+    assert by_queue["SubscriptionCleanupQueue"].report_batch_item_failures is True
+    assert "SubscriptionCleanupDeadLetterQueue" not in by_queue
+    redrive = resources_of_type("AWS::SQS::Queue")["SubscriptionCleanupQueue"]["Properties"]["RedrivePolicy"]
+    assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": ["SubscriptionCleanupDeadLetterQueue", "Arn"]}
+
+
 @pytest.mark.parametrize("name", ["bulk_worker", "bulk_dead_letter"])
 def test_sample_sqs_event_parses_and_names_the_queue_feeding_its_function(name: str) -> None:
     # Given the sample event of a function fed by a queue

@@ -103,29 +103,34 @@ FEATURES_LOADED = {
     "functions.authorizer.app": {"kernel", "auth"},
     # inline channel data and preference sets load their rules with the first body holding them
     "functions.identify.app": API_GLUE | {"identity", "users", "preferences"},
-    # users/store.py lists with include[]=preferences: it reads stored sets (preferences/sets.py, no grammar)
-    "functions.get.app": API_GLUE | {"identity", "users", "preferences"},
-    "functions.delete.app": API_GLUE | {"identity", "users", "preferences"},
-    "functions.merge.app": API_GLUE | {"identity", "users", "preferences"},
-    "functions.objects.app": API_GLUE | {"identity", "objects", "preferences"},
+    # users/store.py lists with include[]=preferences: it reads stored sets (preferences/sets.py, no grammar);
+    # the services that delete users, objects and tenants queue the clean-up of their subscriptions
+    # (subscriptions/cleanup.py: no model of theirs)
+    "functions.get.app": API_GLUE | {"identity", "users", "preferences", "subscriptions"},
+    "functions.delete.app": API_GLUE | {"identity", "users", "preferences", "subscriptions"},
+    "functions.merge.app": API_GLUE | {"identity", "users", "preferences", "subscriptions"},
+    "functions.objects.app": API_GLUE | {"identity", "objects", "preferences", "subscriptions"},
     "functions.channel_data.app": API_GLUE | {"identity", "objects", "channels"},
     "functions.preferences.app": API_GLUE | {"identity", "objects", "preferences"},
     # a bulk write checks each row with its resource's rules; a bulk delete needs no model of theirs
     "functions.bulk_identify.app": API_GLUE | {"identity", "users", "bulk"},
     "functions.bulk_preferences.app": API_GLUE | {"identity", "preferences", "bulk"},
     "functions.bulk_delete.app": API_GLUE | {"identity", "bulk"},
-    "functions.objects_bulk.app": API_GLUE | {"identity", "objects", "bulk"},
+    # bulk subscriptions check their entries' inline recipients with the users' rules, loaded with the first
+    "functions.objects_bulk.app": API_GLUE | {"identity", "objects", "bulk", "subscriptions"},
     "functions.bulk_operations.app": API_GLUE | {"bulk"},
-    # the queue's rows are planned writes: the worker needs no user or object model
+    # the queue's rows are planned writes: the worker needs no user or object model (subscription rows
+    # load subscriptions/writes.py with the first one)
     "functions.bulk_worker.app": {"kernel", "identity", "bulk"},
     "functions.bulk_dead_letter.app": {"kernel", "identity", "bulk"},
+    "functions.subscription_cleanup.app": {"kernel", "identity", "subscriptions"},
     # a trigger identifies inline users and objects with their own rules, loaded with the first one
     "functions.trigger.app": API_GLUE | {"identity", "workflows"},
     "functions.cancel.app": API_GLUE | {"identity", "workflows"},
     # the expander walks subscriptions through their public functions (which answer users and objects)
     "functions.fanout.app": {"kernel", "identity", "users", "objects", "preferences", "subscriptions", "workflows"},
-    "functions.tenants.app": API_GLUE | {"identity", "preferences", "tenants"},
-    "functions.tenants_bulk.app": API_GLUE | {"identity", "preferences", "tenants", "bulk"},
+    "functions.tenants.app": API_GLUE | {"identity", "preferences", "tenants", "subscriptions"},
+    "functions.tenants_bulk.app": API_GLUE | {"identity", "preferences", "tenants", "bulk", "subscriptions"},
     # a subscription answers its object and recipient in full, users and objects alike
     "functions.subscriptions.app": API_GLUE | {"identity", "users", "objects", "preferences", "subscriptions"},
     # inline users are checked with the users' rules, and listed members answered as users

@@ -1032,7 +1032,7 @@ def tenant_cases() -> list[Case]:
 
 
 def subscription_cases() -> list[Case]:
-    return [
+    cases = [
         invalid("subscriptions-add-empty", "subscriptions_add", "recipients", body={"recipients": []}),
         invalid(
             "subscriptions-add-101",
@@ -1080,6 +1080,22 @@ def subscription_cases() -> list[Case]:
         ),
         invalid("subscriptions-list-user-page-size", "subscriptions_list_user", "page_size", query={"page_size": "51"}),
     ]
+    for sample in ("objects_bulk_subscriptions_add", "objects_bulk_subscriptions_delete"):
+        name = slug(sample)
+        entry = {"id": "p1", "recipients": ["u1"]}
+        cases += [
+            invalid(f"{name}-collection-system", sample, "collection", path={"collection": "$system"}),
+            invalid(f"{name}-collection-slash", sample, "collection", path={"collection": "a/b"}),
+            invalid(f"{name}-missing", sample, "subscriptions", body={}),
+            invalid(f"{name}-empty", sample, "subscriptions", body={"subscriptions": []}),
+            invalid(f"{name}-an-object", sample, "subscriptions", body={"subscriptions": entry}),
+            invalid(f"{name}-1001", sample, "subscriptions", body={"subscriptions": [entry] * 1001}),
+            invalid(f"{name}-extra-key", sample, "objects", body={"subscriptions": [entry], "objects": []}),
+            not_json(f"{name}-nested-10000-deep", sample, '{"subscriptions": ' + "[" * DEEP + "]" * DEEP + "}"),
+            not_utf8(f"{name}-not-utf8", sample, b'{"subscriptions": [{"id": "\xfe\xff"}]}'),
+            media_type(f"{name}-content-type-text", sample, "text/plain"),
+        ]
+    return cases
 
 
 def audience_cases() -> list[Case]:

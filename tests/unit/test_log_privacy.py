@@ -171,6 +171,18 @@ def _delete(calls: Calls) -> None:
     calls.http("DeleteFunction", "delete", 204, path={"user_id": "privacy-user"})
 
 
+def _subscription_cleanup(calls: Calls) -> None:
+    calls.identify("privacy-user")
+    body = {"subscriptions": [{"id": "privacy-object", "recipients": ["privacy-user"], "properties": PROFILE}]}
+    calls.http("ObjectsBulkFunction", "objects_bulk_subscriptions_add", 200, body=body)
+    calls.drain()
+    calls.http("DeleteFunction", "delete", 204, path={"user_id": "privacy-user"})
+    message = {"recipient": {"id": "privacy-user"}, "deleted_at": "9999-12-31T00:00:00Z", "list": "subscribed"}
+    assert calls.sqs("SubscriptionCleanupFunction", message, {"users": [PROFILE]})["batchItemFailures"] == [
+        {"itemIdentifier": "message-1"}
+    ]
+
+
 def _merge(calls: Calls) -> None:
     calls.identify("privacy-guest")
     calls.http("IdentifyFunction", "identify", 200, path={"user_id": "privacy-user"}, body={"locale": "en-GB"})
@@ -264,6 +276,14 @@ def _objects_bulk(calls: Calls) -> None:
     rows = [{"id": "privacy-object", **OBJECT}, {"id": "privacy-rejected", "timezone": REJECTED_TIMEZONE}]
     body = {"objects": rows}
     assert calls.http("ObjectsBulkFunction", "objects_bulk_set", 200, body=body)["error_count"] == 1
+    calls.drain()
+    entries = [{"id": "privacy-object", "recipients": [{"id": "privacy-user", **PROFILE}], "properties": PROFILE}]
+    entries.append({"id": "privacy-rejected", "recipients": [{"id": "privacy-x", "timezone": REJECTED_TIMEZONE}]})
+    body = {"subscriptions": entries}
+    assert calls.http("ObjectsBulkFunction", "objects_bulk_subscriptions_add", 200, body=body)["error_count"] == 1
+    calls.drain()
+    body = {"subscriptions": [{"id": "privacy-object", "recipients": ["privacy-user"]}]}
+    calls.http("ObjectsBulkFunction", "objects_bulk_subscriptions_delete", 200, body=body)
     calls.drain()
     body = {"object_ids": ["privacy-object"]}
     calls.http("ObjectsBulkFunction", "objects_bulk_delete", 200, body=body)
@@ -401,6 +421,7 @@ CASES: dict[str, tuple[Callable[[Calls], None], str | None]] = {
     "TenantsFunction": (_tenants, "tenant deleted"),
     "TenantsBulkFunction": (_tenants_bulk, "tenants.bulk_delete"),
     "SubscriptionsFunction": (_subscriptions, "subscriptions deleted"),
+    "SubscriptionCleanupFunction": (_subscription_cleanup, "subscriptions cleaned up"),
     "AudiencesFunction": (_audiences, "audience members removed"),
     "FanoutFunction": (_fanout, "fan-out done"),
     "FallbackFunction": (_fallback, "UnroutedRequests"),

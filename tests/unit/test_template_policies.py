@@ -31,10 +31,12 @@ from botocore.exceptions import ClientError
 from local.template import load_template, resources_of_type
 from recipients.auth.keys import hash_key
 from recipients.kernel.aws import dynamodb
+from recipients.subscriptions import sweep
 from tests.aws_calls import AwsCall, recording
 from tests.conftest import (
     EVENTS_DIR,
     BulkQueues,
+    CleanupQueues,
     EventLoader,
     FakeLambdaContext,
     UserTokens,
@@ -53,6 +55,8 @@ IDEMPOTENCY = {(action, "IdempotencyTable") for action in ITEM_CRUD}
 
 SIGNING_KEYS: Grant = ("ssm:GetParameter", "parameter:SigningPublicKeysParameterName")
 """The user tokens' public keys: what the functions browsers may call read with their first public-key request."""
+CLEANUP: Grant = ("sqs:SendMessage*", "SubscriptionCleanupQueue")
+"""What every function that deletes users or objects needs: it queues the clean-up of their subscriptions."""
 BULK_INTAKE: set[Grant] = {
     ("sqs:SendMessage*", "BulkQueue"),
     ("dynamodb:PutItem", "RecipientsTable"),  # the operation
@@ -71,13 +75,21 @@ EXPECTED_GRANTS: dict[str, set[Grant]] = {
         ("dynamodb:Query", "RecipientsTable/index/by_list"),
         SIGNING_KEYS,
     },
-    "DeleteFunction": {("dynamodb:DeleteItem", "RecipientsTable")},
+    "DeleteFunction": {("dynamodb:DeleteItem", "RecipientsTable"), CLEANUP},
     "BulkIdentifyFunction": {*BULK_INTAKE, *IDEMPOTENCY},
     "BulkDeleteFunction": BULK_INTAKE,
     "BulkWorkerFunction": {
         ("dynamodb:UpdateItem", "RecipientsTable"),
         ("dynamodb:DeleteItem", "RecipientsTable"),
         ("dynamodb:BatchWriteItem", "RecipientsTable"),
+        ("dynamodb:GetItem", "RecipientsTable"),  # an inline recipient's preferences deep-merged
+        ("dynamodb:BatchGetItem", "RecipientsTable"),  # subscribers given by id checked, subscriptions found
+        CLEANUP,
+    },
+    "SubscriptionCleanupFunction": {
+        ("dynamodb:Query", "RecipientsTable/index/by_list"),
+        ("dynamodb:BatchWriteItem", "RecipientsTable"),
+        CLEANUP,  # the continuation of a long list
     },
     "BulkDeadLetterFunction": {
         ("dynamodb:UpdateItem", "RecipientsTable"),
@@ -88,6 +100,7 @@ EXPECTED_GRANTS: dict[str, set[Grant]] = {
         ("dynamodb:GetItem", "RecipientsTable"),
         ("dynamodb:UpdateItem", "RecipientsTable"),
         ("dynamodb:DeleteItem", "RecipientsTable"),
+        CLEANUP,
     },
     "TriggerFunction": {
         ("sqs:SendMessage*", "FanoutQueue"),
@@ -116,6 +129,7 @@ EXPECTED_GRANTS: dict[str, set[Grant]] = {
         ("dynamodb:GetItem", "RecipientsTable"),
         ("dynamodb:DeleteItem", "RecipientsTable"),
         ("dynamodb:Query", "RecipientsTable/index/by_list"),
+        CLEANUP,
     },
     "ObjectsBulkFunction": BULK_INTAKE,
     "ChannelDataFunction": {
@@ -134,6 +148,7 @@ EXPECTED_GRANTS: dict[str, set[Grant]] = {
         ("dynamodb:GetItem", "RecipientsTable"),
         ("dynamodb:DeleteItem", "RecipientsTable"),
         ("dynamodb:Query", "RecipientsTable/index/by_list"),
+        CLEANUP,
     },
     "TenantsBulkFunction": BULK_INTAKE,
     "SubscriptionsFunction": {
@@ -393,8 +408,11 @@ SAMPLE_ORDER = [
     "bulk_delete",
     "objects_bulk_set",
     "objects_bulk_delete",
+    "objects_bulk_subscriptions_add",
+    "objects_bulk_subscriptions_delete",
     "bulk_worker",
     "bulk_dead_letter",
+    "subscription_cleanup",
     "bulk_operations",
     "objects_delete",
     "delete",
@@ -528,6 +546,8 @@ def test_functions_make_only_granted_aws_calls_and_use_every_grant(
     workflow_bus: WorkflowBus,
     workflow_data_bucket: str,
     user_tokens: UserTokens,
+    monkeypatch: pytest.MonkeyPatch,
+    cleanup_queues: CleanupQueues,
 ) -> None:
     # Given the stack's resources, the keys the samples carry, and the users the samples act on
     boto3.client("ssm").put_parameter(
@@ -537,6 +557,7 @@ def test_functions_make_only_granted_aws_calls_and_use_every_grant(
         Overwrite=True,
     )
     runs = FunctionRuns(lambda_context, load_event)
+    monkeypatch.setattr(sweep, "PAGES_PER_MESSAGE", 1)  # the clean-up sample's object continues in a second message
     for user_id in ("guest_42", "user_1", "user_2"):
         runs.sample("identify", path={"user_id": user_id})
 
@@ -568,6 +589,11 @@ def test_functions_make_only_granted_aws_calls_and_use_every_grant(
         if not deliver(bulk_queues.url, runs.handler("BulkWorkerFunction"), lambda_context):
             break
     runs.sample("bulk_operations", path={"operation_id": operation["id"]})
+    # ...an object deleted once its bulk subscriptions are written, and the clean-ups the deletes queued,
+    runs.sample("objects_delete")
+    for _ in range(20):
+        if not deliver(cleanup_queues.url, runs.handler("SubscriptionCleanupFunction"), lambda_context):
+            break
     # ...a chunk whose rows can never be written, which the worker counts and lists as errors,
     unwritable = {"operation_id": operation["id"], "chunk_index": 99, "action": "set_object", "collection": None}
     unwritable["rows"] = [{"indices": [0], "id": "p1", "attributes": {}}]

@@ -11,7 +11,7 @@ from functools import partial
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from recipients.bulk.models import BulkChunk, BulkErrorItem, BulkRow
+from recipients.bulk.models import BulkChunk, BulkErrorItem, BulkGroup, BulkRow
 from recipients.bulk.rows import error_item
 from recipients.bulk.settings import bulk_settings
 from recipients.bulk.store import get_operation_store
@@ -34,6 +34,8 @@ def apply_bulk_chunk(chunk: BulkChunk) -> None:
     """
     with ThreadPoolExecutor(max_workers=max(1, min(WORKER_THREADS, len(chunk.rows)))) as pool:
         failed = [item for items in pool.map(partial(_apply_row, chunk), chunk.rows) for item in items]
+    if chunk.action in ("delete", "delete_object"):
+        _request_cleanup(chunk)
     succeeded = sum(len(row.indices) for row in chunk.rows) - len(failed)
     retention = bulk_settings().bulk_operation_retention_days
     if _retrying(
@@ -63,6 +65,8 @@ def fail_bulk_chunk(chunk: BulkChunk, reason: str) -> None:
 
 def _apply_row(chunk: BulkChunk, row: BulkRow) -> list[BulkErrorItem]:
     """No errors when the row was written; one per request row when it never can be; raises when a retry may help."""
+    if row.groups is not None:
+        return [item for group in row.groups for item in _apply_group(chunk, row, group)]
     try:
         _retrying(_row_write(chunk, row))
     except RecipientsError as exc:
@@ -72,12 +76,42 @@ def _apply_row(chunk: BulkChunk, row: BulkRow) -> list[BulkErrorItem]:
     return []
 
 
+def _apply_group(chunk: BulkChunk, row: BulkRow, group: BulkGroup) -> list[BulkErrorItem]:
+    """One entry of a subscribe or unsubscribe row, after the entries before it: an error for it alone."""
+    try:
+        _retrying(_group_write(chunk, row, group))
+    except RecipientsError as exc:
+        if exc.kind is ErrorKind.UNAVAILABLE:
+            raise
+        return [error_item(row.id, group.index, exc.errors or [FieldError("row", exc.message)], chunk.collection)]
+    return []
+
+
+def _group_write(chunk: BulkChunk, row: BulkRow, group: BulkGroup) -> Callable[[], object]:
+    if chunk.action not in ("subscribe", "unsubscribe") or chunk.collection is None:
+        raise RecipientsError.invalid_field("row", "only subscription rows of a collection hold entries")
+    # Imported here: the intake functions load this module (fail_bulk_chunk) and never write subscriptions
+    from recipients.subscriptions import writes
+
+    object_ref = RecipientRef(id=row.id, collection=chunk.collection)
+    refs = [RecipientRef(id=entry.id, collection=entry.collection) for entry in group.recipients]
+    if chunk.action == "unsubscribe":
+        return partial(writes.unsubscribe, object_ref, refs)
+    plans = [
+        UpdatePlan(entry.attributes, entry.edits or {}) if entry.attributes is not None else None
+        for entry in group.recipients
+    ]
+    return partial(writes.subscribe, object_ref, list(zip(refs, plans, strict=True)), group.properties)
+
+
 def _row_error(chunk: BulkChunk, row: BulkRow, errors: list[FieldError]) -> list[BulkErrorItem]:
     return [error_item(row.id, index, errors, chunk.collection) for index in row.indices]
 
 
 def _row_write(chunk: BulkChunk, row: BulkRow) -> Callable[[], object]:
     """The one store call that applies a row. A missing user or object is deleted already: not an error."""
+    if chunk.action in ("subscribe", "unsubscribe"):
+        raise RecipientsError.invalid_field("row", "a subscription row holds its entries")
     if chunk.action in ("set_object", "delete_object") and chunk.collection is None:
         raise RecipientsError.invalid_field("collection", "an object row needs its collection")
     recipients = get_recipient_store()
@@ -85,6 +119,14 @@ def _row_write(chunk: BulkChunk, row: BulkRow) -> Callable[[], object]:
     if chunk.action in ("delete", "delete_object"):
         return partial(recipients.delete, ref)
     return partial(recipients.upsert, ref, UpdatePlan(row.attributes or {}, row.edits or {}))
+
+
+def _request_cleanup(chunk: BulkChunk) -> None:
+    """Queue the clean-up of the deleted recipients' subscriptions before the chunk is counted: of every row,
+    deleted now or on an earlier delivery, so that a redelivered chunk still asks (a 503 raises: retried)."""
+    from recipients.subscriptions.cleanup import request_cleanup  # only delete chunks need it
+
+    request_cleanup([RecipientRef(id=row.id, collection=chunk.collection) for row in chunk.rows])
 
 
 def _retrying[T](write: Callable[[], T]) -> T:

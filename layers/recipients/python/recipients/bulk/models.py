@@ -54,6 +54,35 @@ class BulkDeleteObjectsRequest(Model):
     object_ids: list[Any] = Field(min_length=1, max_length=MAX_BULK_ROWS, description="1 to 1,000 object ids")
 
 
+class BulkAddSubscriptionsRequest(Model):
+    """Body of `POST /v1/objects/{collection}/bulk/subscriptions/add`. Each entry is checked on its own."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"example": {"subscriptions": [{"id": "proj_1", "recipients": ["ada"], "properties": {}}]}},
+    )
+
+    subscriptions: list[Any] = Field(
+        min_length=1,
+        max_length=MAX_BULK_ROWS,
+        description="1 to 1,000 entries {id, recipients (1 to 100), properties}: the object and its new subscribers",
+    )
+
+
+class BulkDeleteSubscriptionsRequest(Model):
+    """Body of `POST /v1/objects/{collection}/bulk/subscriptions/delete`. Each entry is checked on its own."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"example": {"subscriptions": [{"id": "proj_1", "recipients": ["ada"]}]}}
+    )
+
+    subscriptions: list[Any] = Field(
+        min_length=1,
+        max_length=MAX_BULK_ROWS,
+        description="1 to 1,000 entries {id, recipients (1 to 100)}: the object and the subscribers to remove",
+    )
+
+
 class BulkErrorItem(Model):
     """A row that was not written: Knock's `{id, collection}` plus where it was and why."""
 
@@ -62,6 +91,23 @@ class BulkErrorItem(Model):
     index: int = Field(description="The row's position in the request's list")
     reason: str
     errors: list[ErrorItem] = Field(default_factory=list)
+
+
+class BulkRecipient(Model):
+    """A recipient of a subscription row: a reference, or (with `attributes`) an inline one to identify first."""
+
+    id: str
+    collection: str | None = None
+    attributes: dict[str, str] | None = Field(None, description="What identifying it SETs; None for a reference")
+    edits: dict[str, list[dict[str, Any]]] | None = None
+
+
+class BulkGroup(Model):
+    """One request entry of a subscription row: its recipients and the subscriptions' properties (JSON text)."""
+
+    index: int
+    recipients: list[BulkRecipient]
+    properties: str | None = None
 
 
 class BulkRow(Model):
@@ -75,6 +121,9 @@ class BulkRow(Model):
     edits: dict[str, list[dict[str, Any]]] | None = Field(
         None, description="Stored attribute -> edits of its JSON object, in order (identity/edits.py)"
     )
+    groups: list[BulkGroup] | None = Field(
+        None, description="Subscribe and unsubscribe rows: the entries of one object, applied in order"
+    )
 
 
 class BulkChunk(Model):
@@ -82,7 +131,7 @@ class BulkChunk(Model):
 
     operation_id: str
     chunk_index: int
-    action: Literal["identify", "delete", "set_object", "delete_object"]
+    action: Literal["identify", "delete", "set_object", "delete_object", "subscribe", "unsubscribe"]
     rows: list[BulkRow]
     collection: str | None = Field(None, description="The objects' collection; None for users")
 

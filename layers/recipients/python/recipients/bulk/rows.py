@@ -15,6 +15,9 @@ MAX_MESSAGE_BYTES = 1024 * 1024
 """SQS's cap on one message, and on the whole of one SendMessageBatch (1 MiB since 2025). One row
 sets at most a 400 KB item, which JSON escaping at most doubles: every row that can be written fits
 in a message of its own."""
+MAX_ROW_BYTES = MAX_MESSAGE_BYTES - 16 * 1024
+"""A row that alone fills a message, with room for the chunk around it (a row of subscriptions can
+name a hundred inline recipients, and is refused at intake when it would not fit)."""
 MAX_CHUNK_BYTES = 24 * 1024
 """Small enough that ten chunks of ordinary rows go in one SendMessageBatch and one worker batch."""
 MAX_CHUNK_ROWS = 100

@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from recipients.bulk.models import BulkErrorItem, BulkRow
-from recipients.bulk.rows import error_item
+from recipients.bulk.models import BulkErrorItem, BulkGroup, BulkRecipient, BulkRow
+from recipients.bulk.rows import MAX_ROW_BYTES, error_item
 from recipients.identity.merge import UpdatePlan, sets
 from recipients.kernel import jsontext
 from recipients.kernel.errors import FieldError, RecipientsError, field_errors
@@ -25,6 +25,11 @@ from recipients.kernel.table import MAX_ITEM_BYTES
 
 Parse = Callable[[dict[str, Any]], tuple[str, UpdatePlan]]
 """A row as its resource reads it: its id and what it writes (raising pydantic's or our error)."""
+GroupParse = Callable[[dict[str, Any]], tuple[str, list[BulkRecipient], str | None]]
+"""A subscriptions entry as its resource reads it: the object's id, its recipients, the properties' JSON text."""
+MAX_GROUPED_RECIPIENTS = 1000
+"""Recipients the entries of one object in one call may name together: the worker applies an object's
+entries one after another, and this keeps that within a few seconds of its timeout's 30."""
 
 
 def validate_rows(
@@ -55,7 +60,53 @@ def validate_rows(
     return valid, rejected
 
 
-def _check_row(row: Any, parse: Parse) -> tuple[str, UpdatePlan]:
+def validate_groups(
+    rows: list[Any], parse: GroupParse, collection: str | None = None
+) -> tuple[list[BulkRow], list[BulkErrorItem]]:
+    """Each subscriptions entry checked with `parse` on its own; the valid entries of one object become one
+    row of groups, in order (so a recipient named twice ends with the last entry's properties)."""
+    grouped: dict[str, list[BulkGroup]] = {}
+    counts: dict[str, int] = {}
+    rejected: list[BulkErrorItem] = []
+    for index, row in enumerate(rows):
+        try:
+            object_id, recipients, properties = _check_row(row, parse)
+        except RecipientsError as exc:
+            row_id = row.get("id") if isinstance(row, dict) else None
+            rejected.append(error_item(row_id, index, exc.errors or [FieldError("row", exc.message)], collection))
+            continue
+        problem = _too_many(counts.get(object_id, 0) + len(recipients))
+        group = BulkGroup(index=index, recipients=recipients, properties=properties)
+        problem = problem or _too_large([*grouped.get(object_id, []), group])
+        if problem is not None:
+            rejected.append(error_item(object_id, index, [problem], collection))
+            continue
+        counts[object_id] = counts.get(object_id, 0) + len(recipients)
+        grouped.setdefault(object_id, []).append(group)
+    valid = [
+        BulkRow(indices=[group.index for group in groups], id=object_id, groups=groups)
+        for object_id, groups in grouped.items()
+    ]
+    rejected.sort(key=lambda item: item.index)
+    return valid, rejected
+
+
+def _too_many(count: int) -> FieldError | None:
+    if count <= MAX_GROUPED_RECIPIENTS:
+        return None
+    message = f"the entries of this object name {count:,} recipients together; send at most 1,000 in one call"
+    return FieldError("recipients", message)
+
+
+def _too_large(groups: list[BulkGroup]) -> FieldError | None:
+    size = sum(len(jsontext.dumps(group.model_dump()).encode()) for group in groups)
+    if size <= MAX_ROW_BYTES:
+        return None
+    message = f"the entries of this object take {size:,} bytes queued, over 1 MiB: identify inline recipients first"
+    return FieldError("recipients", message)
+
+
+def _check_row[T](row: Any, parse: Callable[[dict[str, Any]], T]) -> T:
     """A row's id and what it writes, or a RecipientsError naming what is wrong with it."""
     if not isinstance(row, dict):
         raise RecipientsError.invalid_field("row", "must be a JSON object with an id")

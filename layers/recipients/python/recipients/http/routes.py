@@ -54,6 +54,8 @@ API_ROUTES: dict[str, frozenset[str]] = {
     "/v1/objects/{collection}/{object_id}": frozenset({"GET", "PUT", "DELETE"}),
     "/v1/objects/{collection}/bulk/set": frozenset({"POST"}),
     "/v1/objects/{collection}/bulk/delete": frozenset({"POST"}),
+    "/v1/objects/{collection}/bulk/subscriptions/add": frozenset({"POST"}),
+    "/v1/objects/{collection}/bulk/subscriptions/delete": frozenset({"POST"}),
     "/openapi.json": frozenset({"GET"}),
     "/docs": frozenset({"GET"}),
 }

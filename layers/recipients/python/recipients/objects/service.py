@@ -5,13 +5,14 @@ from __future__ import annotations
 from aws_lambda_powertools.metrics import MetricUnit
 
 from recipients.identity.identify import plan_identify
-from recipients.identity.models import PageInfo
+from recipients.identity.models import PageInfo, RecipientRef
 from recipients.identity.pages import check_one_direction, within_one_answer
 from recipients.kernel.errors import RecipientsError
 from recipients.kernel.observability import logger, metrics
 from recipients.objects.models import ObjectPage, RecipientObject
 from recipients.objects.requests import SetObjectRequest
 from recipients.objects.store import get_object_store
+from recipients.subscriptions.cleanup import request_cleanup
 
 
 def set_object(collection: str, object_id: str, request: SetObjectRequest) -> RecipientObject:
@@ -38,7 +39,9 @@ def get_object(collection: str, object_id: str) -> RecipientObject:
 
 
 def delete_object(collection: str, object_id: str) -> None:
-    if not get_object_store().delete_object(collection, object_id):
+    deleted = get_object_store().delete_object(collection, object_id)
+    request_cleanup([RecipientRef(id=object_id, collection=collection)])
+    if not deleted:
         raise RecipientsError.not_found("object", f"{collection}/{object_id}")
     logger.info("object deleted", extra={"collection": collection, "object_id": object_id})
     metrics.add_metric(name="ObjectsDeleted", unit=MetricUnit.Count, value=1)

@@ -12,9 +12,8 @@ from recipients.identity.models import PageInfo, page_json
 from recipients.kernel import jsontext
 from recipients.kernel.models import Model
 from recipients.objects.models import RecipientObject
+from recipients.subscriptions.requests import MAX_RECIPIENTS
 from recipients.users.models import User
-
-MAX_RECIPIENTS = 100
 
 
 class AddSubscriptionsRequest(Model):

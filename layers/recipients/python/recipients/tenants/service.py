@@ -30,6 +30,7 @@ from recipients.kernel.observability import logger, metrics
 from recipients.kernel.rules import TENANTS_COLLECTION
 from recipients.preferences.rules import checked_set
 from recipients.preferences.sets import preference_set_wire
+from recipients.subscriptions.cleanup import request_cleanup
 from recipients.tenants.models import SetTenantRequest, Tenant, TenantPage
 
 BRANDING = TENANT_SETTINGS_PREFIX + "branding"
@@ -90,7 +91,9 @@ def get_tenant(tenant_id: str) -> Tenant:
 
 
 def delete_tenant(tenant_id: str) -> None:
-    if not get_recipient_store().delete(tenant_ref(tenant_id)):
+    deleted = get_recipient_store().delete(tenant_ref(tenant_id))
+    request_cleanup([tenant_ref(tenant_id)])
+    if not deleted:
         raise RecipientsError.not_found("tenant", tenant_id)
     logger.info("tenant deleted", extra={"tenant_id": tenant_id})
     metrics.add_metric(name="TenantsDeleted", unit=MetricUnit.Count, value=1)

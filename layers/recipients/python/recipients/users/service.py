@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from recipients.identity.models import PageInfo
+from recipients.identity.models import PageInfo, RecipientRef
 from recipients.identity.pages import check_one_direction, within_one_answer
 from recipients.kernel.errors import RecipientsError
 from recipients.kernel.observability import logger, metrics
+from recipients.subscriptions.cleanup import request_cleanup
 from recipients.users.models import User, UserPage
 from recipients.users.store import get_user_store
 
@@ -22,7 +23,9 @@ def get_user(user_id: str) -> User:
 
 
 def delete_user(user_id: str) -> None:
-    if not get_user_store().delete_user(user_id):
+    deleted = get_user_store().delete_user(user_id)
+    request_cleanup([RecipientRef(id=user_id)])
+    if not deleted:
         raise RecipientsError.not_found("user", user_id)
     logger.info("user deleted", extra={"user_id": user_id})
     metrics.add_metric(name="UsersDeleted", unit=MetricUnit.Count, value=1)
@@ -32,6 +35,7 @@ def merge_users(user_id: str, from_user_id: str) -> User:
     if user_id == from_user_id:
         raise RecipientsError.invalid_field("from_user_id", "must differ from the user merged into")
     user = get_user_store().merge_users(user_id, from_user_id)
+    request_cleanup([RecipientRef(id=from_user_id)])  # the merged user is deleted; its subscriptions are not moved
     logger.info("users merged", extra={"user_id": user_id, "from_user_id": from_user_id})
     metrics.add_metric(name="UsersMerged", unit=MetricUnit.Count, value=1)
     return user
