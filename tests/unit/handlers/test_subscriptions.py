@@ -324,3 +324,14 @@ def test_delete_reads_the_object_and_the_subscriptions_then_writes_25_items_a_re
     assert len(deleted) == 20
     # the object, the subscriptions named, 40 items deleted 25 at a time, the recipients for the answer
     assert dynamodb_requests == ["GetItem", "BatchGetItem", "BatchWriteItem", "BatchWriteItem", "BatchGetItem"]
+
+
+def test_a_tenant_is_an_object_that_takes_subscriptions(api: Api) -> None:
+    tenant = {"collection": "$tenants", "object_id": "acme"}
+    added = api.add([{"id": "ada", "name": "Ada"}], path=tenant, properties={"seat": "admin"})
+    assert added[0]["object"]["collection"] == "$tenants" and added[0]["object"]["id"] == "acme"
+    assert ids(api.subscribers(path=tenant)) == ["ada"]
+    listed = api.ok("subscriptions_list_user", path={"user_id": "ada"}, query={})
+    assert [(entry["object"]["collection"], entry["object"]["id"]) for entry in listed["entries"]] == [
+        ("$tenants", "acme")
+    ]
