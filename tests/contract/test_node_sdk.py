@@ -536,3 +536,72 @@ def test_subscriptions_add_list_both_ways_with_filters_page_and_delete(
     _knock_error(result["missing"], "NotFoundError", 404, "resource_missing")
     bad_filter = _knock_error(result["badFilter"], "UnprocessableEntityError", 422, "invalid_params")
     assert [error["field"] for error in bad_filter["errors"]] == ["objects[].0"]
+
+
+def _subscribers(listed: list[dict[str, Any]]) -> dict[str, Any]:
+    """A listSubscriptions answer as the scenario reports it: each subscriber's properties, by its id."""
+    ids = [entry["id"] for entry in listed]
+    assert len(ids) == len(set(ids)), f"a subscriber listed twice: {ids}"
+    return {entry["id"]: entry["properties"] for entry in listed}
+
+
+def test_bulk_add_then_delete_subscriptions_polled_until_completed(
+    node_sdk: NodeSdk, new_user_id: NewId, new_collection: NewId
+) -> None:
+    # Given a collection, a collection for an inline object subscriber, a user identified by id and one to inline
+    collection, teams = new_collection("node-bulk-subs"), new_collection("node-bulk-subs-teams")
+    ada, bob = new_user_id("node-bulk-sub-ada"), new_user_id("node-bulk-sub-bob")
+
+    # When subscriptions are added in bulk (an inline user and object, properties null, one entry naming a
+    # bad id), then some deleted in bulk (one never subscribed, the object by reference), each polled
+    result = node_sdk("bulk-subscriptions", {"collection": collection, "teams": teams, "adaId": ada, "bobId": bob})
+
+    # Then the add was queued under its name for three entries, the bad one refused at once
+    queued = result["addQueued"]
+    assert (queued["__typename"], queued["name"], queued["status"], queued["estimated_total_rows"]) == (
+        "BulkOperation",
+        "objects.bulk_add_subscriptions",
+        "queued",
+        3,
+    )
+    # and completed counting each entry once, the bad entry named by its object id and saying why
+    added = result["addFinished"]
+    assert (added["id"], added["name"], added["status"]) == (
+        queued["id"],
+        "objects.bulk_add_subscriptions",
+        "completed",
+    )
+    assert (added["processed_rows"], added["success_count"], added["error_count"]) == (3, 2, 1)
+    [error_item] = added["error_items"]
+    assert (error_item["id"], error_item["collection"], error_item["index"]) == ("p3", collection, 2)
+    assert [error["field"] for error in error_item["errors"]] == ["recipients.0"]
+    assert "#" in error_item["reason"]
+    # and the lists show every subscriber with its entry's properties; the bad entry made no object
+    after_add = result["afterAdd"]
+    assert _subscribers(after_add["p1"]) == {ada: {"role": "admin"}, bob: {"role": "admin"}, "eng": {"role": "admin"}}
+    assert _subscribers(after_add["p2"]) == {ada: None}
+    _knock_error(after_add["p3"], "NotFoundError", 404, "resource_missing")
+    # and the inline user and object were identified with what they carried
+    assert (result["bob"]["id"], result["bob"]["name"]) == (bob, "Bob")
+    assert (result["team"]["collection"], result["team"]["properties"]) == (teams, {"name": "Engineering"})
+
+    # Then the delete was queued and completed under its name, both entries succeeding
+    assert (result["deleteQueued"]["name"], result["deleteQueued"]["estimated_total_rows"]) == (
+        "objects.bulk_delete_subscriptions",
+        2,
+    )
+    deleted = result["deleteFinished"]
+    assert (deleted["id"], deleted["name"], deleted["status"]) == (
+        result["deleteQueued"]["id"],
+        "objects.bulk_delete_subscriptions",
+        "completed",
+    )
+    assert (deleted["processed_rows"], deleted["success_count"], deleted["error_count"], deleted["error_items"]) == (
+        2,
+        2,
+        0,
+        [],
+    )
+    # and only the named subscriptions are gone, the one never made skipped
+    assert _subscribers(result["afterDelete"]["p1"]) == {ada: {"role": "admin"}}
+    assert _subscribers(result["afterDelete"]["p2"]) == {}
