@@ -47,7 +47,8 @@ _TABLE_NAMES = {"RecipientsTable": "RECIPIENTS_TABLE_NAME", "IdempotencyTable": 
 
 
 def create_tables() -> None:
-    """The template's tables in the active moto mock, named as FAKE_AWS says."""
+    """The template's tables in the active moto mock, named as FAKE_AWS says, and the queue a delete
+    asks its subscriptions' clean-up on."""
     import boto3
 
     from local.template import create_table_arguments, resources_of_type
@@ -56,3 +57,5 @@ def create_tables() -> None:
     for logical_id, variable in _TABLE_NAMES.items():
         arguments = create_table_arguments(tables[logical_id]["Properties"])
         boto3.client("dynamodb").create_table(TableName=FAKE_AWS[variable], **arguments)
+    queue = boto3.client("sqs").create_queue(QueueName="subscription-cleanup-bench")["QueueUrl"]
+    os.environ["SUBSCRIPTION_CLEANUP_QUEUE_URL"] = queue
