@@ -441,3 +441,16 @@ def test_identify_error_bodies_never_echo_the_submitted_value(
     response = lambda_handler(load_event("identify", body={"email": "secret-value-not-an-email"}), lambda_context)
     assert response["statusCode"] == 422
     assert "secret-value" not in json.dumps(json_body(response))
+
+
+@pytest.mark.parametrize("content_type", ["multipart/form-data", "application/x-www-form-urlencoded", "text/plain"])
+def test_identify_without_a_body_is_refused_alike_whatever_media_type_it_names(
+    load_event: EventLoader, lambda_context: FakeLambdaContext, nothing_written: Callable[[], None], content_type: str
+) -> None:
+    # No body has no media type to refuse: the answer is the one for a missing body. Powertools
+    # alone parses the missing body by the header, and multipart without a boundary raised (a 500).
+    event = load_event("identify", body="", headers={"content-type": content_type})
+    response = lambda_handler(event, lambda_context)
+    body = assert_knock_error(response, 422, "invalid_params")
+    assert body["errors"] == [{"field": "body", "message": "is required: send a JSON object"}]
+    nothing_written()

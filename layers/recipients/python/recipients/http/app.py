@@ -141,6 +141,18 @@ def _unsupported_body(event: dict[str, Any]) -> RecipientsError | None:
     return None
 
 
+def _without_bodyless_media_type(event: dict[str, Any]) -> dict[str, Any]:
+    """A request without a body has no media type to judge: its Content-Type is dropped.
+
+    So a missing body gets the same answer whatever type the header names; Powertools would parse
+    the missing body by that header (multipart without a boundary raised, so a 500).
+    """
+    headers = event.get("headers") or {}
+    if event.get("body") or "content-type" not in headers:
+        return event
+    return {**event, "headers": {name: value for name, value in headers.items() if name != "content-type"}}
+
+
 _UNSUPPORTED_MEDIA = RecipientsError(
     ErrorKind.UNSUPPORTED_MEDIA, "unsupported_media_type", "send the body as application/json"
 )
@@ -242,7 +254,7 @@ def http_entrypoint(app: APIGatewayHttpResolver, *, public: bool = False) -> Han
             status, body = error_body(refused)
             result: dict[str, Any] = {"statusCode": status, "headers": {"Content-Type": JSON}, "body": body}
         else:
-            result = app.resolve({**event, "rawPath": canonical_raw_path(event)}, context)
+            result = app.resolve({**_without_bodyless_media_type(event), "rawPath": canonical_raw_path(event)}, context)
         request_id = event.get("requestContext", {}).get("requestId")
         if request_id:
             result.setdefault("headers", {})["x-request-id"] = request_id
