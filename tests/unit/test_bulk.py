@@ -193,3 +193,21 @@ def test_validate_ids_listed_twice_is_one_delete_standing_for_both() -> None:
 
     assert [(row.id, row.indices) for row in valid] == [("a", [0, 2]), ("b", [1])]
     assert [item.index for item in rejected] == [3]
+
+
+def test_queued_chunks_carry_no_empty_fields_so_a_thousand_identify_rows_take_ten_messages() -> None:
+    # Given a thousand identify rows of about 240 bytes each, as the bench sends them
+    rows, _ = validate_identify_rows(
+        [
+            {"id": f"user-{index:04d}", "name": f"User {index}", "email": f"u{index}@example.com", "plan": "pro"}
+            for index in range(1000)
+        ]
+    )
+
+    # When they are cut into queue messages
+    chunks = chunk_rows("op-1", "identify", rows)
+
+    # Then no field a row does not use is sent (null edits, groups), and each message holds 100 rows
+    assert [len(chunk.rows) for chunk in chunks] == [100] * 10
+    assert all("null" not in chunk.to_json() for chunk in chunks)
+    assert BulkRow.model_validate(json.loads(chunks[0].to_json())["rows"][0]) == chunks[0].rows[0]

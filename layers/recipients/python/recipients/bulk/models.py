@@ -136,7 +136,7 @@ class BulkChunk(Model):
     collection: str | None = Field(None, description="The objects' collection; None for users")
 
     def to_json(self) -> str:
-        return jsontext.dumps(self.model_dump())
+        return jsontext.dumps(self.model_dump(exclude_none=True))  # every None is a field's default
 
 
 BulkStatus = Literal["queued", "processing", "completed", "failed"]

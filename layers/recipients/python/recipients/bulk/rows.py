@@ -50,7 +50,7 @@ def chunk_rows(operation_id: str, action: str, rows: list[BulkRow], collection: 
     current: list[BulkRow] = []
     size = 0
     for row in rows:
-        row_size = len(jsontext.dumps(row.model_dump()).encode()) + 1
+        row_size = len(jsontext.dumps(row.model_dump(exclude_none=True)).encode()) + 1
         if current and (size + row_size > MAX_CHUNK_BYTES or len(current) == MAX_CHUNK_ROWS):
             chunks.append(_chunk(operation_id, action, collection, len(chunks), current))
             current, size = [], 0
