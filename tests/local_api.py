@@ -91,6 +91,19 @@ def start_local_server(
     return ApiTarget(_wait_for_url(process, log), key, is_local=True, log=log)
 
 
+def api_of_its_own(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, name: str) -> ApiTarget:
+    """The stage `API_URL` names, or a local server for one suite alone (what it writes stays out of
+    the other tests' lists); `name` names its log's folder."""
+    deployed = os.environ.get("API_URL")
+    if deployed:
+        key = os.environ.get("RECIPIENTS_API_KEY")
+        if not key:
+            pytest.fail("API_URL is set: set RECIPIENTS_API_KEY to a secret key of that stage too")
+        return ApiTarget(deployed.rstrip("/"), key, is_local=False)
+    log = tmp_path_factory.mktemp(name) / "server.log"
+    return start_local_server(request, os.environ.get("RECIPIENTS_API_KEY") or LOCAL_API_KEY, log)
+
+
 @pytest.fixture(scope="session")
 def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> ApiTarget:
     """Where the API is, and a secret key it accepts.

@@ -21,7 +21,6 @@ local API of its own; with API_URL it runs against that stage instead, and what 
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -35,7 +34,7 @@ from schemathesis.generation.case import Case
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from recipients.http.routes import API_ROUTES
-from tests.local_api import LOCAL_API_KEY, ApiTarget, start_local_server
+from tests.local_api import ApiTarget, api_of_its_own
 
 pytestmark = pytest.mark.integration
 
@@ -49,14 +48,7 @@ CHECKS = ("not_a_server_error", "response_schema_conformance", "content_type_con
 
 @pytest.fixture(scope="session")
 def knock_api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> ApiTarget:
-    deployed = os.environ.get("API_URL")
-    if deployed:
-        key = os.environ.get("RECIPIENTS_API_KEY")
-        if not key:
-            pytest.fail("API_URL is set: set RECIPIENTS_API_KEY to a secret key of that stage too")
-        return ApiTarget(deployed.rstrip("/"), key, is_local=False)
-    log = tmp_path_factory.mktemp("knock-spec-api") / "server.log"
-    return start_local_server(request, os.environ.get("RECIPIENTS_API_KEY") or LOCAL_API_KEY, log)
+    return api_of_its_own(request, tmp_path_factory, "knock-spec-api")
 
 
 def run_config(api: ApiTarget) -> dict[str, Any]:

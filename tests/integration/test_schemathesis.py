@@ -14,7 +14,6 @@ writes stays there.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import pytest
@@ -24,7 +23,7 @@ from schemathesis.generation.case import Case
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from recipients.http.routes import API_ROUTES
-from tests.local_api import LOCAL_API_KEY, ApiTarget, start_local_server
+from tests.local_api import ApiTarget, api_of_its_own
 
 pytestmark = pytest.mark.integration
 
@@ -46,14 +45,7 @@ GATEWAY_METHODS = ["get", "put", "post", "delete", "patch", "options"]
 
 @pytest.fixture(scope="session")
 def fuzzed_api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> ApiTarget:
-    deployed = os.environ.get("API_URL")
-    if deployed:
-        key = os.environ.get("RECIPIENTS_API_KEY")
-        if not key:
-            pytest.fail("API_URL is set: set RECIPIENTS_API_KEY to a secret key of that stage too")
-        return ApiTarget(deployed.rstrip("/"), key, is_local=False)
-    log = tmp_path_factory.mktemp("schemathesis-api") / "server.log"
-    return start_local_server(request, os.environ.get("RECIPIENTS_API_KEY") or LOCAL_API_KEY, log)
+    return api_of_its_own(request, tmp_path_factory, "schemathesis-api")
 
 
 def run_config(api: ApiTarget) -> dict[str, Any]:
