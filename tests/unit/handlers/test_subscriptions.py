@@ -335,3 +335,10 @@ def test_a_tenant_is_an_object_that_takes_subscriptions(api: Api) -> None:
     assert [(entry["object"]["collection"], entry["object"]["id"]) for entry in listed["entries"]] == [
         ("$tenants", "acme")
     ]
+
+
+def test_delete_takes_a_user_as_id_alone_as_the_sdks_reference_types_allow(api: Api) -> None:
+    api.add([{"id": "ada"}, {"id": "bob"}])
+    deleted = api.ok("subscriptions_delete", path=APOLLO, body={"recipients": [{"id": "bob"}]})
+    assert [entry["recipient"]["id"] for entry in deleted] == ["bob"]
+    assert ids(api.subscribers()) == ["ada"]

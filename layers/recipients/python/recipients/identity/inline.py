@@ -52,6 +52,20 @@ def parse_reference(value: Any, field: str, forms: str = RECIPIENT_FORMS) -> Rec
     return Recipient(ref, None, trigger_data)
 
 
+REFERENCE_FORMS = "must be a user id, a user {id} or an object reference {id, collection}"
+
+
+def reference_only(value: Any, field: str) -> RecipientRef:
+    """A recipient named without identifying it (cancels, deletes, filters): a user id, `{"id"}` alone
+    (a user: the SDKs' reference types make `collection` optional) or `{id, collection}`."""
+    if isinstance(value, dict) and set(value) == {"id"} and isinstance(value["id"], str):
+        return RecipientRef(id=checked(check_id, value["id"], f"{field}.id"))
+    entry = parse_reference(value, field, forms=REFERENCE_FORMS)
+    if entry is None or entry.trigger_data is not None:
+        raise RecipientsError.invalid_field(field, REFERENCE_FORMS)
+    return entry.ref
+
+
 def checked(check: Callable[[str], str], value: str, field: str) -> str:
     try:
         return check(value)

@@ -9,14 +9,13 @@ from typing import Any
 from recipients.bulk.intake import start_bulk_operation
 from recipients.bulk.models import BulkOperation, BulkRecipient
 from recipients.bulk.validation import validate_groups
-from recipients.identity.inline import Recipient, parse_recipient, parse_reference
+from recipients.identity.inline import Recipient, parse_recipient, reference_only
 from recipients.identity.models import RecipientRef
 from recipients.identity.store import check_fits
 from recipients.kernel import jsontext
 from recipients.kernel.errors import RecipientsError
 from recipients.subscriptions.requests import BulkAddSubscriptionEntry, BulkDeleteSubscriptionEntry
 
-_REFERENCE = "must be a user id or an object reference {id, collection}"
 Entry = tuple[str, list[BulkRecipient], str | None]
 
 
@@ -61,11 +60,8 @@ def _delete_parser(collection: str) -> Callable[[dict[str, Any]], Entry]:
         entry = BulkDeleteSubscriptionEntry.model_validate(row)
         recipients = []
         for index, value in enumerate(entry.recipients):
-            field = f"recipients.{index}"
-            reference = parse_reference(value, field, forms=_REFERENCE)
-            if reference is None or reference.trigger_data is not None:
-                raise RecipientsError.invalid_field(field, _REFERENCE)
-            recipients.append(BulkRecipient(id=reference.ref.id, collection=reference.ref.collection))
+            ref = reference_only(value, f"recipients.{index}")
+            recipients.append(BulkRecipient(id=ref.id, collection=ref.collection))
         return entry.id, recipients, None
 
     return parse

@@ -14,7 +14,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from recipients.identity.inline import Recipient, parse_recipient, parse_reference
+from recipients.identity.inline import Recipient, parse_recipient, reference_only
 from recipients.identity.models import PageInfo, RecipientRef
 from recipients.identity.pages import check_one_direction
 from recipients.identity.store import get_recipient_store
@@ -37,7 +37,6 @@ from recipients.subscriptions.store import StoredSubscription, get_subscription_
 from recipients.users.models import User
 from recipients.users.store import user_from_item
 
-_REFERENCE = "must be a user id or an object reference {id, collection}"
 _PAGE_INFO_BYTES = 8 * 1024
 MAX_PROPERTIES_BYTES = 16 * 1024
 """A subscription's properties travel in every run event that lists the subscriber (256 KB an event)."""
@@ -74,7 +73,7 @@ def add_subscriptions(object_ref: RecipientRef, request: AddSubscriptionsRequest
 
 def delete_subscriptions(object_ref: RecipientRef, request: DeleteSubscriptionsRequest) -> list[Subscription]:
     """Unsubscribe the recipients given by reference; the subscriptions that were deleted."""
-    refs = [_reference(value, f"recipients.{index}") for index, value in enumerate(request.recipients)]
+    refs = [reference_only(value, f"recipients.{index}") for index, value in enumerate(request.recipients)]
     object_item = _existing_object(object_ref)
     store = get_subscription_store()
     found = store.find(object_ref, refs)
@@ -135,7 +134,7 @@ def is_subscribed(recipient: RecipientRef, object_ref: RecipientRef, made_by: st
 
 def parse_references(values: list[Any], field: str) -> list[RecipientRef]:
     """A list filter's entries (`recipients[]`, `objects[]`), each a user id or an object reference."""
-    return [_reference(value, f"{field}.{index}") for index, value in enumerate(values)]
+    return [reference_only(value, f"{field}.{index}") for index, value in enumerate(values)]
 
 
 def _subscribed_page(
@@ -163,13 +162,6 @@ def _check_entries(object_ref: RecipientRef, entries: list[Recipient]) -> None:
             raise RecipientsError.invalid_field(f"recipients.{index}.$trigger_data", "is only taken by a trigger")
         if entry.ref == object_ref:
             raise RecipientsError.invalid_field(f"recipients.{index}", "an object cannot subscribe to itself")
-
-
-def _reference(value: Any, field: str) -> RecipientRef:
-    entry = parse_reference(value, field, forms=_REFERENCE)
-    if entry is None or entry.trigger_data is not None:
-        raise RecipientsError.invalid_field(field, _REFERENCE)
-    return entry.ref
 
 
 def _existing_object(object_ref: RecipientRef) -> dict[str, Any]:

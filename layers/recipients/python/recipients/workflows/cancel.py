@@ -3,14 +3,10 @@ recipients or all, and one `workflow.cancelled` event goes on the bus."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from aws_lambda_powertools.metrics import MetricUnit
 
-from recipients.identity.inline import parse_reference
-from recipients.identity.models import RecipientRef
+from recipients.identity.inline import reference_only
 from recipients.kernel import jsontext
-from recipients.kernel.errors import RecipientsError
 from recipients.kernel.observability import logger, metrics
 from recipients.kernel.rules import now_timestamp
 from recipients.workflows import bus
@@ -18,14 +14,13 @@ from recipients.workflows.models import CancelWorkflowRequest
 from recipients.workflows.store import get_run_store
 
 CANCELLED = "workflow.cancelled"
-_REFERENCE = "must be a user id or {id, collection}"
 
 
 def cancel_workflow(workflow_key: str, request: CancelWorkflowRequest) -> list[str]:
     """Mark the runs triggered with the cancellation key cancelled (for some recipients, or all)."""
     refs = None
     if request.recipients is not None:
-        refs = [_reference(value, f"recipients.{index}") for index, value in enumerate(request.recipients)]
+        refs = [reference_only(value, f"recipients.{index}") for index, value in enumerate(request.recipients)]
     store = get_run_store()
     run_ids = store.runs_with_cancellation_key(workflow_key, request.cancellation_key)
     for run_id in run_ids:
@@ -42,10 +37,3 @@ def cancel_workflow(workflow_key: str, request: CancelWorkflowRequest) -> list[s
     logger.info("workflow cancelled", extra={"workflow_key": workflow_key, "runs": len(run_ids)})
     metrics.add_metric(name="WorkflowRunsCancelled", unit=MetricUnit.Count, value=len(run_ids))
     return run_ids
-
-
-def _reference(value: Any, field: str) -> RecipientRef:
-    entry = parse_reference(value, field, forms=_REFERENCE)
-    if entry is None or entry.trigger_data is not None:
-        raise RecipientsError.invalid_field(field, _REFERENCE)
-    return entry.ref
