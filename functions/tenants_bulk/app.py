@@ -15,8 +15,12 @@ app = make_app(rows_checked_alone=("tenants",))
 
 
 TenantIds = Annotated[
-    list[str],
-    Query(alias="tenant_ids[]", min_length=1, max_length=MAX_BULK_ROWS, description="1 to 1,000 tenant ids"),
+    list[str] | None,
+    Query(alias="tenant_ids[]", max_length=MAX_BULK_ROWS, description="1 to 1,000 tenant ids, as the SDKs send them"),
+]
+UnbracketedTenantIds = Annotated[
+    list[str] | None,
+    Query(alias="tenant_ids", max_length=MAX_BULK_ROWS, description="the same, as Knock's API reference spells them"),
 ]
 
 
@@ -33,7 +37,8 @@ def bulk_set(body: Annotated[BulkSetTenantsRequest, Body()]) -> Response[Any]:
 @app.post(
     "/v1/tenants/bulk/delete",
     summary="Delete up to 1,000 tenants",
-    description="The ids go in the query string (`tenant_ids[]=a&tenant_ids[]=b`), as the SDKs send them.",
+    description="The ids go in the query string: `tenant_ids[]=a&tenant_ids[]=b`, as the SDKs send them, "
+    "or `tenant_ids=a&tenant_ids=b`.",
     responses={
         **documented("The bulk operation", BulkOperation),
         414: {
@@ -42,8 +47,9 @@ def bulk_set(body: Annotated[BulkSetTenantsRequest, Body()]) -> Response[Any]:
         },
     },
 )
-def bulk_delete(tenant_ids: TenantIds) -> Response[Any]:
-    return json_response(200, bulk.bulk_delete_tenants(list(tenant_ids), request_base_url(app)).to_json())
+def bulk_delete(tenant_ids: TenantIds = None, unbracketed: UnbracketedTenantIds = None) -> Response[Any]:
+    ids = bulk.tenant_ids_to_delete([*(tenant_ids or []), *(unbracketed or [])])
+    return json_response(200, bulk.bulk_delete_tenants(ids, request_base_url(app)).to_json())
 
 
 lambda_handler = http_entrypoint(app)

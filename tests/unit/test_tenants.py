@@ -171,3 +171,28 @@ def test_resolve_full_preference_settings_that_is_no_boolean_is_a_422_naming_it(
     )
     body = assert_knock_error(response, 422, "invalid_params")
     assert [error["field"] for error in body["errors"]] == ["resolve_full_preference_settings"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"tenant_ids": ["acme", "globex"]},  # as Knock's API reference spells them
+        {"tenant_ids[]": ["acme"], "tenant_ids": ["globex"]},
+    ],
+)
+def test_bulk_delete_takes_the_ids_with_or_without_brackets(
+    call: Call, bulk_queues: BulkQueues, lambda_context: FakeLambdaContext, query: dict[str, list[str]]
+) -> None:
+    for tenant_id in ("acme", "globex"):
+        set_tenant(call, tenant_id, {"name": tenant_id})
+    deleted = json_body(call(tenants_bulk, "tenants_bulk_delete", query=query))
+    drain(bulk_queues, lambda_context)
+    assert (deleted["estimated_total_rows"], operation(deleted["id"])["success_count"]) == (2, 2)
+    for tenant_id in ("acme", "globex"):
+        assert call(tenants, "tenants_get", path={"tenant_id": tenant_id})["statusCode"] == 404
+
+
+def test_bulk_delete_counts_both_spellings_against_the_1000_ids(call: Call) -> None:
+    query = {"tenant_ids[]": [f"t{i}" for i in range(600)], "tenant_ids": [f"u{i}" for i in range(401)]}
+    response = call(tenants_bulk, "tenants_bulk_delete", query=query)
+    assert "tenant_ids[]" in [e["field"] for e in assert_knock_error(response, 422, "invalid_params")["errors"]]

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from recipients.bulk.intake import start_bulk_operation
-from recipients.bulk.models import BulkOperation
+from recipients.bulk.models import MAX_BULK_ROWS, BulkOperation
 from recipients.bulk.validation import validate_ids, validate_rows
 from recipients.identity.merge import UpdatePlan
+from recipients.kernel.errors import RecipientsError
 from recipients.kernel.rules import TENANTS_COLLECTION
 from recipients.tenants.models import TenantRequest
 from recipients.tenants.service import plan_tenant
@@ -38,3 +39,12 @@ def bulk_delete_tenants(tenant_ids: list[Any], base_url: str) -> BulkOperation:
 def _parse(row: dict[str, Any]) -> tuple[str, UpdatePlan]:
     request = TenantRequest.model_validate(row)
     return request.id, plan_tenant(request)
+
+
+def tenant_ids_to_delete(ids: list[str]) -> list[str]:
+    """The ids of a bulk delete, given as `tenant_ids[]` or `tenant_ids` (or both): 1 to 1,000 in all."""
+    if not ids:
+        raise RecipientsError.invalid_field("tenant_ids[]", "is required: 1 to 1,000 tenant ids in the query string")
+    if len(ids) > MAX_BULK_ROWS:
+        raise RecipientsError.invalid_field("tenant_ids[]", f"takes at most 1,000 ids (got {len(ids):,})")
+    return ids
