@@ -342,3 +342,12 @@ def test_delete_takes_a_user_as_id_alone_as_the_sdks_reference_types_allow(api: 
     deleted = api.ok("subscriptions_delete", path=APOLLO, body={"recipients": [{"id": "bob"}]})
     assert [entry["recipient"]["id"] for entry in deleted] == ["bob"]
     assert ids(api.subscribers()) == ["ada"]
+
+
+def test_an_objects_filter_takes_object_references_only(api: Api) -> None:
+    api.add([{"id": "ada"}])
+    for query in ("objects[][id]=apollo", "objects[]=apollo"):
+        event = api.load_event("subscriptions_list_user", path={"user_id": "ada"})
+        event["rawQueryString"] = query
+        error = assert_knock_error(lambda_handler(event, api.context), 422, "invalid_params")
+        assert error_fields(error) == ["objects[].0"]

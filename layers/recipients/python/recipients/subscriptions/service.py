@@ -133,8 +133,13 @@ def is_subscribed(recipient: RecipientRef, object_ref: RecipientRef, made_by: st
 
 
 def parse_references(values: list[Any], field: str) -> list[RecipientRef]:
-    """A list filter's entries (`recipients[]`, `objects[]`), each a user id or an object reference."""
-    return [reference_only(value, f"{field}.{index}") for index, value in enumerate(values)]
+    """A list filter's entries: `recipients[]` a user or an object each, `objects[]` objects only."""
+    refs = [reference_only(value, f"{field}.{index}") for index, value in enumerate(values)]
+    if field == "objects[]":
+        for index, ref in enumerate(refs):
+            if ref.collection is None:
+                raise RecipientsError.invalid_field(f"{field}.{index}", "must be an object reference {id, collection}")
+    return refs
 
 
 def _subscribed_page(
