@@ -77,11 +77,6 @@ def set_tenant(tenant_id: str, request: SetTenantRequest) -> Tenant:
     return tenant_from_item(item)
 
 
-def ensure_tenant(tenant_id: str) -> None:
-    """A tenant named only by its id (a trigger's `tenant: "acme"`): created empty if it does not exist."""
-    get_recipient_store().ensure(tenant_ref(tenant_id))
-
-
 def get_tenant(tenant_id: str) -> Tenant:
     item = get_recipient_store().get(tenant_ref(tenant_id))
     if item is None:
