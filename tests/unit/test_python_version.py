@@ -111,9 +111,8 @@ def test_python_given_that_is_not_313_stops_make_in_one_line_naming_both_version
     python_313(machine / "bin" / "python3.13")
     python_311 = script(machine / "other" / "python3.11", '[ "$1" = --version ] && echo "Python 3.11.9" || exit 1')
     for given in ([f"PYTHON={python_311}"], []):
-        answer = run_make(
-            machine, machine / "bin", arguments=[*PRINT_PYTHON, *given], **({} if given else {"PYTHON": str(python_311)})
-        )
+        from_environment = {} if given else {"PYTHON": str(python_311)}
+        answer = run_make(machine, machine / "bin", arguments=[*PRINT_PYTHON, *given], **from_environment)
         assert answer.startswith("FAILED: ")
         assert answer.strip().count("\n") == 0
         assert f"Python 3.13 is needed; PYTHON={python_311} is Python 3.11.9." in answer
