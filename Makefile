@@ -14,12 +14,17 @@ SHELL := /bin/bash
 PYTHON_VERSION := 3.13
 IS_PYTHON_VERSION := import sys; print(sys.executable) if "%d.%d" % sys.version_info[:2] == "$(PYTHON_VERSION)" else sys.exit(1)
 PYENV_ROOT ?= $(or $(shell pyenv root 2>/dev/null),$(HOME)/.pyenv)
+PYTHON_INSTALL := (pyenv install $(PYTHON_VERSION), or your system's python$(PYTHON_VERSION) package)
 ifdef PYTHON
-PYTHON_MISSING := PYTHON=$(PYTHON) does not run Python $(PYTHON_VERSION)
+# Recursive (=): the wrong interpreter is asked for its version only when make stops on it.
+PYTHON_GIVEN := $(PYTHON)
+PYTHON_GIVEN_IS = $(or $(shell "$(PYTHON_GIVEN)" --version 2>&1 | grep -E '^Python [0-9]'),not a Python that runs)
+PYTHON_MISSING = Python $(PYTHON_VERSION) is needed; PYTHON=$(PYTHON_GIVEN) is $(PYTHON_GIVEN_IS). Install $(PYTHON_VERSION) $(PYTHON_INSTALL) \
+	and run make PYTHON=/path/to/python$(PYTHON_VERSION) $(or $(MAKECMDGOALS),help), or leave PYTHON unset to let make find it
 override PYTHON := $(shell "$(PYTHON)" -c '$(IS_PYTHON_VERSION)' 2>/dev/null)
 else
-PYTHON_MISSING := no Python $(PYTHON_VERSION) found: install it (pyenv install $(PYTHON_VERSION), or your system's \
-	python$(PYTHON_VERSION) package), or name it with make PYTHON=/path/to/python$(PYTHON_VERSION)
+PYTHON_MISSING := no Python $(PYTHON_VERSION) found: install it $(PYTHON_INSTALL), or name it with make \
+	PYTHON=/path/to/python$(PYTHON_VERSION)
 override PYTHON := $(shell for candidate in $$(type -ap python$(PYTHON_VERSION)) \
 		$$(ls -d "$(PYENV_ROOT)"/versions/$(PYTHON_VERSION).*/bin/python$(PYTHON_VERSION) 2>/dev/null | sort -rV); do \
 	"$$candidate" -c '$(IS_PYTHON_VERSION)' 2>/dev/null && break; done)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
+import shutil
 import signal
 import sys
 import threading
@@ -23,7 +25,7 @@ from importer.errors import ImportFailed
 from importer.progress import Progress
 from importer.reader import FORMATS, MAX_BODY_BYTES, format_for
 from importer.runner import Importer, Options
-from importer.state import Fingerprint, ImportState, load_for_run
+from importer.state import Fingerprint, ImportFinished, ImportState, load_for_run
 from importer.tokens import (
     DEFAULT_EXPIRES_IN,
     GRANT_NAMES,
@@ -41,6 +43,7 @@ EXIT_OK, EXIT_REJECTED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
 URL_VARIABLES = ("RECIPIENTS_URL", "KNOCK_BASE_URL")
 KEY_VARIABLES = ("RECIPIENTS_API_KEY", "KNOCK_API_KEY")
 STDIN_REJECTS = "recipients-import.rejects.jsonl"
+PROG = "recipients"
 
 IMPORT_DESCRIPTION = f"""\
 Stream users from a JSONL or CSV file into the Recipients service (POST /v1/users/bulk/identify):
@@ -57,20 +60,24 @@ input:
   The format comes from the extension (.jsonl, .ndjson, .csv) or --format. FILE "-" reads stdin.
 
 while it runs:
-  A progress line on stderr: rows read, sent, written (by finished operations), rejected, rows/s and,
-  for a file, how far through it is and the ETA. At the end, a summary on stdout.
+  A progress line on stderr: rows read, sent, written (as the server writes them), rejected, rows/s
+  (over the last 20 seconds) and, for a file, how far through it is and the ETA. At the end, a summary
+  on stdout.
 
 rejected rows:
   Rows that cannot be parsed, and rows the server rejects, do not stop the import. Each one is written
-  to the rejects file as one JSON line with its line number in FILE:
-    {{"line": 17, "id": "bad#id", "reason": "id: must not contain '#'", "errors": [...]}}
+  to the rejects file as one JSON line with its line number in FILE and the row as read (for a row the
+  server rejected while writing it, null):
+    {{"line": 17, "id": "bad#id", "reason": "id: must not contain '#'", "errors": [...], "row": "..."}}
 
 resume:
-  After every accepted batch, progress is saved in the state file. After Ctrl-C (which lets the
-  requests in flight finish) or a crash, run the same command with --resume: batches the server
-  accepted are not sent again, their operations are followed up, and the import continues. --resume
-  refuses if FILE changed since (size, modification time, first line) unless --force. Without
-  --resume, an existing state file stops the import: choose --resume or --restart.
+  After every accepted batch, progress is saved in the state file, with the URL (never the key).
+  After Ctrl-C (which waits a second for answers on their way) or a crash, run the same command with
+  --resume: batches the server accepted are not sent again, their operations are followed up, and
+  the import continues. --resume refuses if FILE changed since (size, modification time, first line)
+  unless --force. Once an import finished, the same command prints its summary and exits 0;
+  --restart imports the file again. An unfinished import stops the command: choose --resume or
+  --restart.
 
 exit status:
   0 every row written; 1 finished, but some rows were rejected or operations failed;
@@ -144,7 +151,7 @@ def _grant(text: str) -> Grants:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="recipients", description="Command-line tools for the Recipients service.")
+    parser = argparse.ArgumentParser(prog=PROG, description="Command-line tools for the Recipients service.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     command = commands.add_parser(
@@ -277,12 +284,32 @@ def _first(explicit: str | None, environ: Mapping[str, str], names: Sequence[str
     return next((environ[name] for name in names if environ.get(name)), None)
 
 
-def _prepare(args: argparse.Namespace, environ: Mapping[str, str], stderr: TextIO) -> tuple[Options, ImportState, bool]:
-    """Check the arguments and the input; load or create the state. Raises `ImportFailed`."""
-    url = _first(args.url, environ, URL_VARIABLES)
+def command_name(argv0: str | None = None, which: Callable[[str], str | None] = shutil.which) -> str:
+    """How to run this tool again from here: `recipients` when that is on PATH, else the way it was run."""
+    argv0 = sys.argv[0] if argv0 is None else argv0
+    started = Path(argv0)
+    if started.name == "__main__.py" and started.parent.name == "importer":  # python -m importer
+        return f"{shlex.quote(sys.executable)} -m importer"
+    if started.name == PROG:
+        on_path = which(PROG)
+        if on_path and Path(on_path).resolve() == started.resolve():
+            return PROG
+        return shlex.quote(argv0)  # e.g. .venv/bin/recipients, as it was typed
+    return PROG  # called from another program (or a test): the installed command
+
+
+def _url(args: argparse.Namespace, environ: Mapping[str, str], previous: ImportState | None) -> str:
+    """--url, else the URL the resumed import used, else the environment's."""
+    url = args.url or (previous.url if previous is not None else None) or _first(None, environ, URL_VARIABLES)
     if not url:
         raise ImportFailed(f"no server URL: pass --url or set {URL_VARIABLES[0]}")
-    check_url(url)
+    return check_url(url)
+
+
+def _prepare(args: argparse.Namespace, environ: Mapping[str, str], stderr: TextIO) -> tuple[Options, ImportState, bool]:
+    """Check the arguments and the input; load or create the state. Raises `ImportFailed`."""
+    if args.url:
+        check_url(args.url)
     if not _first(args.key, environ, KEY_VARIABLES):
         raise ImportFailed(f"no API key: set {KEY_VARIABLES[0]} or pass --key")
     stdin = args.file == "-"
@@ -309,10 +336,15 @@ def _prepare(args: argparse.Namespace, environ: Mapping[str, str], stderr: TextI
         previous = load_for_run(state_path, fingerprint, resume=args.resume, restart=args.restart, force=args.force)
         if args.restart:
             state_path.unlink(missing_ok=True)
+    url = _url(args, environ, previous)
     if previous is None:
-        state = ImportState(input=fingerprint, format=fmt, json_columns=json_columns, delimiter=args.delimiter)
+        state = ImportState(input=fingerprint, format=fmt, json_columns=json_columns, delimiter=args.delimiter, url=url)
     else:
         state = previous
+        if state.url is not None and url != state.url:
+            note = f"recipients import: note: resuming against {url}; the import started against {state.url}"
+            print(note, file=stderr)
+        state.url = url
         state.input = fingerprint  # after --force, the changed file is the one this state now follows
         asked = (fmt, json_columns, args.delimiter)
         if asked != (state.format, state.json_columns, state.delimiter):
@@ -323,6 +355,7 @@ def _prepare(args: argparse.Namespace, environ: Mapping[str, str], stderr: TextI
                 file=stderr,
             )
     options = Options(
+        url=url,
         source=args.file,
         name="stdin" if stdin else args.file,
         rejects_path=rejects_path,
@@ -341,13 +374,22 @@ def run_import(args: argparse.Namespace, environ: Mapping[str, str], *, stdout: 
     """`recipients import`: returns the exit status."""
     try:
         options, state, resumed = _prepare(args, environ, stderr)
+    except ImportFinished as finished:
+        if finished.state.summary:
+            print(finished.state.summary, file=stdout)
+        print(
+            f"recipients import: {args.file} was imported before (finished {finished.state.updated_at}, state in "
+            f"{finished.path}); nothing to do. To import it again: {command_name()} import {args.file} --restart",
+            file=stderr,
+        )
+        return EXIT_OK
     except ImportFailed as exc:
         print(f"recipients import: error: {exc}", file=stderr)
         return EXIT_ERROR
     stop = threading.Event()
     progress = Progress(stderr, enabled=not args.quiet)
     client = RecipientsClient(
-        str(_first(args.url, environ, URL_VARIABLES)),
+        options.url,
         str(_first(args.key, environ, KEY_VARIABLES)),
         timeout=args.timeout,
         retries=args.retries,
@@ -372,8 +414,8 @@ def run_import(args: argparse.Namespace, environ: Mapping[str, str], *, stdout: 
     print(summary.render(), file=stdout)
     if summary.interrupted:
         if options.state_path is not None and state.batches:
-            same = " (with the same --url and --key)" if args.url or args.key else ""
-            again = f"recipients import {args.file} --resume{same}"
+            same = " (with the same --key; the URL is in the state file)" if args.key else ""
+            again = f"{command_name()} import {shlex.quote(args.file)} --resume{same}"
             print(
                 f"recipients import: interrupted; progress is saved in {options.state_path}. Resume with: {again}",
                 file=stderr,

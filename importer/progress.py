@@ -24,14 +24,16 @@ class Snapshot:
     eta: float | None = None
     waiting: int = 0
     """Operations the server has not finished yet (shown once every row is sent)."""
+    rate: float | None = None
+    """Rows written or rejected per second, over the last seconds (`importer.rate`)."""
 
     def render(self) -> str:
         parts = [f"read {self.read:,}"]
         if self.skipped:
             parts.append(f"skipped {self.skipped:,} (done before)")
         parts += [f"sent {self.sent:,}", f"written {self.written:,}", f"rejected {self.rejected:,}"]
-        if self.elapsed > 0 and self.sent:
-            parts.append(f"{self.sent / self.elapsed:,.0f} rows/s")
+        if self.rate is not None:
+            parts.append(f"{self.rate:,.0f} rows/s")
         if self.fraction is not None:
             parts.append(f"{self.fraction:.0%}")
         if self.eta is not None:

@@ -50,6 +50,8 @@ class BadRow:
     id: str | None
     reason: str
     errors: tuple[dict[str, str], ...] = field(default=())
+    text: str | None = None
+    """The row as read (a JSONL line without its line break; a CSV record as CSV), to fix and send again."""
 
 
 Item = Row | BadRow
@@ -160,14 +162,15 @@ class RowReader:
 
     def _jsonl_row(self, line: int, raw: bytes) -> Item:
         try:
-            text = raw.decode("utf-8")
+            text = raw.decode("utf-8").rstrip("\r\n")  # so an error at its end is not "column 1" of the next line
         except UnicodeDecodeError as exc:
-            return BadRow(line, None, f"not valid UTF-8 (byte {exc.start + 1} of the line)")
+            as_read = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+            return BadRow(line, None, f"not valid UTF-8 (byte {exc.start + 1} of the line)", text=as_read)
         try:
-            value = _loads(text.rstrip("\r\n"))  # so an error at its end is not "column 1" of the next line
+            value = _loads(text)
         except ValueError as exc:
-            return BadRow(line, None, f"not valid JSON: {_json_error(exc)}")
-        return user_row(line, value, self._max_row_bytes)
+            return BadRow(line, None, f"not valid JSON: {_json_error(exc)}", text=text)
+        return _with_text(user_row(line, value, self._max_row_bytes), text)
 
     # CSV
 
@@ -197,9 +200,10 @@ class RowReader:
             if not any(fields):
                 continue  # a blank line, or one with only delimiters
             if len(fields) != len(columns):
-                yield BadRow(line, None, f"expected {len(columns)} fields as in the header, got {len(fields)}")
+                reason = f"expected {len(columns)} fields as in the header, got {len(fields)}"
+                yield BadRow(line, _plain_id(columns, fields), reason, text=_csv_text(fields, delimiter))
                 continue
-            yield self._csv_row(line, columns, fields)
+            yield _with_text(self._csv_row(line, columns, fields), _csv_text(fields, delimiter))
 
     def _csv_row(self, line: int, columns: list[tuple[str, bool]], fields: list[str]) -> Item:
         user: dict[str, Any] = {}
@@ -245,10 +249,24 @@ def _columns(name: str, header: list[str], json_columns: frozenset[str]) -> list
 
 
 def _plain_id(columns: list[tuple[str, bool]], fields: list[str]) -> str | None:
-    for (name, is_json), cell in zip(columns, fields, strict=True):
+    """The id cell, when the row reaches as far as the id column (a short row may)."""
+    for (name, is_json), cell in zip(columns, fields, strict=False):
         if name == "id" and not is_json and cell:
-            return cell
+            return _printable(cell)
     return None
+
+
+def _csv_text(fields: list[str], delimiter: str) -> str:
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter, lineterminator="").writerow(fields)
+    return out.getvalue().encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")
+
+
+def _with_text(item: Item, text: str) -> Item:
+    """A rejected row with the row as read; a good row as it is (its JSON is what is sent)."""
+    if isinstance(item, BadRow) and item.text is None:
+        return BadRow(item.line, item.id, item.reason, item.errors, text)
+    return item
 
 
 class _NonFiniteNumber(ValueError):

@@ -10,7 +10,11 @@ from importer.errors import ImportFailed
 
 
 class RejectsFile:
-    """Appends `{"line", "id", "reason", "errors"}` lines; the file is created on the first reject."""
+    """Appends `{"line", "id", "reason", "errors", "row"}` lines; the file is created on the first reject.
+
+    `row` is the row as read (a JSONL line, a CSV record), or for a row the server rejected the user as
+    sent, when it is still known; else null.
+    """
 
     def __init__(self, path: Path, *, append: bool) -> None:
         self.path = path
@@ -25,8 +29,15 @@ class RejectsFile:
         except OSError as exc:
             raise ImportFailed(f"cannot remove the old rejects file {self.path}: {exc.strerror or exc}") from None
 
-    def write(self, line: int | None, row_id: str | None, reason: str, errors: list[Any] | tuple[Any, ...]) -> None:
-        record = {"line": line, "id": row_id, "reason": reason, "errors": list(errors)}
+    def write(
+        self,
+        line: int | None,
+        row_id: str | None,
+        reason: str,
+        errors: list[Any] | tuple[Any, ...],
+        row: str | None = None,
+    ) -> None:
+        record = {"line": line, "id": row_id, "reason": reason, "errors": list(errors), "row": row}
         try:
             if self._file is None:
                 self._file = self.path.open("a" if self._append else "w", encoding="utf-8", errors="replace")

@@ -8,11 +8,12 @@ at most `concurrency` batches are in flight, one is being filled, and the file i
 from __future__ import annotations
 
 import hashlib
+import json
 import sys
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -20,19 +21,26 @@ from typing import Any, BinaryIO
 from importer.batching import Batch, Batcher
 from importer.client import RecipientsClient
 from importer.errors import Aborted, ApiError, ImportFailed
-from importer.progress import Progress, Snapshot, format_duration
+from importer.progress import Progress, Snapshot
+from importer.rate import RateWindow
 from importer.reader import MAX_BODY_BYTES, BadRow, Row, RowReader
 from importer.rejects import RejectsFile
 from importer.state import FINISHED_STATUSES, AcceptedLines, BatchRecord, ImportState
+from importer.summary import Summary
+from importer.workers import start
 
 SAVE_INTERVAL = 1.0
 """Changes learnt by polling are saved at most this often; an accepted batch is saved at once."""
+STOP_GRACE = 1.0
+"""After Ctrl-C, how long answers to the requests in flight are waited for before they are left behind."""
 LOST = "not found"
 """Status recorded for an operation the server no longer knows (404 while polling)."""
 
 
 @dataclass(frozen=True)
 class Options:
+    url: str
+    """The service's base URL."""
     source: str
     """A path, or `-` for stdin."""
     name: str
@@ -46,59 +54,6 @@ class Options:
     poll_interval: float = 1.0
     total_bytes: int | None = None
     max_warnings: int = 10
-
-
-@dataclass(frozen=True)
-class Summary:
-    name: str
-    rows: int
-    written: int
-    local_rejected: int
-    server_rejected: int
-    operations: int
-    failed_operations: int
-    unfinished_operations: int
-    unaccounted: int
-    sent: int
-    skipped: int
-    elapsed: float
-    rejects_path: Path | None
-    """Where the rejected rows are listed, when there are any."""
-    state_path: Path | None
-    interrupted: bool = False
-
-    @property
-    def rejected(self) -> int:
-        return self.local_rejected + self.server_rejected
-
-    @property
-    def exit_code(self) -> int:
-        if self.interrupted:
-            return 130
-        return 1 if self.rejected or self.failed_operations or self.unaccounted else 0
-
-    def render(self) -> str:
-        parts = [
-            f"{self.name}: {self.rows:,} rows",
-            f"{self.written:,} written",
-            f"{self.rejected:,} rejected",
-            f"{self.failed_operations:,} operations failed",
-            format_duration(self.elapsed) if self.elapsed >= 60 else f"{self.elapsed:.1f} s",
-        ]
-        if self.sent and self.elapsed > 0:  # a resumed run may only wait for earlier batches
-            parts.append(f"{self.sent / self.elapsed:,.0f} rows/s")
-        lines = [" | ".join(parts)]
-        if self.skipped:
-            lines.append(f"resumed: {self.skipped:,} rows were already sent by an earlier run and were skipped")
-        if self.rejects_path is not None:
-            counts = f"{self.local_rejected:,} locally, {self.server_rejected:,} by the server"
-            lines.append(f"rejected rows ({counts}): {self.rejects_path}")
-        if self.unaccounted:
-            lines.append(f"{self.unaccounted:,} rows of failed operations were neither written nor listed as rejected")
-        if self.unfinished_operations and not self.interrupted:
-            hint = "; run again with --resume to wait for them" if self.state_path else ""
-            lines.append(f"{self.unfinished_operations:,} operations still running on the server{hint}")
-        return "\n".join(lines)
 
 
 class Importer:
@@ -136,11 +91,12 @@ class Importer:
         self._polling_allowed = True
         self._read = self._skipped = self._sent = self._warnings = 0
         self._bytes_read = 0
-        self._rate_origin: tuple[float, int] | None = None
+        self._rate = RateWindow()
+        self._stopped_at: float | None = None
+        self._abandoned = 0
         self._dirty = False
         self._last_save = clock()
         self._started = clock()
-        self._executor = ThreadPoolExecutor(max_workers=options.concurrency + 1, thread_name_prefix="import")
 
     def run(self) -> Summary:
         if not self._resumed:
@@ -158,11 +114,13 @@ class Importer:
                     self._pump()
             self._drain(sends_only=False)
             self._state.complete = read_all and not self._stop.is_set() and not self._unfinished
+            final = self._summary()
+            if self._state.complete:
+                self._state.summary = final.render()
         except BaseException:
             self._stop.set()  # requests waiting to retry give up, so shutting down is quick
             raise
         finally:
-            self._executor.shutdown(wait=True, cancel_futures=True)
             try:
                 self._save(force=True)
             finally:
@@ -173,7 +131,7 @@ class Importer:
                 self._progress.finish(keep=bool(worth_showing))
         if self._fatal is not None:
             raise self._fatal
-        return self._summary()
+        return final
 
     # reading and sending
 
@@ -222,15 +180,13 @@ class Importer:
             return
         batch.number = self._next_number
         self._next_number += 1
-        if self._rate_origin is None:
-            self._rate_origin = (self._clock(), self._bytes_read)
         # The same for this batch across retries and across --resume (same run, same lines, same body)
         digest = hashlib.sha256(batch.body).hexdigest()[:16]
         key = f"recipients-import-{self._state.run_id}-{batch.first_line}-{batch.last_line}-{digest}"
-        self._sends[self._executor.submit(self._client.bulk_identify, batch.body, key)] = batch
+        self._sends[start(self._client.bulk_identify, batch.body, key)] = batch
 
     def _reject_locally(self, item: BadRow) -> None:
-        self._rejects.write(item.line, item.id, item.reason, item.errors)
+        self._rejects.write(item.line, item.id, item.reason, item.errors, item.text)
         self._state.local_rejected += 1
         self._dirty = True
         if self._warnings < self._options.max_warnings:
@@ -262,7 +218,22 @@ class Importer:
         if not sends_only:
             self._polling_allowed = False
         while self._sends or (self._polls and not sends_only):
+            if self._stopping() and self._clock() - (self._stopped_at or 0.0) >= STOP_GRACE:
+                self._abandon()
+                return
             self._pump()
+
+    def _abandon(self) -> None:
+        """Leave the requests still in flight: a batch not answered yet is sent again by --resume."""
+        self._abandoned += len(self._sends)
+        if self._sends and self._fatal is None:
+            count = len(self._sends)
+            self._progress.message(
+                f"{count} batch{'es' if count != 1 else ''} not answered yet; --resume sends "
+                f"{'them' if count != 1 else 'it'} again (the server will not write a row twice)"
+            )
+        self._sends.clear()
+        self._polls.clear()
 
     def _on_sent(self, future: Future[dict[str, Any]], batch: Batch) -> None:
         try:
@@ -282,7 +253,7 @@ class Importer:
         )
         self._state.batches[record.batch] = record
         self._sent += batch.rows
-        self._apply(record, operation)
+        self._apply(record, operation, SentRows(batch.body))
         if not record.finished:
             self._unfinished[record.batch] = None
             self._next_poll[record.batch] = self._clock() + self._options.poll_interval
@@ -303,7 +274,7 @@ class Importer:
             if self._next_poll.get(number, 0.0) > now:
                 return
             operation_id = self._state.batches[number].operation_id
-            self._polls[self._executor.submit(self._client.get_bulk_operation, operation_id)] = number
+            self._polls[start(self._client.get_bulk_operation, operation_id)] = number
 
     def _on_polled(self, future: Future[dict[str, Any]], number: int) -> None:
         record = self._state.batches[number]
@@ -333,8 +304,12 @@ class Importer:
             self._next_poll[number] = self._clock() + self._options.poll_interval
         self._dirty = True
 
-    def _apply(self, record: BatchRecord, operation: dict[str, Any]) -> None:
-        """Take in what the server says about a batch's operation; write rejects not written yet."""
+    def _apply(self, record: BatchRecord, operation: dict[str, Any], sent: SentRows | None = None) -> None:
+        """Take in what the server says about a batch's operation; write rejects not written yet.
+
+        `sent` is the batch as sent, while it is at hand (with the answer to its POST), for the rows
+        the server rejected at once; rows rejected while being written are reported without it.
+        """
         items = [item for item in operation.get("error_items") or [] if isinstance(item, dict)]
         record.status = str(operation.get("status"))
         record.success_count = _count(operation.get("success_count"), 0)
@@ -350,7 +325,8 @@ class Importer:
             errors: list[Any] = item["errors"] if isinstance(item.get("errors"), list) else []
             reason = item.get("reason") or _reason(errors) or "rejected by the server"
             line = lines.line_at(key) if isinstance(key, int) else None
-            self._rejects.write(line, item.get("id"), str(reason), errors)
+            row = sent.row(key) if sent is not None and isinstance(key, int) else None
+            self._rejects.write(line, item.get("id"), str(reason), errors, row)
         if record.status not in FINISHED_STATUSES:
             record.reported = list(reported)
             return
@@ -370,9 +346,11 @@ class Importer:
     # stopping, saving, reporting
 
     def _stopping(self) -> bool:
+        if self._stop.is_set() and self._stopped_at is None:
+            self._stopped_at = self._clock()
         if self._stop.is_set() and self._fatal is None and not self._told_stopping:
             self._told_stopping = True
-            self._progress.message("interrupted: finishing the requests in flight (Ctrl-C again to quit at once)")
+            self._progress.message("interrupted: taking in the answers already on their way, then stopping")
         return self._stop.is_set()
 
     def _fail(self, message: str) -> None:
@@ -396,24 +374,27 @@ class Importer:
     def _snapshot(self) -> Snapshot:
         records = self._state.batches.values()
         now = self._clock()
-        fraction = eta = None
-        total = self._options.total_bytes
-        if total:
-            fraction = min(1.0, self._bytes_read / total)
-            if self._rate_origin is not None and self._sending:
-                started, origin_bytes = self._rate_origin
-                if now - started >= 1 and self._bytes_read > origin_bytes:
-                    eta = (total - self._bytes_read) * (now - started) / (self._bytes_read - origin_bytes)
+        server_rejected = sum(r.error_count for r in records)
+        written = sum(r.success_count for r in records)  # an operation's count grows as its chunks finish
+        done = self._state.local_rejected + written + server_rejected
+        self._rate.add(now, done)
+        fraction = None
+        total: float | None = None if self._sending else self._read
+        if self._options.total_bytes:
+            fraction = min(1.0, self._bytes_read / self._options.total_bytes)
+            if self._sending and fraction:
+                total = self._read / fraction  # rows in the file, guessed from the share of its bytes read
         return Snapshot(
             read=self._read,
             skipped=self._skipped,
             sent=self._sent,
-            written=sum(r.success_count for r in records if r.finished),
-            rejected=self._state.local_rejected + sum(r.error_count for r in records),
+            written=written,
+            rejected=self._state.local_rejected + server_rejected,
             elapsed=now - self._started,
             fraction=fraction,
-            eta=eta,
+            eta=self._rate.eta(None if total is None else total - done),
             waiting=0 if self._sending else len(self._unfinished),
+            rate=self._rate.rate(),
         )
 
     def _summary(self) -> Summary:
@@ -424,7 +405,7 @@ class Importer:
         return Summary(
             name=self._options.name,
             rows=sum(r.rows for r in records) + self._state.local_rejected,
-            written=sum(r.success_count for r in finished),
+            written=sum(r.success_count for r in records),
             local_rejected=self._state.local_rejected,
             server_rejected=server_rejected,
             operations=len(records),
@@ -438,6 +419,25 @@ class Importer:
             state_path=self._options.state_path,
             interrupted=self._stop.is_set(),
         )
+
+
+class SentRows:
+    """The rows of a request body, by position, decoded only if one is asked for."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+        self._users: list[Any] | None = None
+
+    def row(self, index: int) -> str | None:
+        if self._users is None:
+            try:
+                users = json.loads(self._body).get("users")
+            except ValueError:
+                users = None
+            self._users = users if isinstance(users, list) else []
+        if not 0 <= index < len(self._users):
+            return None
+        return json.dumps(self._users[index], ensure_ascii=False, separators=(",", ":"))
 
 
 def _open_binary(source: str) -> BinaryIO:

@@ -111,6 +111,10 @@ class ImportState:
     """Rows rejected locally up to this line are already in the rejects file (and in local_rejected)."""
     complete: bool = False
     """Every row was read and every operation finished."""
+    url: str | None = None
+    """The service the batches went to, so --resume follows them there (the API key is never saved)."""
+    summary: str | None = None
+    """The summary of the run that finished the import, shown when the same command runs again."""
     batches: dict[int, BatchRecord] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -169,6 +173,15 @@ class ImportState:
         return sorted((record.first_line, record.last_line) for record in self.batches.values())
 
 
+class ImportFinished(Exception):
+    """The same import already finished: nothing to do (`--restart` imports the file again)."""
+
+    def __init__(self, state: ImportState, path: Path) -> None:
+        super().__init__(f"{path}: finished")
+        self.state = state
+        self.path = path
+
+
 class AcceptedLines:
     """Answers "was this line in a batch the server already accepted?" for increasing line numbers."""
 
@@ -198,7 +211,8 @@ def load_for_run(
     - no state file: start afresh (`--resume` says there is nothing to resume);
     - `--restart`: start afresh, the old state is replaced;
     - `--resume`: continue, unless the input changed (then only with `--force`);
-    - neither: stop, and say which of the two to use.
+    - neither: `ImportFinished` when that import finished and the file is unchanged, else stop and
+      say which of the two to use.
     """
     if restart:
         return None
@@ -212,13 +226,16 @@ def load_for_run(
             f"the state file {path} belongs to an import of {state.input.path}; "
             "choose another file with --state, or replace it with --restart"
         )
+    changes = fingerprint.changes_from(state.input)
     if not resume:
+        if state.complete and not changes:
+            raise ImportFinished(state, path)
         done = "finished" if state.complete else "was started"
+        changed = f", and the file changed since ({'; '.join(changes)})" if state.complete else ""
         raise ImportFailed(
-            f"an import of this file {done} before ({len(state.batches)} batches accepted, state in {path}). "
+            f"an import of this file {done} before ({len(state.batches)} batches accepted, state in {path}){changed}. "
             "Use --resume to continue it, or --restart to import the whole file again"
         )
-    changes = fingerprint.changes_from(state.input)
     if changes and fingerprint.path != "-" and not force:
         raise ImportFailed(
             f"--resume: the input changed since the import started ({'; '.join(changes)}). "

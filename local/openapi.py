@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import os
 import sys
 from pathlib import Path
@@ -29,6 +30,46 @@ def served_copy_path() -> Path:
     return REPO_ROOT / code_uri / "openapi.json"
 
 
+TAGS = [
+    ("Users", "Identify, read, list, merge and delete users, one at a time or up to 1,000 in a bulk call"),
+    ("Objects", "Objects in collections: set, read, list and delete, one at a time or in bulk"),
+    ("Tenants", "Tenants and their settings"),
+    ("Channel data", "A user's or an object's tokens and connections for a channel"),
+    ("Preferences", "Preference sets of users and objects, whole or one part at a time"),
+    ("Subscriptions", "Recipients subscribed to objects"),
+    ("Audiences", "Members of audiences"),
+    ("Bulk operations", "The progress of a bulk call, and the rows it rejected"),
+    ("Workflows", "Trigger workflow runs and cancel them"),
+]
+"""The resource groups of the docs page, in the order a reader meets them."""
+
+
+def tag_for(path: str) -> str:
+    """The group of a path: the part it acts on (channel data, preferences...) before the resource it is under."""
+    for part, tag in (
+        ("/channel_data", "Channel data"),
+        ("/preferences", "Preferences"),
+        ("subscriptions", "Subscriptions"),
+    ):
+        if part in path:
+            return tag
+    for prefix, tag in (("/v1/users", "Users"), ("/v1/objects", "Objects"), ("/v1/tenants", "Tenants"),
+                        ("/v1/audiences", "Audiences"), ("/v1/bulk_operations", "Bulk operations"),
+                        ("/v1/workflows", "Workflows")):  # fmt: skip
+        if path.startswith(prefix):
+            return tag
+    raise ValueError(f"{path}: no tag in local/openapi.py says which group of the docs it belongs to")
+
+
+def _tagged(document: str) -> str:
+    schema = json.loads(document)
+    for path, operations in schema["paths"].items():
+        for operation in operations.values():
+            operation["tags"] = [tag_for(path)]
+    schema["tags"] = [{"name": name, "description": description} for name, description in TAGS]
+    return json.dumps(schema, indent=2, ensure_ascii=False)
+
+
 def build_openapi() -> str:
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")  # boto3 clients are created at import
     merged = OpenAPIMerge(
@@ -38,10 +79,7 @@ def build_openapi() -> str:
             "Knock-compatible recipients API: users, objects and workflow triggers. "
             "Authenticate with `Authorization: Bearer sk_...`."
         ),
-        servers=[
-            Server(url="/", description="the API that serves this document"),
-            Server(url="http://127.0.0.1:3000", description="make run"),
-        ],
+        servers=[Server(url="/", description="the API that serves this document")],  # the docs function names it
         security_schemes={"bearer": {"type": "http", "scheme": "bearer"}},  # type: ignore[dict-item]
         security=[{"bearer": []}],
         on_conflict="error",
@@ -51,7 +89,7 @@ def build_openapi() -> str:
         module, _ = handler_location(load_template()["Resources"][function]["Properties"])
         app = importlib.import_module(module).app
         merged.add_schema(app.get_openapi_schema())
-    return merged.get_openapi_json_schema() + "\n"
+    return _tagged(merged.get_openapi_json_schema()) + "\n"
 
 
 def main() -> int:

@@ -1,4 +1,5 @@
-"""GET /openapi.json and GET /docs: the API's OpenAPI document and a Swagger UI page for it, no key needed."""
+"""GET /, GET /openapi.json and GET /docs: where the docs are, the API's OpenAPI document and a Swagger UI page
+for it, no key needed."""
 
 from pathlib import Path
 from typing import Any
@@ -6,16 +7,22 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from recipients.http import docs
-from recipients.http.app import http_entrypoint, json_response, make_app
+from recipients.http.app import http_entrypoint, json_response, make_app, request_base_url
+from recipients.kernel import jsontext
 
 OPENAPI_DOCUMENT = Path(__file__).with_name("openapi.json")  # a copy of the repository's, written by `make openapi`
 
 app = make_app()
 
 
+@app.get("/", include_in_schema=False)
+def root() -> Response[Any]:
+    return json_response(200, jsontext.dumps(docs.index(request_base_url(app))))
+
+
 @app.get("/openapi.json", include_in_schema=False)
 def openapi_document() -> Response[Any]:
-    return json_response(200, docs.openapi_document(OPENAPI_DOCUMENT))
+    return json_response(200, docs.openapi_document(OPENAPI_DOCUMENT, request_base_url(app)))
 
 
 @app.get("/docs", include_in_schema=False, compress=True)
@@ -24,4 +31,4 @@ def swagger_ui() -> Response[Any]:
     return Response(status_code=200, content_type="text/html; charset=utf-8", body=page)
 
 
-lambda_handler = http_entrypoint(app, public=True)  # both routes are `Auth: Authorizer: NONE` in template.yaml
+lambda_handler = http_entrypoint(app, public=True)  # its routes are all `Auth: Authorizer: NONE` in template.yaml

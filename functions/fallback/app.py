@@ -1,4 +1,5 @@
-"""The API's $default route: a Knock-shaped 404 for unknown paths, 405 for a known path's wrong method."""
+"""The API's $default route: a Knock-shaped 404 for unknown paths (`not_implemented` for Knock's routes this
+service does not serve), 405 for a known path's wrong method."""
 
 from typing import Any
 

@@ -10,7 +10,8 @@ It implements the contract the importer relies on (api-contract.md §4.5, §5, �
 - A wrong `Authorization` header gets the gateway's 401 `{"message": "Unauthorized"}`.
 
 Knobs for tests: `post_failures` (answers to give instead of accepting the next POSTs, e.g. one 503),
-`answers` (the same, for given POST numbers),
+`answers` (the same, for given POST numbers), `chunk_rows` (each GET writes this many more rows, as the
+real service's worker finishes an operation chunk by chunk, `processing` until the last),
 `on_post` (called with the POST's number before it is answered: may block, stop the client, or return
 "drop" to hang up without accepting, like a server that never received it), `failed_batches` (POST
 numbers whose operation ends `failed`), `error_items_limit` (truncate error_items, as the real service
@@ -67,6 +68,7 @@ class FakeRecipientsApi:
     failed_batches: set[int] = field(default_factory=set)
     error_items_limit: int | None = None
     complete_on_get: int = 1
+    chunk_rows: int | None = None
 
     def __post_init__(self) -> None:
         self.lock = threading.Lock()
@@ -146,13 +148,16 @@ class FakeRecipientsApi:
             if operation is None:
                 return 404, _error(404, "not_found", "bulk operation not found"), {}
             operation.gets += 1
-            if operation.status == "queued" and operation.gets >= self.complete_on_get:
-                self._finish(operation)
+            if operation.status in ("queued", "processing") and operation.gets >= self.complete_on_get:
+                self._write(operation)
             return 200, self.view(operation), {}
 
-    def _finish(self, operation: Operation) -> None:
+    def _write(self, operation: Operation) -> None:
+        """Write the next chunk of the operation's rows (all of them without `chunk_rows`)."""
         rejected = {item["index"] for item in operation.error_items}
-        for index, user in enumerate(operation.users):
+        end = len(operation.users) if self.chunk_rows is None else operation.processed_rows + self.chunk_rows
+        for index in range(operation.processed_rows, min(end, len(operation.users))):
+            user = operation.users[index]
             if index in rejected:
                 continue
             if user.get("id") in self.write_failures:
@@ -160,8 +165,11 @@ class FakeRecipientsApi:
             else:
                 operation.success_count += 1
         operation.error_count = len(operation.error_items)
-        operation.processed_rows = len(operation.users)
-        operation.status = "failed" if operation.fail else "completed"
+        operation.processed_rows = min(end, len(operation.users))
+        if operation.processed_rows < len(operation.users):
+            operation.status = "processing"
+        else:
+            operation.status = "failed" if operation.fail else "completed"
 
     def view(self, operation: Operation) -> dict[str, Any]:
         items = operation.error_items

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from importer.cli import main
+import importer
+from importer.cli import command_name, main
 from tests.importer.conftest import users, write_jsonl
 from tests.importer.fake_api import API_KEY, FakeRecipientsApi
 
@@ -130,3 +131,24 @@ def test_stdin_needs_a_state_path_to_resume(clean_env: pytest.MonkeyPatch, capsy
     assert capsys.readouterr().err == (
         "recipients import: error: --resume and --restart need --state when reading stdin\n"
     )
+
+
+def test_the_command_to_run_again_is_recipients_when_that_is_on_path(tmp_path: Path) -> None:
+    installed = tmp_path / "bin" / "recipients"
+    installed.parent.mkdir()
+    installed.touch()
+
+    assert command_name(str(installed), lambda name: str(installed)) == "recipients"
+
+
+def test_the_command_to_run_again_is_the_path_it_was_run_by_when_not_on_path(tmp_path: Path) -> None:
+    assert command_name(".venv/bin/recipients", lambda name: None) == ".venv/bin/recipients"
+    other = tmp_path / "recipients"
+    other.touch()
+    assert command_name(".venv/bin/recipients", lambda name: str(other)) == ".venv/bin/recipients"
+
+
+def test_the_command_to_run_again_after_python_m_importer_is_that(tmp_path: Path) -> None:
+    main_module = str(Path(importer.__file__).with_name("__main__.py"))
+
+    assert command_name(main_module, lambda name: None) == f"{sys.executable} -m importer"

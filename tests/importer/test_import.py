@@ -57,7 +57,7 @@ def test_progress_line_is_printed_on_stderr(tmp_path: Path, run_cli: RunCli) -> 
 
     result = run_cli(str(source))
 
-    assert "read 10 | sent 10 | written 10 | rejected 0 | " in result.err
+    assert "read 10 | sent 10 | written 10 | rejected 0" in result.err
     assert "100%" in result.err
 
 
@@ -106,20 +106,29 @@ def test_rejects_file_maps_server_index_to_the_file_line(
             "id": "bad#1",
             "reason": "id: must not contain '#'",
             "errors": [{"field": "id", "message": "must not contain '#'"}],
+            "row": '{"id":"bad#1"}',  # as sent
         },
-        {"line": 4, "id": None, "reason": "not valid JSON: Expecting ',' delimiter (column 13)", "errors": []},
-        {"line": 6, "id": None, "reason": "expected a JSON object, got a list", "errors": []},
+        {
+            "line": 4,
+            "id": None,
+            "reason": "not valid JSON: Expecting ',' delimiter (column 13)",
+            "errors": [],
+            "row": '{"id": "u4" "oops": 1}',  # as read
+        },
+        {"line": 6, "id": None, "reason": "expected a JSON object, got a list", "errors": [], "row": '["u6"]'},
         {
             "line": 7,
             "id": "a/b",
             "reason": "id: must not contain '/'",
             "errors": [{"field": "id", "message": "must not contain '/'"}],
+            "row": '{"id":"a/b"}',
         },
         {
             "line": 8,
             "id": "w8",
             "reason": "write failed: simulated",
             "errors": [{"field": "write failed", "message": "simulated"}],
+            "row": None,  # rejected while being written, long after its batch was sent
         },
     ]
     # the batches were lines 1-5 (u1, bad#1, u5) and 7-9 (a/b, w8, u9)

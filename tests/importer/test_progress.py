@@ -15,7 +15,9 @@ class Clock:
         return self.now
 
 
-SNAPSHOT = Snapshot(read=2_000, skipped=0, sent=1_500, written=1_000, rejected=3, elapsed=3.0, fraction=0.4, eta=75)
+SNAPSHOT = Snapshot(
+    read=2_000, skipped=0, sent=1_500, written=1_000, rejected=3, elapsed=3.0, fraction=0.4, eta=75, rate=500
+)
 
 
 def test_snapshot_shows_counts_rate_share_and_eta() -> None:

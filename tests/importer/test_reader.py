@@ -42,14 +42,16 @@ def test_jsonl_keeps_unicode_and_big_integers_exactly() -> None:
 def test_jsonl_invalid_json_names_the_line_and_column() -> None:
     items = read('{"id": "u1"}\n{"id": "u2" "name": "x"}\n')
 
-    assert items[1] == BadRow(2, None, "not valid JSON: Expecting ',' delimiter (column 13)")
+    assert items[1] == BadRow(
+        2, None, "not valid JSON: Expecting ',' delimiter (column 13)", text='{"id": "u2" "name": "x"}'
+    )
 
 
 @pytest.mark.parametrize("ending", ["\n", "\r\n"])
 def test_jsonl_line_cut_short_names_its_last_column_not_the_next_line(ending: str) -> None:
     items = read(f'{{"id": "u1"{ending}{{"id": "u2"}}{ending}')
 
-    assert items[0] == BadRow(1, None, "not valid JSON: Expecting ',' delimiter (column 12)")
+    assert items[0] == BadRow(1, None, "not valid JSON: Expecting ',' delimiter (column 12)", text='{"id": "u1"')
 
 
 @pytest.mark.parametrize(
@@ -70,13 +72,13 @@ def test_jsonl_row_that_cannot_be_sent_is_a_bad_row_with_the_reason(line: str, r
     items = read(f'{{"id": "ok"}}\n{line}\n')
 
     assert isinstance(items[1], BadRow)
-    assert (items[1].line, items[1].reason) == (2, reason)
+    assert (items[1].line, items[1].reason, items[1].text) == (2, reason, line)  # the row as read, to fix
 
 
 def test_jsonl_invalid_utf8_is_a_bad_row_and_reading_goes_on() -> None:
     items = read(b'{"id": "a\xff"}\n{"id": "u2"}\n')
 
-    assert items[0] == BadRow(1, None, "not valid UTF-8 (byte 10 of the line)")
+    assert items[0] == BadRow(1, None, "not valid UTF-8 (byte 10 of the line)", text='{"id": "a\ufffd"}')
     assert as_users(items) == [(2, {"id": "u2"})]
 
 
@@ -140,15 +142,24 @@ def test_csv_bad_json_cell_names_the_line_and_column() -> None:
                     "message": "not valid JSON: Expecting property name enclosed in double quotes (column 2)",
                 },
             ),
+            text="u1,{oops",
         )
     ]
 
 
 def test_csv_row_with_the_wrong_number_of_fields_names_the_line() -> None:
-    items = read("id,name\nu1,Ada\nu2,Bob,extra\nu3,Cy\n", "csv")
+    items = read('id,name\nu1,Ada\nu2,Bob,extra\nu3,Cy\nu4\n"Dee, Jr",x\n', "csv")
 
-    assert items[1] == BadRow(3, None, "expected 2 fields as in the header, got 3")
-    assert [line for line, _ in as_users(items)] == [2, 4]
+    # a row too long or too short keeps its id (when it reaches the id column) and the row as read
+    assert items[1] == BadRow(3, "u2", "expected 2 fields as in the header, got 3", text="u2,Bob,extra")
+    assert items[3] == BadRow(5, "u4", "expected 2 fields as in the header, got 1", text="u4")
+    assert [line for line, _ in as_users(items)] == [2, 4, 6]
+
+
+def test_csv_short_row_missing_the_id_column_has_no_id() -> None:
+    items = read("name,id\nAda\n", "csv")
+
+    assert items == [BadRow(2, None, "expected 2 fields as in the header, got 1", text="Ada")]
 
 
 def test_csv_multiline_record_is_numbered_by_its_first_line() -> None:
@@ -164,7 +175,7 @@ def test_csv_multiline_record_is_numbered_by_its_first_line() -> None:
 def test_csv_empty_id_cell_is_a_bad_row() -> None:
     items = read("id,name\n,Nobody\n", "csv")
 
-    assert items == [BadRow(2, None, "id: is required", ({"field": "id", "message": "is required"},))]
+    assert items == [BadRow(2, None, "id: is required", ({"field": "id", "message": "is required"},), text=",Nobody")]
 
 
 def test_csv_other_delimiter() -> None:

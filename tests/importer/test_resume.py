@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from importer.cli import main
 from importer.state import ImportState
 from tests.importer.conftest import CliResult, read_jsonl, users, write_jsonl
 from tests.importer.fake_api import API_KEY, FakeRecipientsApi
@@ -34,9 +35,9 @@ def file_with_two_bad_lines(tmp_path: Path) -> Path:
     return source
 
 
-def start_import(source: Path, url: str) -> subprocess.Popen[str]:
+def start_import(source: Path, url: str, *options: str) -> subprocess.Popen[str]:
     command = [sys.executable, "-m", "importer", "import", str(source), "--url", url]
-    command += ["--concurrency", "1", "--poll-interval", "0.01"]
+    command += ["--concurrency", "1", "--poll-interval", "0.01", *options]
     return subprocess.Popen(
         command,
         cwd=REPO_ROOT,
@@ -64,7 +65,7 @@ def test_ctrl_c_then_resume_sends_every_row_exactly_once(
     first = run_cli(str(source), "--concurrency", "1")
 
     assert first.code == 130
-    assert "interrupted: finishing the requests in flight (Ctrl-C again to quit at once)" in first.err
+    assert "interrupted: taking in the answers already on their way, then stopping" in first.err
     assert f"Resume with: recipients import {source} --resume" in first.err
     assert [post.users[0]["id"] for post in fake_api.posts] == ["u1", "u1001"]
     assert sorted(ImportState.load(Path(f"{source}.import-state.json")).batches) == [1, 2]
@@ -104,7 +105,8 @@ def test_ctrl_c_in_a_real_process_exits_130_and_says_how_to_resume(tmp_path: Pat
     out, err = process.communicate(timeout=20)
 
     assert process.returncode == 130, err
-    assert f"Resume with: recipients import {source} --resume" in err
+    # run as python -m importer (no recipients on PATH): the hint names that, so it can be pasted as it is
+    assert f"Resume with: {sys.executable} -m importer import {source} --resume" in err
     assert "Traceback" not in err
     assert len(fake_api.accepted_posts) == 2
     assert sorted(ImportState.load(Path(f"{source}.import-state.json")).batches) == [1, 2]
@@ -150,21 +152,111 @@ def test_crash_then_resume_skips_accepted_batches_and_resends_the_lost_one(
     assert Counter(fake_api.accepted_ids) == ALL_IDS
 
 
-def test_existing_state_without_resume_stops_and_suggests_resume_or_restart(
+def test_unfinished_state_without_resume_stops_and_suggests_resume_or_restart(
     tmp_path: Path, fake_api: FakeRecipientsApi, run_cli: RunCli
 ) -> None:
+    fake_api.complete_on_get = 100
     source = write_jsonl(tmp_path / "users.jsonl", users(3))
-    assert run_cli(str(source)).code == 0
+    assert run_cli(str(source), "--no-wait").code == 0
 
     again = run_cli(str(source))
 
     assert again.code == 2
     assert again.err == (
-        "recipients import: error: an import of this file finished before (1 batches accepted, "
+        "recipients import: error: an import of this file was started before (1 batches accepted, "
         f"state in {source}.import-state.json). Use --resume to continue it, or --restart to import the whole "
         "file again\n"
     )
     assert len(fake_api.posts) == 1
+
+
+def test_the_same_command_after_a_finished_import_says_so_with_its_summary_and_exits_0(
+    tmp_path: Path, fake_api: FakeRecipientsApi, run_cli: RunCli
+) -> None:
+    source = write_jsonl(tmp_path / "users.jsonl", [*users(3), {"id": "x#1"}])
+    first = run_cli(str(source))
+    assert first.code == 1  # x#1 was rejected
+
+    again = run_cli(str(source))
+
+    assert again.code == 0
+    assert again.out == first.out  # the summary of the run that finished it
+    state = ImportState.load(Path(f"{source}.import-state.json"))
+    assert again.err == (
+        f"recipients import: {source} was imported before (finished {state.updated_at}, state in "
+        f"{source}.import-state.json); nothing to do. To import it again: recipients import {source} --restart\n"
+    )
+    assert len(fake_api.posts) == 1
+
+
+def test_a_finished_import_of_a_file_changed_since_is_not_taken_for_done(
+    tmp_path: Path, fake_api: FakeRecipientsApi, run_cli: RunCli
+) -> None:
+    source = write_jsonl(tmp_path / "users.jsonl", users(3))
+    run_cli(str(source))
+    with source.open("a", encoding="utf-8") as file:
+        file.write(json.dumps({"id": "u4"}) + "\n")
+
+    again = run_cli(str(source))
+
+    assert again.code == 2
+    assert "an import of this file finished before (1 batches accepted" in again.err
+    assert ", and the file changed since (size " in again.err
+    assert len(fake_api.posts) == 1
+
+
+def test_resume_remembers_the_url_and_never_saves_the_key(
+    tmp_path: Path, fake_api: FakeRecipientsApi, clean_env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given an import stopped after its first batch, started with --url and --key
+    source = write_jsonl(tmp_path / "users.jsonl", users(2500))
+    fake_api.on_post = lambda number: os.kill(os.getpid(), signal.SIGINT) if number == 1 else None  # type: ignore
+    base = ["import", str(source), "--concurrency", "1", "--poll-interval", "0.01"]
+    assert main([*base, "--url", fake_api.url, "--key", API_KEY]) == 130
+    stopped = capsys.readouterr()
+    assert f"Resume with: recipients import {source} --resume (with the same --key; the URL is in the state file)" in (
+        stopped.err
+    )
+    state_text = Path(f"{source}.import-state.json").read_text(encoding="utf-8")
+    assert API_KEY not in state_text
+    assert json.loads(state_text)["url"] == fake_api.url
+
+    # When resumed with the key in the environment and no URL anywhere
+    fake_api.on_post = None
+    clean_env.setenv("RECIPIENTS_API_KEY", API_KEY)
+    assert main([*base, "--resume"]) == 0, capsys.readouterr().err
+
+    # Then it went on against the same server
+    assert Counter(fake_api.accepted_ids) == ALL_IDS
+
+
+def test_ctrl_c_exits_within_two_seconds_though_the_server_is_slow(tmp_path: Path, fake_api: FakeRecipientsApi) -> None:
+    # Given a server that takes 10 s to answer each batch
+    source = write_jsonl(tmp_path / "users.jsonl", users(500))
+    arrived, release = threading.Event(), threading.Event()
+
+    def slow(number: int) -> None:
+        arrived.set()
+        release.wait(10)
+
+    fake_api.on_post = slow  # type: ignore[assignment]
+    process = start_import(source, fake_api.url, "--batch-size", "50")
+    try:
+        assert arrived.wait(10)
+        time.sleep(0.2)
+        pressed = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=10)
+        took = time.monotonic() - pressed
+    finally:
+        release.set()
+
+    # Then it is gone within 2 s, saying the batch it left is sent again by --resume
+    assert process.returncode == 130, err
+    assert took < 2.0, f"{took:.2f} s"
+    print(f"exited {took:.2f} s after SIGINT")
+    assert "1 batch not answered yet; --resume sends it again (the server will not write a row twice)" in err
+    assert "Traceback" not in err
 
 
 def test_resume_of_a_finished_import_sends_nothing_and_repeats_the_summary(

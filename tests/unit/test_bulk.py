@@ -37,7 +37,7 @@ def test_validate_set_object_rows_takes_the_collection_from_the_path_and_keeps_i
     [
         ({"id": "p1", "collection": "teams"}, "collection", "must equal the collection in the path"),
         ({"id": "p1", "collection": "$system"}, "collection", "must not start with '$'"),
-        ({"id": "p1", "collection": None}, "collection", "valid string"),
+        ({"id": "p1", "collection": None}, "collection", "must be a string"),
         ({"id": "a#b"}, "id", "must not contain '#'"),
         ({"id": "p1", "timezone": "Mars/Base"}, "timezone", "tz database"),
         ({"id": "p1", "created_at": "yesterday"}, "created_at", "ISO-8601"),

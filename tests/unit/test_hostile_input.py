@@ -30,6 +30,7 @@ import pytest
 from local.template import handler_location, http_api, resources_of_type
 from tests.conftest import EVENTS_DIR, EventLoader, FakeLambdaContext
 from tests.unit.knock import assert_knock_error, error_fields
+from tests.unit.test_error_messages import PYDANTIC_WORDING
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -1241,6 +1242,8 @@ def test_hostile_request_is_a_knock_4xx_and_writes_nothing(
         assert case.field_name in error_fields(body), body
         assert case.field_name in body["message"], body
         assert all(error["message"] for error in body["errors"]), body
+    # in the service's own words, not pydantic's
+    assert not PYDANTIC_WORDING.search(json.dumps(body)), body
     # and nothing was written, queued, put on the bus or stored
     nothing_written()
     nothing_published()

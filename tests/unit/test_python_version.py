@@ -106,13 +106,26 @@ def test_python_given_is_used_when_it_runs_313(machine: Path) -> None:
     assert run_make(machine, machine / "bin", PYTHON=str(given)) == str(given)
 
 
-def test_python_given_that_is_not_313_stops_make_in_one_line(machine: Path) -> None:
+def test_python_given_that_is_not_313_stops_make_in_one_line_naming_both_versions_and_the_fix(machine: Path) -> None:
+    # Given a PYTHON that is a 3.11 (it answers --version as Python does, and runs no code of 3.13's)
     python_313(machine / "bin" / "python3.13")
-    python_311 = script(machine / "other" / "python3.11", "exit 1")
-    answer = run_make(machine, machine / "bin", arguments=[*PRINT_PYTHON, f"PYTHON={python_311}"])
+    python_311 = script(machine / "other" / "python3.11", '[ "$1" = --version ] && echo "Python 3.11.9" || exit 1')
+    for given in ([f"PYTHON={python_311}"], []):
+        from_environment = {} if given else {"PYTHON": str(python_311)}
+        answer = run_make(machine, machine / "bin", arguments=[*PRINT_PYTHON, *given], **from_environment)
+        assert answer.startswith("FAILED: ")
+        assert answer.strip().count("\n") == 0
+        assert f"Python 3.13 is needed; PYTHON={python_311} is Python 3.11.9." in answer
+        # the way out names the variable and the target that was asked for
+        assert "Install 3.13 (pyenv install 3.13" in answer
+        assert "run make PYTHON=/path/to/python3.13 print-python" in answer
+
+
+def test_python_given_that_does_not_run_says_so(machine: Path) -> None:
+    missing = machine / "nowhere" / "python3.13"
+    answer = run_make(machine, arguments=[*PRINT_PYTHON, f"PYTHON={missing}"])
     assert answer.startswith("FAILED: ")
-    assert answer.strip().count("\n") == 0
-    assert f"PYTHON={python_311} does not run Python 3.13" in answer
+    assert f"Python 3.13 is needed; PYTHON={missing} is not a Python that runs." in answer
 
 
 def test_without_any_313_make_stops_in_one_line_saying_what_to_install(machine: Path) -> None:

@@ -39,7 +39,8 @@ def test_template_has_a_default_route_for_unrouted_requests() -> None:
         ("/v1/objects/projects/bulk/set", {"POST"}),
         ("/v1/objects/projects/bulk/delete", {"POST"}),
         ("/v1/objects/projects/p1/x", set()),
-        ("/", set()),
+        ("/", {"GET"}),  # where the docs are
+        ("/v1", set()),
     ],
 )
 def test_allowed_methods_match_path_patterns(path: str, methods: set[str]) -> None:
@@ -69,7 +70,7 @@ def test_unrouted_response_known_path_wrong_method_is_405_with_allow(method: str
     }
 
 
-@pytest.mark.parametrize(("method", "path"), [("GET", "/v2/users"), ("POST", "/v1/users/a/b"), ("GET", "/")])
+@pytest.mark.parametrize(("method", "path"), [("GET", "/v2/users"), ("POST", "/v1/users/a/b"), ("GET", "/v1")])
 def test_unrouted_response_unknown_path_is_404_without_allow(method: str, path: str) -> None:
     response = unrouted_response(method, path)
     assert response.status_code == 404

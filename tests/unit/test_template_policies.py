@@ -419,6 +419,7 @@ SAMPLE_ORDER = [
     "fallback",
     "docs",
     "docs_swagger_ui",
+    "docs_root",
 ]
 """Every sample, in an order that lets each reach its main path (merge and cancel find what to act on)."""
 

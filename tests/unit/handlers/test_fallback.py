@@ -45,7 +45,7 @@ def test_fallback_wrong_method_on_object_paths_returns_405_with_allow(
     [
         ("GET", "/v2/users"),
         ("POST", "/v1/users/a/b"),
-        ("GET", "/"),
+        ("POST", "/v1"),
         ("GET", "/v1/objects"),
         ("PUT", "/v1/objects/a/b/c"),
     ],
@@ -64,3 +64,42 @@ def test_fallback_response_carries_request_id_header(
 ) -> None:
     event = load_event("fallback")
     assert lambda_handler(event, lambda_context)["headers"]["x-request-id"] == event["requestContext"]["requestId"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/v1/messages"),
+        ("GET", "/v1/messages/1ntEPi0yk1lSbOzhhwpvUwbrDUf/events"),
+        ("PUT", "/v1/messages/batch/seen"),
+        ("GET", "/v1/users/user_123/feeds/4f5e3b3e-0000-4000-8000-000000000000"),
+        ("GET", "/v1/users/user_123/guides/4f5e3b3e-0000-4000-8000-000000000000"),
+        ("GET", "/v1/users/user_123/messages"),
+        ("GET", "/v1/users/user_123/schedules"),
+        ("GET", "/v1/objects/projects/p1/messages"),
+        ("POST", "/v1/schedules"),
+        ("GET", "/v1/providers/slack/channel_1/channels"),
+        ("POST", "/v1/channels/channel_1/messages/bulk/archive"),
+        ("GET", "/v1/workflow_recipient_runs"),
+        ("POST", "/v1/integrations/census/custom-destination"),
+    ],
+)
+def test_a_knock_route_this_service_does_not_serve_is_a_404_not_implemented_naming_it(
+    load_event: EventLoader, lambda_context: FakeLambdaContext, method: str, path: str
+) -> None:
+    response = lambda_handler(load_event("fallback", path=path, method=method), lambda_context)
+
+    body = assert_knock_error(response, 404, "not_implemented")
+    assert body["message"].startswith(f"{method} {path} is part of Knock's API that this service does not implement")
+    assert "Allow" not in response["headers"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/v1/users/team/ada", "/v1/messagesx", "/v1/users/a/b/messages", "/v1/objects/projects/messages/x"]
+)
+def test_paths_that_only_look_like_unserved_knock_routes_stay_resource_missing(
+    load_event: EventLoader, lambda_context: FakeLambdaContext, path: str
+) -> None:
+    response = lambda_handler(load_event("fallback", path=path, method="GET"), lambda_context)
+
+    assert_knock_error(response, 404, "resource_missing")

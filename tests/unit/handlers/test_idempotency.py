@@ -158,7 +158,7 @@ def test_key_is_kept_24_hours_under_its_operation(api: Api, idempotency_table: s
 
 @pytest.mark.parametrize(
     ("key", "reason"),
-    [("k" * (MAX_KEY_LENGTH + 1), "at most 255"), ("", "at least 1")],
+    [("k" * (MAX_KEY_LENGTH + 1), "at most 255"), ("", "must not be empty")],
     ids=["256-chars", "empty"],
 )
 def test_trigger_key_out_of_bounds_is_422_and_writes_nothing(

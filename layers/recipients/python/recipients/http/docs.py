@@ -7,7 +7,7 @@ inlines), so the page works without reaching any CDN.
 from __future__ import annotations
 
 import json
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -18,10 +18,27 @@ from recipients.kernel.observability import metrics
 _SWAGGER_UI = "aws_lambda_powertools.event_handler.openapi.swagger_ui"
 
 
-def openapi_document(path: Path) -> str:
-    """The OpenAPI document exactly as `make openapi` wrote it."""
+def openapi_document(path: Path, base_url: str) -> str:
+    """The OpenAPI document `make openapi` wrote, its servers the API as the caller reached it."""
     metrics.add_metric(name="DocsServed", unit=MetricUnit.Count, value=1)
-    return _read(path)
+    return _with_server(path, base_url)
+
+
+def index(base_url: str) -> dict[str, str]:
+    """GET /: where the documentation is."""
+    return {
+        "name": "Recipients API",
+        "docs": f"{base_url}/docs",
+        "openapi": f"{base_url}/openapi.json",
+        "message": f"A Knock-compatible recipients API: its operations are described at {base_url}/docs",
+    }
+
+
+@lru_cache(maxsize=8)  # one per host name the API is reached by
+def _with_server(path: Path, base_url: str) -> str:
+    document = json.loads(_read(path))
+    document["servers"] = [{"url": base_url, "description": "this API, as this document was fetched from it"}]
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
 
 def swagger_ui(document_url: str, title: str) -> str:

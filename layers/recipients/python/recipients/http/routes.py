@@ -1,4 +1,5 @@
-"""The API's routes, for answering requests no route matches: 405 on a known path, else 404.
+"""The API's routes, for answering requests no route matches: 405 on a known path, a 404 `not_implemented`
+on a route of Knock's this service does not serve, else a 404.
 
 A test checks this table against the HttpApi events in template.yaml, so it cannot drift.
 """
@@ -58,7 +59,29 @@ API_ROUTES: dict[str, frozenset[str]] = {
     "/v1/objects/{collection}/bulk/subscriptions/delete": frozenset({"POST"}),
     "/openapi.json": frozenset({"GET"}),
     "/docs": frozenset({"GET"}),
+    "/": frozenset({"GET"}),
 }
+
+_SEGMENT = "[^/]+"
+_UNSERVED = re.compile(
+    "^/v1/(?:"
+    + "|".join(
+        [
+            "messages",
+            "schedules",
+            "providers",
+            "integrations",
+            "workflow_recipient_runs",
+            "channels",
+            f"users/{_SEGMENT}/(?:feeds|guides|messages|schedules|preference_center)",
+            f"objects/{_SEGMENT}/{_SEGMENT}/(?:messages|schedules)",
+        ]
+    )
+    + ")(?:/.*)?$"
+)
+"""Knock's routes this service does not serve (messages, feeds, guides, schedules, providers...): a 404
+coded `not_implemented`, so a client tells "not served here" from "no such user". Not a 5xx: Knock's
+SDKs retry those."""
 
 _PATTERNS = [
     (re.compile("^" + re.sub(r"\{[^}/]+\}", "[^/]+", path) + "$"), methods) for path, methods in API_ROUTES.items()
@@ -75,6 +98,13 @@ def allowed_methods(path: str) -> frozenset[str]:
 def unrouted_response(method: str, path: str) -> Response[Any]:
     methods = allowed_methods(path)
     metrics.add_metric(name="UnroutedRequests", unit=MetricUnit.Count, value=1)
+    if not methods and _UNSERVED.match(path):
+        message = (
+            f"{method} {path} is part of Knock's API that this service does not implement: it serves users, "
+            "objects, tenants, channel data, preferences, subscriptions, audiences, bulk operations and "
+            "workflow triggers (see /docs)"
+        )
+        return error_response(RecipientsError(ErrorKind.NOT_FOUND, "not_implemented", message))
     if not methods:
         return error_response(RecipientsError.not_found("route", f"{method} {path}"))
     error = RecipientsError(

@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
 from typing import Any, NamedTuple
 
+from recipients.kernel.messages import service_message
+
 
 class ErrorKind(Enum):
     INVALID = "invalid"  # a well-formed request breaks a rule
@@ -45,9 +47,8 @@ def location_name(location: Iterable[Any]) -> str:
 
 
 def error_message(error: Mapping[str, Any]) -> str:
-    if error.get("type") == "extra_forbidden":
-        return "is not a field this object takes"
-    return str(error.get("msg", "is invalid")).removeprefix("Value error, ")
+    """One of pydantic's error dicts, in the service's words (`kernel/messages.py`)."""
+    return service_message(error)
 
 
 class RecipientsError(Exception):
