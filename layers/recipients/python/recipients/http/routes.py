@@ -58,6 +58,8 @@ API_ROUTES: dict[str, frozenset[str]] = {
     "/v1/objects/{collection}/bulk/subscriptions/delete": frozenset({"POST"}),
     "/openapi.json": frozenset({"GET"}),
     "/docs": frozenset({"GET"}),
+    "/console": frozenset({"GET"}),
+    "/console/{asset}": frozenset({"GET"}),
 }
 
 _PATTERNS = [
