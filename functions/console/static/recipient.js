@@ -34,7 +34,7 @@ export async function pagedList({ title, headings, load, row, query, route }) {
 
 export function openById(label, onOpen) {
   const input = h("input", { type: "text", name: "id", required: true, autocomplete: "off", spellcheck: "false" });
-  const form = h("form", { class: "inline", "aria-label": label }, field(label, input), h("button", { type: "submit" }, "Open"));
+  const form = h("form", { class: "inline", "aria-label": `Open by ${label.toLowerCase()}` }, field(label, input), h("button", { type: "submit" }, "Open"));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     if (input.value) onOpen(input.value);
