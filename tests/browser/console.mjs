@@ -1,7 +1,7 @@
 // Drives the web console (GET /console) in headless Chromium against the local API, as a person would.
 //
 // stdin: {"url", "key", "publicKey", "user", "xss": {"user", "object": [collection, id], "tenant"},
-//         "channel", "operation", "csv", "artifacts"}
+//         "channel", "operation", "csv", "jsonl", "artifacts"}
 // stdout: what each step saw (texts, counts, the rejects file), plus every request, dialog, page error
 // and CSP violation of the run, and what sessionStorage/localStorage held; tests/browser/test_console.py
 // judges it. A screenshot per page goes to `artifacts`.
@@ -148,6 +148,12 @@ try {
   const [download] = await Promise.all([page.waitForEvent("download"), main.getByTestId("rejects-download").click()]);
   seen.steps.import.rejectsName = download.suggestedFilename();
   seen.steps.import.rejects = await readFile(await download.path(), "utf8");
+
+  // And a JSONL file: one user with a number beyond 2^53, a line that is not JSON, one that is not an object
+  await page.setInputFiles("#import-file", input.jsonl);
+  await page.waitForFunction(() => document.querySelector("[data-testid=import-total]")?.textContent === "3");
+  await page.waitForFunction(() => document.querySelector("[data-testid=import-state]")?.textContent === "Import finished.");
+  seen.steps.jsonl = { sent: await count("sent"), written: await count("written"), rejected: await count("rejected") };
 
   // Sign out: the key is gone from the tab
   await page.click("#sign-out");

@@ -36,6 +36,7 @@ XSS_MARKUP = "<svg onload=window.__xss=5><b>bold</b>"
 CUSTOM_JSON = (
     '{"plan": "pro", "price": 12.50, "big": 18446744073709551617, "address": {"city": "Oslo", "geo": {"lat": 59.9139}}}'
 )
+BIG = 18446744073709551617
 IMPORT_ROWS = 2000
 BAD_LINES = {101: "email", 778: "profile", 1501: "id"}  # CSV lines (the header is line 1) and what is wrong
 
@@ -127,6 +128,9 @@ def console(
     assert watched.status_code == 200, watched.text
     csv_path = tmp_path_factory.mktemp("console") / "users.csv"
     expected = _csv(csv_path, suffix)
+    jsonl_path = csv_path.with_name("users.jsonl")
+    jsonl_user = f"jsonl-{suffix}"
+    jsonl_path.write_text(f'{{"id": "{jsonl_user}", "n": {BIG}, "x": 1.50}}\n{{"id": \n\n[1, 2]\n', encoding="utf-8")
     seen = run_console(
         {
             "url": browser_api.target.url,
@@ -137,10 +141,18 @@ def console(
             "xss": {"user": xss_user, "object": [collection, xss_object], "tenant": xss_tenant},
             "operation": watched.json()["id"],
             "csv": str(csv_path),
+            "jsonl": str(jsonl_path),
         }
     )
     assert "failure" not in seen, seen.get("failure")
-    return {"seen": seen, "steps": seen["steps"], "user": user_id, "listed": listed_before, "import": expected}
+    return {
+        "seen": seen,
+        "steps": seen["steps"],
+        "user": user_id,
+        "listed": listed_before,
+        "import": expected,
+        "jsonl_user": jsonl_user,
+    }
 
 
 def test_a_public_key_is_refused_in_the_page_with_the_reason(console: dict[str, Any]) -> None:
@@ -227,6 +239,15 @@ def test_importing_a_csv_in_the_page_writes_the_good_rows_and_offers_the_bad_one
         assert stored.json()["name"].endswith('"quoted"')
     for user_id in [user_id for user_id in console["import"]["bad"] if "/" not in user_id]:  # with one: not an id
         assert secret_http.get(f"/v1/users/{quote(user_id, safe='')}").status_code == 404
+
+
+def test_importing_jsonl_keeps_numbers_exact_and_rejects_lines_that_are_not_users(
+    console: dict[str, Any], secret_http: httpx.Client
+) -> None:
+    assert console["steps"]["jsonl"] == {"sent": "1", "written": "1", "rejected": "2"}
+    stored = secret_http.get(f"/v1/users/{console['jsonl_user']}")
+    assert stored.status_code == 200
+    assert f'"n":{BIG}' in stored.text.replace(" ", "") and '"x":1.50' in stored.text.replace(" ", "")
 
 
 def test_the_key_stays_in_the_tab_and_out_of_every_url(console: dict[str, Any], browser_api: BrowserApi) -> None:
