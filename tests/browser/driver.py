@@ -108,3 +108,21 @@ def run_in_browser(runs: list[dict[str, Any]]) -> dict[str, Any]:
     stdout = _run(command, "the browser", DRIVE_TIMEOUT_SECONDS, cwd=BROWSER_PROJECT, input=json.dumps({"runs": runs}))
     answers: dict[str, Any] = json.loads(stdout)
     return answers
+
+
+CONSOLE_TIMEOUT_SECONDS = 300
+ARTIFACTS = BROWSER_PROJECT / "artifacts"  # screenshots; git ignores it, CI keeps it
+
+
+def run_console(scenario: dict[str, Any]) -> dict[str, Any]:
+    """What `console.mjs` saw driving the web console through `scenario` (its input, documented there)."""
+    __tracebackhide__ = True
+    if not (BROWSER_PROJECT / "node_modules" / "playwright-core").is_dir():
+        pytest.fail("playwright-core is not installed in tests/browser/: make browser installs it (npm ci)")
+    if not CHROMIUM.exists():
+        pytest.fail(f"the browser tests need Chromium at {CHROMIUM}: make browser installs Debian's chromium package")
+    ARTIFACTS.mkdir(exist_ok=True)
+    payload = json.dumps({**scenario, "artifacts": str(ARTIFACTS)})
+    stdout = _run([_node(), "console.mjs"], "the console", CONSOLE_TIMEOUT_SECONDS, cwd=BROWSER_PROJECT, input=payload)
+    seen: dict[str, Any] = json.loads(stdout)
+    return seen

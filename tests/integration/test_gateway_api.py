@@ -15,6 +15,7 @@ import pytest
 
 from local.template import Route, http_api
 from recipients.auth.client import PUBLIC_ROUTES as BROWSER_ROUTES
+from recipients.http.console import CONTENT_SECURITY_POLICY
 from tests.integration.support import assert_gateway_denial, assert_knock_error
 from tests.local_api import ApiTarget
 
@@ -172,9 +173,11 @@ def test_every_route_of_the_template_but_the_docs_is_behind_the_authorizer() -> 
     # Given the routes and authorizer the local API serves from template.yaml
     api = http_api()
 
-    # Then there is an authorizer and only the OpenAPI document and its UI opt out of it
+    # Then there is an authorizer and only the OpenAPI document, its UI and the console opt out of it
     assert api.authorizer is not None
     assert sorted(route.route_key for route in api.routes if not route.authorized) == [
+        "GET /console",
+        "GET /console/{asset}",
         "GET /docs",
         "GET /openapi.json",
     ]
@@ -189,9 +192,14 @@ def api_key(api: ApiTarget) -> str:
     return api.api_key
 
 
-def test_only_the_docs_routes_are_public() -> None:
-    assert {route.route_key for route in PUBLIC_ROUTES} == {"GET /openapi.json", "GET /docs"}
-    assert all(route.function == "DocsFunction" for route in PUBLIC_ROUTES)
+def test_only_the_docs_and_console_routes_are_public() -> None:
+    functions = {route.route_key: route.function for route in PUBLIC_ROUTES}
+    assert functions == {
+        "GET /openapi.json": "DocsFunction",
+        "GET /docs": "DocsFunction",
+        "GET /console": "ConsoleFunction",
+        "GET /console/{asset}": "ConsoleFunction",
+    }
 
 
 @pytest.mark.parametrize("authorization", [None, "Bearer pk_test_local", "Bearer sk_unknown"])
@@ -224,9 +232,30 @@ def test_swagger_ui_is_served_without_a_key_and_loads_the_served_document(anonym
     assert "<script src=" not in page and "<link " not in page  # nothing fetched from elsewhere
 
 
-@pytest.mark.parametrize(("method", "path"), [("POST", "/openapi.json"), ("DELETE", "/docs"), ("GET", "/docs/")])
+@pytest.mark.parametrize("path", ["/console", "/console/app.js", "/console/app.css"])
+def test_console_is_served_without_a_key_with_its_security_headers(anonymous_http: httpx.Client, path: str) -> None:
+    # When a browser loads the console or one of its assets without a key
+    response = anonymous_http.get(path, headers={"Accept-Encoding": "gzip"})
+
+    # Then the console function answers it, compressed, under a policy that runs only its own scripts
+    assert response.status_code == 200, response.text[:200]
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "no-referrer"
+    etag = response.headers["etag"]
+
+    # And asking again with its ETag is a 304
+    again = anonymous_http.get(path, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("POST", "/openapi.json"), ("DELETE", "/docs"), ("GET", "/docs/"), ("POST", "/console"), ("GET", "/console/a/b")],
+)
 def test_other_requests_near_the_docs_still_need_a_key(anonymous_http: httpx.Client, method: str, path: str) -> None:
-    # Only the two GET routes are public: anything else goes to the $default route, behind the authorizer
+    # Only the docs and console GET routes are public: anything else goes to the $default route, behind the authorizer
     assert_gateway_denial(anonymous_http.request(method, path), 401)
 
 

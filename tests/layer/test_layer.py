@@ -136,6 +136,7 @@ FEATURES_LOADED = {
     # inline users are checked with the users' rules, and listed members answered as users
     "functions.audiences.app": API_GLUE | {"identity", "users", "audiences"},
     "functions.docs.app": API_GLUE,
+    "functions.console.app": API_GLUE,
     "functions.fallback.app": API_GLUE,
 }
 """The layer's packages each function may load: the kernel, the HTTP glue and its own feature (with

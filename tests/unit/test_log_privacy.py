@@ -399,6 +399,13 @@ def _docs(calls: Calls) -> None:
     calls.http("DocsFunction", "docs", 200, headers={"authorization": f"Bearer {SECRET_KEY}"})
 
 
+def _console(calls: Calls) -> None:
+    page = calls.load_event("console", headers={"authorization": f"Bearer {SECRET_KEY}", "cookie": f"k={SECRET_KEY}"})
+    assert function_handler("ConsoleFunction")(page, calls.context)["statusCode"] == 200  # an HTML body
+    headers = {"cookie": f"k={SECRET_KEY}", "accept-encoding": None}
+    calls.http("ConsoleFunction", "console_asset", 404, path={"asset": EMAIL}, headers=headers)
+
+
 CASES: dict[str, tuple[Callable[[Calls], None], str | None]] = {
     # function: (what drives it, a line only that function writes: proof the capture saw it)
     "AuthorizerFunction": (_authorizer, None),  # it writes nothing at these levels
@@ -426,6 +433,7 @@ CASES: dict[str, tuple[Callable[[Calls], None], str | None]] = {
     "FanoutFunction": (_fanout, "fan-out done"),
     "FallbackFunction": (_fallback, "UnroutedRequests"),
     "DocsFunction": (_docs, None),  # it writes nothing at these levels
+    "ConsoleFunction": (_console, "ConsoleServed"),
 }
 
 

@@ -167,6 +167,7 @@ EXPECTED_GRANTS: dict[str, set[Grant]] = {
     },
     "FallbackFunction": set(),
     "DocsFunction": set(),
+    "ConsoleFunction": set(),
 }
 
 SAM_POLICY_TEMPLATES: dict[str, tuple[tuple[str, ...], str]] = {
@@ -420,6 +421,8 @@ SAMPLE_ORDER = [
     "docs",
     "docs_swagger_ui",
     "docs_root",
+    "console",
+    "console_asset",
 ]
 """Every sample, in an order that lets each reach its main path (merge and cancel find what to act on)."""
 

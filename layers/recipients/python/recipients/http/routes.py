@@ -60,6 +60,8 @@ API_ROUTES: dict[str, frozenset[str]] = {
     "/openapi.json": frozenset({"GET"}),
     "/docs": frozenset({"GET"}),
     "/": frozenset({"GET"}),
+    "/console": frozenset({"GET"}),
+    "/console/{asset}": frozenset({"GET"}),
 }
 
 _SEGMENT = "[^/]+"
