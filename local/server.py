@@ -15,7 +15,7 @@ host:443`, `OPTIONS *`) and a request http.server cannot parse get API Gateway-s
 never http.server's HTML pages.
 
 Like Lambda's event source mappings, it also polls the template's SQS queues and feeds each one's
-function (see `local/queues.py`).
+function (see `local/queues.py`), and reads the template's DynamoDB streams into theirs (`local/streams.py`).
 
 Tests start it with `start_local_api()`; run it with `python -m local.server`.
 """
@@ -42,6 +42,7 @@ from local.bus import EventPrinter, watch_event_buses
 from local.cors import LOCAL_ORIGINS, CorsRules, cors_rules, is_preflight
 from local.emulator import ACCOUNT_ID, Emulator, Invoker, RequestTooLarge, ResponseTooLarge, region
 from local.queues import QueuePollers, start_queue_pollers
+from local.streams import StreamPollers, start_stream_pollers
 from local.template import Authorizer, Route, http_api, http_api_cors
 
 DEFAULT_PORT = 3000
@@ -430,6 +431,7 @@ class LocalApi:
     thread: threading.Thread
     pollers: QueuePollers
     event_printers: list[EventPrinter]
+    stream_pollers: StreamPollers
 
     def stop(self) -> None:
         # Every thread is told at once, so stopping takes one long-poll, not one per thread. Moto server
@@ -437,8 +439,10 @@ class LocalApi:
         for printer in self.event_printers:
             printer.request_stop()
         self.pollers.request_stop()
+        self.stream_pollers.request_stop()
         self.httpd.shutdown()
         self.pollers.stop()
+        self.stream_pollers.stop()
         for printer in self.event_printers:
             printer.stop()
         self.httpd.server_close()
@@ -462,6 +466,7 @@ def start_local_api(port: int = 0, api_key: str | None = None) -> LocalApi:
         raise
     try:
         pollers = start_queue_pollers(emulator)
+        stream_pollers = start_stream_pollers(emulator)
         event_printers = watch_event_buses(emulator)
     except Exception:
         httpd.server_close()
@@ -478,6 +483,7 @@ def start_local_api(port: int = 0, api_key: str | None = None) -> LocalApi:
         thread=thread,
         pollers=pollers,
         event_printers=event_printers,
+        stream_pollers=stream_pollers,
     )
 
 
@@ -498,6 +504,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     queues = ", ".join(f"{p.source.queue} -> {p.source.function}" for p in api.pollers.pollers)
+    streams = ", ".join(f"{p.source.table} -> {p.source.function}" for p in api.stream_pollers.pollers)
     print(
         f"Recipients local API: {api.url}\n"
         f"  secret key:  {api.api_key}  (Authorization: Bearer {api.api_key})\n"
@@ -506,7 +513,8 @@ def main() -> int:
         f"  CORS:        {', '.join(LOCAL_ORIGINS)}\n"
         f"  moto server: {api.emulator.endpoint_url}\n"
         f"  queues:      {queues or 'none'}\n"
-        "  events:      workflow.triggered / workflow.cancelled are printed here as they reach the bus\n"
+        f"  streams:     {streams or 'none'}\n"
+        "  events:      workflow.* and recipient.* events are printed here as they reach the bus\n"
         f"  try:         curl -H 'Authorization: Bearer {api.api_key}' {api.url}/v1/users\n"
         "Ctrl-C to stop.",
         flush=True,
