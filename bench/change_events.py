@@ -25,7 +25,7 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 import boto3
 
@@ -120,7 +120,8 @@ class _Bench:
     def __init__(self, events: int) -> None:
         self.events = events
         self.dynamodb, self.streams = boto3.client("dynamodb"), boto3.client("dynamodbstreams")
-        self.sqs, self.bus = boto3.client("sqs"), boto3.client("events")
+        self.sqs: Any = boto3.client("sqs")
+        self.bus: Any = boto3.client("events")
         properties = resources_of_type("AWS::DynamoDB::Table")["RecipientsTable"]["Properties"]
         self.dynamodb.create_table(TableName=TABLE, **create_table_arguments(properties))
         self.stream_arn = self.dynamodb.describe_table(TableName=TABLE)["Table"]["LatestStreamArn"]
@@ -170,7 +171,7 @@ class _Bench:
 
         started = time.perf_counter()
         for start in range(0, len(records), self.batch_size):
-            response = lambda_handler({"Records": records[start : start + self.batch_size]}, _Context())
+            response = lambda_handler({"Records": records[start : start + self.batch_size]}, cast(Any, _Context()))
             assert response == {"batchItemFailures": []}, response
         self._wait_for(self.events)
         return time.perf_counter() - started
