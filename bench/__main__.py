@@ -39,6 +39,7 @@ from typing import Any
 from bench import FAKE_AWS, create_tables, lambda_environment
 from bench.budgets import check, print_budgets
 from bench.bulk import measure_bulk
+from bench.change_events import measure_change_events
 from bench.fanout import measure_fanout
 from bench.instructions import default_jobs, measure_instructions, unavailable, valgrind
 from bench.layer_calls import dynamodb, seed_users, store_operations
@@ -320,6 +321,9 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--fanout-subscribers", type=int, default=5000, help="subscribers of the fanned-out object")
     parser.add_argument("--fanout-repeats", type=int, default=3, help="alternating raw/fan-out runs")
     parser.add_argument("--skip-fanout", action="store_true", help="leave out the fan-out benchmark")
+    parser.add_argument("--change-events", type=int, default=1000, help="events per change-event consumer run")
+    parser.add_argument("--change-events-repeats", type=int, default=3, help="alternating raw/consumer runs")
+    parser.add_argument("--skip-change-events", action="store_true", help="leave out the change-event benchmark")
     parser.add_argument("--warm-requests", type=int, default=1000, help="identify requests per warm CPU sample")
     args = parser.parse_args()
     if args.repeats < 2:
@@ -372,6 +376,10 @@ def main() -> int:
         runs = f"{args.fanout_repeats} x {args.fanout_subscribers} subscribers"
         print(f"trigger fan-out vs raw Query + PutEvents, {runs}...", flush=True)
         fanout = measure_fanout(args.fanout_subscribers, args.fanout_repeats)
+    changes: dict[str, Any] = {}
+    if not args.skip_change_events:
+        print(f"change-event consumer vs raw PutEvents, {args.change_events_repeats} x {args.change_events}...")
+        changes = measure_change_events(args.change_events, args.change_events_repeats)
 
     results = {
         **request_results(requests),
@@ -383,6 +391,8 @@ def main() -> int:
         "bulk": bulk,
         "fanout_vs_raw_ratio": fanout.get("fanout_vs_raw_ratio"),
         "fanout": fanout,
+        "change_events_vs_raw_ratio": changes.get("change_events_vs_raw_ratio"),
+        "change_events": changes,
     }
     results["budgets"] = check(results)
 
@@ -405,6 +415,11 @@ def main() -> int:
         print(
             f"\nfan-out of {fanout['subscribers']} subscribers {fanout['fanout_recipients_per_s']} recipients/s vs raw "
             f"Query + PutEvents {fanout['raw_recipients_per_s']} recipients/s: ratio {fanout['fanout_vs_raw_ratio']}"
+        )
+    if changes:
+        print(
+            f"\nchange-event consumer {changes['consumer_events_per_s']} events/s vs raw PutEvents "
+            f"{changes['raw_events_per_s']} events/s: ratio {changes['change_events_vs_raw_ratio']}"
         )
     print_budgets(results["budgets"])
     write_results(args.output or RESULTS, results)

@@ -47,6 +47,7 @@ BUDGETS = (
     Budget("peak_rss_mb", "<=", 80),
     Budget("bulk_vs_raw_ratio", ">=", 0.9),
     Budget("fanout_vs_raw_ratio", ">=", 0.8),
+    Budget("change_events_vs_raw_ratio", ">=", 0.8),
     Budget("cold_import_instructions_ratio", "<=", 1.0),
     Budget("cold_import_over_floor", "<=", 0.05),
     Budget("cold_import_ratio", "<=", 1.2),  # on a quiet machine

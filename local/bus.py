@@ -44,6 +44,11 @@ def summarize(event: dict[str, Any]) -> str:
             f"event {kind} {detail.get('workflow_key')} key {detail.get('cancellation_key')}: "
             f"{_count(len(detail.get('workflow_run_ids', [])), 'run')}"
         )
+    if kind.startswith("recipient."):
+        recipient = detail.get("recipient")
+        name = _reference(recipient) if isinstance(recipient, dict) else str(recipient)
+        subscribed = f" to {_reference(detail['object'])}" if isinstance(detail.get("object"), dict) else ""
+        return f"event {kind} {name}{subscribed}: {', '.join(detail.get('changed', [])) or '-'}"
     return f"event {kind}: {json.dumps(detail)[:200]}"
 
 

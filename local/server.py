@@ -15,8 +15,8 @@ host:443`, `OPTIONS *`) and a request http.server cannot parse get API Gateway-s
 never http.server's HTML pages.
 
 Like Lambda's event source mappings, it also polls the template's SQS queues and feeds each one's
-function (see `local/queues.py`), and it prints the events that reach the template's buses (see
-`local/bus.py`).
+function (see `local/queues.py`), reads the template's DynamoDB streams into theirs (`local/streams.py`),
+and prints the events that reach the template's buses (see `local/bus.py`).
 
 It prints one line per request; the functions' JSON logs and metric lines only with `--log json`
 (`make run LOG=json`), and each event's full JSON only with `--events json` (`make run EVENTS=json`):
@@ -49,6 +49,7 @@ from local.console import EVENT_MODES, LOG_MODES, FunctionOutputFilter, request_
 from local.cors import LOCAL_ORIGINS, CorsRules, cors_rules, is_preflight
 from local.emulator import ACCOUNT_ID, Emulator, Invoker, RequestTooLarge, ResponseTooLarge, region
 from local.queues import QueuePollers, start_queue_pollers
+from local.streams import StreamPollers, start_stream_pollers
 from local.template import Authorizer, Route, http_api, http_api_cors
 
 DEFAULT_PORT = 3000
@@ -437,6 +438,7 @@ class LocalApi:
     thread: threading.Thread
     pollers: QueuePollers
     event_printers: list[EventPrinter]
+    stream_pollers: StreamPollers
 
     def stop(self) -> None:
         # Every thread is told at once, so stopping takes one long-poll, not one per thread. Moto server
@@ -444,8 +446,10 @@ class LocalApi:
         for printer in self.event_printers:
             printer.request_stop()
         self.pollers.request_stop()
+        self.stream_pollers.request_stop()
         self.httpd.shutdown()
         self.pollers.stop()
+        self.stream_pollers.stop()
         for printer in self.event_printers:
             printer.stop()
         self.httpd.server_close()
@@ -470,6 +474,7 @@ def start_local_api(port: int = 0, api_key: str | None = None, events_json: bool
         raise
     try:
         pollers = start_queue_pollers(emulator)
+        stream_pollers = start_stream_pollers(emulator)
         event_printers = watch_event_buses(emulator, events_json)
     except Exception:
         httpd.server_close()
@@ -486,6 +491,7 @@ def start_local_api(port: int = 0, api_key: str | None = None, events_json: bool
         thread=thread,
         pollers=pollers,
         event_printers=event_printers,
+        stream_pollers=stream_pollers,
     )
 
 
@@ -540,6 +546,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     queues = ", ".join(f"{p.source.queue} -> {p.source.function}" for p in api.pollers.pollers)
+    streams = ", ".join(f"{p.source.table} -> {p.source.function}" for p in api.stream_pollers.pollers)
     print(
         f"Recipients local API: {api.url}\n"
         f"  secret key:  {api.api_key}  (Authorization: Bearer {api.api_key})\n"
@@ -548,6 +555,7 @@ def main(argv: list[str] | None = None) -> int:
         f"  CORS:        {', '.join(LOCAL_ORIGINS)}\n"
         f"  moto server: {api.emulator.endpoint_url}\n"
         f"  queues:      {queues or 'none'}\n"
+        f"  streams:     {streams or 'none'}\n"
         f"  log:         {_log_line(options.log)}\n"
         f"  events:      {_events_line(options.events)}\n"
         f"  try:         curl -H 'Authorization: Bearer {api.api_key}' {api.url}/v1/users\n"

@@ -7,6 +7,7 @@ function or resource added to the template is picked up without editing them.
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -67,6 +68,8 @@ _TABLE_ARGUMENTS = (
 def create_table_arguments(properties: dict[str, Any]) -> dict[str, Any]:
     """CreateTable's arguments for the Properties of an AWS::DynamoDB::Table (the name is the caller's)."""
     arguments = {key: copy.deepcopy(properties[key]) for key in _TABLE_ARGUMENTS if key in properties}
+    if "StreamSpecification" in properties:  # CloudFormation's has only the view type; CreateTable's says it is on
+        arguments["StreamSpecification"] = {"StreamEnabled": True, **properties["StreamSpecification"]}
     return {"BillingMode": properties.get("BillingMode", "PROVISIONED"), **arguments}
 
 
@@ -197,6 +200,59 @@ def sqs_event_sources(template: dict[str, Any] | None = None) -> list[SqsEventSo
             )
         )
     return sources
+
+
+@dataclass(frozen=True)
+class StreamEventSource:
+    """One `Type: DynamoDB` event of a function: Lambda's event source mapping from a table's stream.
+
+    `table` is the table's logical id; `filters` the FilterCriteria patterns (parsed), any of which a
+    record must match; `starting_position` TRIM_HORIZON or LATEST.
+    """
+
+    function: str
+    table: str
+    batch_size: int = 100
+    batching_window_seconds: int = 0
+    report_batch_item_failures: bool = False
+    starting_position: str = "TRIM_HORIZON"
+    maximum_retry_attempts: int = -1
+    filters: tuple[dict[str, Any], ...] = ()
+    enabled: bool = True
+
+
+def stream_event_sources(template: dict[str, Any] | None = None) -> list[StreamEventSource]:
+    """Every function's DynamoDB stream events, with parameter Refs resolved to their defaults."""
+    template = template or load_template()
+    sources = []
+    for name, event_name, props in _function_events("DynamoDB", template):
+        filters = ((props.get("FilterCriteria") or {}).get("Filters")) or []
+        sources.append(
+            StreamEventSource(
+                function=name,
+                table=_stream_table_logical_id(props.get("Stream"), f"{name}.Events.{event_name}", template),
+                batch_size=_resolve_number(props.get("BatchSize", 100), template),
+                batching_window_seconds=_resolve_number(props.get("MaximumBatchingWindowInSeconds", 0), template),
+                report_batch_item_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
+                starting_position=str(_resolve(props.get("StartingPosition", "TRIM_HORIZON"), template)),
+                maximum_retry_attempts=_resolve_number(props.get("MaximumRetryAttempts", -1), template),
+                filters=tuple(json.loads(item["Pattern"]) for item in filters),
+                enabled=str(_resolve(props.get("Enabled", True), template)).lower() != "false",
+            )
+        )
+    return sources
+
+
+def _stream_table_logical_id(stream: Any, where: str, template: dict[str, Any]) -> str:
+    """The logical id in `Stream: !GetAtt <TableId>.StreamArn`, the only form that names a table of the template."""
+    get_att = stream.get("Fn::GetAtt") if isinstance(stream, dict) and len(stream) == 1 else None
+    if isinstance(get_att, str):
+        get_att = get_att.split(".", 1)
+    if isinstance(get_att, list) and len(get_att) == 2 and get_att[1] == "StreamArn":
+        logical_id = str(get_att[0])
+        if template["Resources"].get(logical_id, {}).get("Type") == "AWS::DynamoDB::Table":
+            return logical_id
+    raise ValueError(f"{where}: Stream must be !GetAtt <table>.StreamArn of a table in the template, not {stream!r}")
 
 
 def _function_events(event_type: str, template: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:

@@ -58,6 +58,8 @@ from recipients.auth.keys import hash_key  # noqa: E402
 from recipients.auth.settings import auth_settings, client_settings  # noqa: E402
 from recipients.bulk.settings import bulk_settings, queue_settings  # noqa: E402
 from recipients.bulk.store import get_operation_store  # noqa: E402
+from recipients.changes.checkpoint import get_checkpoint_store  # noqa: E402
+from recipients.changes.settings import change_event_settings  # noqa: E402
 from recipients.http.settings import idempotency_settings  # noqa: E402
 from recipients.identity.store import get_recipient_store  # noqa: E402
 from recipients.kernel.aws import events, s3, sqs  # noqa: E402
@@ -99,8 +101,9 @@ def _clear_caches() -> None:
     workflow_settings.cache_clear()
     idempotency_settings.cache_clear()
     run_data_settings.cache_clear()
+    change_event_settings.cache_clear()
     stores = (get_table, get_recipient_store, get_user_store, get_object_store, get_run_store, get_operation_store)
-    for store in (*stores, get_subscription_store):
+    for store in (*stores, get_subscription_store, get_checkpoint_store):
         store.cache_clear()
     parameters.clear_caches()
 

@@ -135,6 +135,8 @@ FEATURES_LOADED = {
     "functions.subscriptions.app": API_GLUE | {"identity", "users", "objects", "preferences", "subscriptions"},
     # inline users are checked with the users' rules, and listed members answered as users
     "functions.audiences.app": API_GLUE | {"identity", "users", "audiences"},
+    # stream records in, events out: no model of any feature
+    "functions.change_events.app": {"kernel", "changes"},
     "functions.docs.app": API_GLUE,
     "functions.console.app": API_GLUE,
     "functions.fallback.app": API_GLUE,

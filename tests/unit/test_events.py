@@ -11,6 +11,7 @@ import pytest
 from aws_lambda_powertools.utilities.parser.models import (
     ApiGatewayAuthorizerRequestV2,
     APIGatewayProxyEventV2Model,
+    DynamoDBStreamModel,
     SqsModel,
 )
 
@@ -28,8 +29,12 @@ from tests.conftest import (
 )
 
 EVENT_FILES = sorted(EVENTS_DIR.glob("*.json"))
-SQS_EVENTS = {path.stem for path in EVENT_FILES if "Records" in json.loads(path.read_text(encoding="utf-8"))}
-HTTP_EVENT_FILES = [path for path in EVENT_FILES if path.stem not in AUTHORIZER_EVENTS | SQS_EVENTS]
+RECORD_EVENTS = {path.stem for path in EVENT_FILES if "Records" in json.loads(path.read_text(encoding="utf-8"))}
+STREAM_EVENTS = {
+    stem for stem in RECORD_EVENTS if '"aws:dynamodb"' in (EVENTS_DIR / f"{stem}.json").read_text(encoding="utf-8")
+}
+SQS_EVENTS = RECORD_EVENTS - STREAM_EVENTS
+HTTP_EVENT_FILES = [path for path in EVENT_FILES if path.stem not in AUTHORIZER_EVENTS | RECORD_EVENTS]
 
 
 def read(path: Path) -> dict[str, Any]:
@@ -52,6 +57,10 @@ def test_event_file_parses_as_http_api_v2_payload(path: Path) -> None:
     event = read(path)
     if path.stem in SQS_EVENTS:
         assert all(record.eventSource == "aws:sqs" for record in SqsModel.model_validate(event).Records)
+        return
+    if path.stem in STREAM_EVENTS:
+        records = DynamoDBStreamModel.model_validate(event).Records
+        assert records and all(record.eventSource == "aws:dynamodb" for record in records)
         return
     if path.stem in AUTHORIZER_EVENTS:
         parsed = ApiGatewayAuthorizerRequestV2.model_validate(event)
@@ -127,7 +136,7 @@ def test_event_file_runs_with_its_function_and_gets_no_server_error(
             "isAuthorized": True,
             "context": {"verdict": "allow", "key_id": hash_key("sk_test_local")[:12]},
         }
-    elif path.stem in SQS_EVENTS:
+    elif path.stem in RECORD_EVENTS:
         assert result == {"batchItemFailures": []}
     else:
         assert 200 <= result["statusCode"] < 500

@@ -21,6 +21,7 @@ import pytest
 
 from local.template import resources_of_type
 from recipients.auth.keys import hash_key
+from recipients.changes.settings import change_event_settings
 from recipients.kernel.observability import logger
 from tests.conftest import (
     EVENTS_DIR,
@@ -33,6 +34,7 @@ from tests.conftest import (
     new_rsa_key_pair,
 )
 from tests.unit.bulk_queue import deliver
+from tests.unit.stream_records import StreamReader
 
 EMAIL = "quillon.canary@example.org"
 PHONE = "+15550107391"
@@ -391,6 +393,24 @@ def _fanout(calls: Calls) -> None:
         pass
 
 
+def _change_events(calls: Calls) -> None:
+    stream = StreamReader(os.environ["RECIPIENTS_TABLE_NAME"])
+    calls.identify("privacy-user")
+    path = {"collection": "projects", "object_id": "privacy-changes"}
+    body = {"recipients": ["privacy-user"], "properties": {"contact": EMAIL, "phone": PHONE}}
+    calls.http("SubscriptionsFunction", "subscriptions_add", 200, path=path, body=body)
+    records = stream.read()
+    unreadable = {**records[0], "dynamodb": {"SequenceNumber": "1", "NewImage": records[0]["dynamodb"]["NewImage"]}}
+    os.environ["CHANGE_EVENT_VALUES"] = "true"  # values go to the bus, never to the logs
+    try:
+        change_event_settings.cache_clear()
+        result = function_handler("ChangeEventsFunction")({"Records": [*records, unreadable]}, calls.context)
+    finally:
+        del os.environ["CHANGE_EVENT_VALUES"]
+        change_event_settings.cache_clear()
+    assert result == {"batchItemFailures": [{"itemIdentifier": "1"}]}
+
+
 def _fallback(calls: Calls) -> None:
     calls.http("FallbackFunction", "fallback", 404, path="/v2/users/privacy-user", body=PROFILE)
 
@@ -431,6 +451,7 @@ CASES: dict[str, tuple[Callable[[Calls], None], str | None]] = {
     "SubscriptionCleanupFunction": (_subscription_cleanup, "subscriptions cleaned up"),
     "AudiencesFunction": (_audiences, "audience members removed"),
     "FanoutFunction": (_fanout, "fan-out done"),
+    "ChangeEventsFunction": (_change_events, "a stream record could not be read"),
     "FallbackFunction": (_fallback, "UnroutedRequests"),
     "DocsFunction": (_docs, None),  # it writes nothing at these levels
     "ConsoleFunction": (_console, "ConsoleServed"),

@@ -10,7 +10,9 @@
    is checked item by item (Update -> dynamodb:UpdateItem), as IAM does.
 
 Out of scope: what SAM adds by itself (AWSLambdaBasicExecutionRole for logs, X-Ray write access for
-`Tracing: Active`, and AWSLambdaSQSQueueExecutionRole for an SQS event source).
+`Tracing: Active`, AWSLambdaSQSQueueExecutionRole for an SQS event source, AWSLambdaDynamoDBExecutionRole
+for a DynamoDB stream event source, and sqs:SendMessage on the queue of an OnFailure destination of
+`Type: SQS`): Lambda's pollers use those, not the function's code.
 """
 
 from __future__ import annotations
@@ -164,6 +166,11 @@ EXPECTED_GRANTS: dict[str, set[Grant]] = {
         ("dynamodb:BatchWriteItem", "RecipientsTable"),
         ("dynamodb:BatchGetItem", "RecipientsTable"),
         ("dynamodb:Query", "RecipientsTable/index/by_list"),
+    },
+    "ChangeEventsFunction": {
+        ("events:PutEvents", "WorkflowEventBus"),
+        ("dynamodb:GetItem", "RecipientsTable"),  # the checkpoint of a batch's first record
+        ("dynamodb:BatchWriteItem", "RecipientsTable"),  # the batch's checkpoints
     },
     "FallbackFunction": set(),
     "DocsFunction": set(),
@@ -423,6 +430,7 @@ SAMPLE_ORDER = [
     "docs_root",
     "console",
     "console_asset",
+    "change_events",
 ]
 """Every sample, in an order that lets each reach its main path (merge and cancel find what to act on)."""
 

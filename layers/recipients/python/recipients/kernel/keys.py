@@ -17,6 +17,8 @@
 - An audience is `aud#<key>` (it exists once created), and each of its members, a user with a
   tenant or none, `audmem#<key>#<user id>#<tenant or nothing>`: one item per (user, tenant), listed
   under `audmem#<key>#<shard>` by (user id, tenant), the shard a stable hash of the user id.
+- The change-event stream consumer's checkpoints are `streamchk#<stream record's event id>`: what the
+  deliveries starting at that record already put on the bus (changes/checkpoint.py).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ LIST_SHARDS = 16
 SUBSCRIPTION_PREFIX = "sub#"
 SUBSCRIBED_PREFIX = "subof#"
 CLAIM_PREFIX = "claim#"
+CHECKPOINT_PREFIX = "streamchk#"
 OBJECT_SUBSCRIBERS_SHARD = "ob"
 SUBSCRIBER_SHARDS = (OBJECT_SUBSCRIBERS_SHARD, *(f"{shard:02d}" for shard in range(LIST_SHARDS)))
 """The partitions of an object's subscribers, in list order: its object subscribers, then users'."""
@@ -113,6 +116,10 @@ def subscribed_list_pk(recipient_key: str) -> str:
 
 def claim_pk(run_id: str, recipient_key: str) -> str:
     return f"{CLAIM_PREFIX}{run_id}/{recipient_key}"
+
+
+def checkpoint_pk(event_id: str) -> str:
+    return CHECKPOINT_PREFIX + event_id
 
 
 def audience_pk(audience_key: str) -> str:
