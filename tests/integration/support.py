@@ -10,9 +10,14 @@ from typing import Any
 import httpx
 import pytest
 
+from local.template import http_api
+
 RESERVED_FIELDS = ("name", "email", "avatar", "phone_number", "timezone", "locale", "created_at")
 KNOCK_ERROR_TYPES = {401: "authentication_error", 403: "authentication_error", 500: "api_error", 503: "api_error"}
 OPERATION_SECONDS = 60
+PUBLIC_ROUTES = frozenset((route.path, route.method) for route in http_api().routes if not route.authorized)
+"""The (path, method) of every route the template serves without a key: the docs and the console, which no
+OpenAPI document describes."""
 
 
 def assert_knock_error(response: httpx.Response, status: int, code: str, fields: set[str] | None = None) -> None:

@@ -4,6 +4,7 @@ headers."""
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import uuid
 from collections.abc import Callable
@@ -176,6 +177,7 @@ def test_every_route_of_the_template_but_the_docs_is_behind_the_authorizer() -> 
     # Then there is an authorizer and only the OpenAPI document, its UI and the console opt out of it
     assert api.authorizer is not None
     assert sorted(route.route_key for route in api.routes if not route.authorized) == [
+        "GET /",
         "GET /console",
         "GET /console/{asset}",
         "GET /docs",
@@ -195,6 +197,7 @@ def api_key(api: ApiTarget) -> str:
 def test_only_the_docs_and_console_routes_are_public() -> None:
     functions = {route.route_key: route.function for route in PUBLIC_ROUTES}
     assert functions == {
+        "GET /": "DocsFunction",
         "GET /openapi.json": "DocsFunction",
         "GET /docs": "DocsFunction",
         "GET /console": "ConsoleFunction",
@@ -210,11 +213,22 @@ def test_openapi_document_is_served_without_a_key_exactly_as_generated(
     headers = {} if authorization is None else {"Authorization": authorization}
     response = anonymous_http.get("/openapi.json", headers=headers)
 
-    # Then the docs function answers with the committed openapi.json, byte for byte
+    # Then the docs function answers with the committed openapi.json, its servers the API as it was reached
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/json"
     assert "x-request-id" in response.headers
-    assert response.content == OPENAPI_PATH.read_bytes()
+    served, committed = response.json(), json.loads(OPENAPI_PATH.read_text())
+    assert [server["url"] for server in served.pop("servers")] == [str(anonymous_http.base_url).rstrip("/")]
+    committed.pop("servers")
+    assert served == committed
+
+
+def test_the_root_points_at_the_docs_without_a_key(anonymous_http: httpx.Client) -> None:
+    response = anonymous_http.get("/")
+    assert response.status_code == 200, response.text
+    base = str(anonymous_http.base_url).rstrip("/")
+    assert response.json()["docs"] == f"{base}/docs"
+    assert anonymous_http.get(response.json()["openapi"]).status_code == 200
 
 
 def test_swagger_ui_is_served_without_a_key_and_loads_the_served_document(anonymous_http: httpx.Client) -> None:
@@ -260,7 +274,7 @@ def test_other_requests_near_the_docs_still_need_a_key(anonymous_http: httpx.Cli
 
 
 @pytest.mark.parametrize(
-    "path", ["/v2/users", "/v1/objects", "/v1/objects/projects/p1/x", "/v1/users/a/b", "/v1/users/", "/"]
+    "path", ["/v2/users", "/v1/objects", "/v1/objects/projects/p1/x", "/v1/users/a/b", "/v1/users/"]
 )
 def test_request_unknown_route_returns_404_knock_error(http: httpx.Client, path: str) -> None:
     # When a path no route serves is requested
