@@ -31,6 +31,7 @@ import sys
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -70,6 +71,36 @@ MAX_REQUEST_PAYLOAD_BYTES = 6_291_456
 MAX_RESPONSE_PAYLOAD_BYTES = 6_291_556
 
 Handler = Callable[[dict[str, Any], Any], Any]
+
+
+class TurnLock:
+    """A lock handed to its waiters in the order they came.
+
+    One function runs at a time (each runs in its own environment variables, which a process shares).
+    `threading.Lock` lets the thread that releases it take it straight back, so a poller that invokes
+    batch after batch could keep an API request waiting for as long as a bulk import's events last.
+    """
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._held = False
+        self._waiting: deque[threading.Event] = deque()
+
+    def __enter__(self) -> None:
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                return
+            turn = threading.Event()
+            self._waiting.append(turn)
+        turn.wait()  # set by the holder's __exit__, which hands the lock over without releasing it
+
+    def __exit__(self, *exc_info: object) -> None:
+        with self._mutex:
+            if self._waiting:
+                self._waiting.popleft().set()
+            else:
+                self._held = False
 
 
 class Invoker(Protocol):
@@ -469,7 +500,7 @@ class Emulator:
         self.signing_private_key = signing_private_key
         self.functions = functions_of(resources)
         self._handlers: dict[str, Handler] = {}
-        self._lock = threading.Lock()
+        self._lock = TurnLock()
 
     @classmethod
     def start(cls, moto_port: int | None = None, api_key: str | None = None) -> Emulator:
