@@ -5,7 +5,8 @@ that does what Lambda's poller does for each shard of the table's stream (moto s
 
 - it reads from StartingPosition on, with GetRecords, and drops the records that match none of the
   event's FilterCriteria patterns (key matching, with literal values, `prefix` and `exists`), as Lambda does;
-- it gathers up to BatchSize records, waiting up to MaximumBatchingWindowInSeconds for more, and cuts
+- it gathers up to BatchSize records (at most LOCAL_BATCH_RECORDS: one function runs at a time here,
+  and a batch of 500 change events takes moto long enough to keep API requests waiting), waiting up to MaximumBatchingWindowInSeconds for more, and cuts
   a batch whose event would be over the 6 MB invocation payload limit into several invocations, in order;
 - it invokes the function through the emulator with the event Lambda builds (`eventSourceARN` the
   stream, `ApproximateCreationDateTime` in epoch seconds);
@@ -43,6 +44,7 @@ IDLE_SECONDS = 0.25  # Lambda polls each shard about four times a second
 RETRY_SECONDS = 0.5
 STOP_TIMEOUT_SECONDS = 5.0
 _GET_RECORDS_LIMIT = 1000
+LOCAL_BATCH_RECORDS = 100
 
 
 def matches(pattern: dict[str, Any], value: Any) -> bool:
@@ -174,8 +176,9 @@ class StreamPoller:
             self._iterators[shard_id] = self._iterator(shard_id, self.source.starting_position)
         batch: list[dict[str, Any]] = []
         deadline = time.monotonic() + self.source.batching_window_seconds
-        while len(batch) < self.source.batch_size and not self._stop.is_set():
-            limit = min(self.source.batch_size - len(batch), _GET_RECORDS_LIMIT)
+        batch_size = min(self.source.batch_size, LOCAL_BATCH_RECORDS)
+        while len(batch) < batch_size and not self._stop.is_set():
+            limit = min(batch_size - len(batch), _GET_RECORDS_LIMIT)
             response = self.streams.get_records(ShardIterator=self._iterators[shard_id], Limit=limit)
             self._iterators[shard_id] = response["NextShardIterator"]
             records = [lambda_record(record, self.stream_arn) for record in response.get("Records", [])]
