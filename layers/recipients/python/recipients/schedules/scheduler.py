@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+
 from recipients.kernel.aws import scheduler
 from recipients.kernel.errors import RecipientsError
 from recipients.kernel.observability import logger
