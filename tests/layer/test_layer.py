@@ -135,6 +135,22 @@ FEATURES_LOADED = {
     "functions.subscriptions.app": API_GLUE | {"identity", "users", "objects", "preferences", "subscriptions"},
     # inline users are checked with the users' rules, and listed members answered as users
     "functions.audiences.app": API_GLUE | {"identity", "users", "audiences"},
+    # a schedule answers its recipient in full (users/store.py and objects/store.py read stored sets), and
+    # takes a tenant with the trigger's rules
+    "functions.schedules.app": API_GLUE | {"identity", "users", "objects", "preferences", "schedules", "workflows"},
+    "functions.schedules_bulk.app": API_GLUE
+    | {"identity", "users", "objects", "preferences", "schedules", "workflows", "bulk"},
+    # a firing is a trigger of the schedule's recipient, by the workflows' public functions
+    "functions.schedule_firing.app": {"kernel", "identity", "users", "objects", "schedules", "workflows"},
+    "functions.schedule_recipient_changes.app": {
+        "kernel",
+        "identity",
+        "users",
+        "objects",
+        "preferences",
+        "schedules",
+        "workflows",
+    },
     "functions.docs.app": API_GLUE,
     "functions.fallback.app": API_GLUE,
 }
