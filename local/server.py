@@ -42,6 +42,7 @@ from local.bus import EventPrinter, watch_event_buses
 from local.cors import LOCAL_ORIGINS, CorsRules, cors_rules, is_preflight
 from local.emulator import ACCOUNT_ID, Emulator, Invoker, RequestTooLarge, ResponseTooLarge, region
 from local.queues import QueuePollers, start_queue_pollers
+from local.scheduler import LocalScheduler
 from local.template import Authorizer, Route, http_api, http_api_cors
 
 DEFAULT_PORT = 3000
@@ -430,17 +431,22 @@ class LocalApi:
     thread: threading.Thread
     pollers: QueuePollers
     event_printers: list[EventPrinter]
+    scheduler: LocalScheduler | None = None
 
     def stop(self) -> None:
         # Every thread is told at once, so stopping takes one long-poll, not one per thread. Moto server
         # stops last: a batch in flight may still need it.
         for printer in self.event_printers:
             printer.request_stop()
+        if self.scheduler is not None:
+            self.scheduler.request_stop()
         self.pollers.request_stop()
         self.httpd.shutdown()
         self.pollers.stop()
         for printer in self.event_printers:
             printer.stop()
+        if self.scheduler is not None:
+            self.scheduler.stop()
         self.httpd.server_close()
         self.thread.join(timeout=10)
         self.emulator.stop()
@@ -463,6 +469,7 @@ def start_local_api(port: int = 0, api_key: str | None = None) -> LocalApi:
     try:
         pollers = start_queue_pollers(emulator)
         event_printers = watch_event_buses(emulator)
+        scheduler = LocalScheduler(emulator).start()  # fires due occurrences on the wall clock
     except Exception:
         httpd.server_close()
         emulator.stop()
@@ -478,6 +485,7 @@ def start_local_api(port: int = 0, api_key: str | None = None) -> LocalApi:
         thread=thread,
         pollers=pollers,
         event_printers=event_printers,
+        scheduler=scheduler,
     )
 
 
