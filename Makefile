@@ -32,9 +32,11 @@ endif
 export PYTHON
 UV_VERSION := 0.13.9
 SAM_VERSION := 1.170.0
+CHECKOV_VERSION := 3.3.30
 TOOLS := .tools
 UV := $(TOOLS)/uv/bin/uv
 SAM := $(TOOLS)/sam/bin/sam
+CHECKOV := $(TOOLS)/checkov/bin/checkov
 VENV := .venv
 PY := $(VENV)/bin/python
 PYTEST := $(PY) -m pytest -p no:cacheprovider
@@ -62,6 +64,13 @@ $(SAM):
 	@$(PYTHON) -m venv $(TOOLS)/sam
 	@$(TOOLS)/sam/bin/pip install --quiet --disable-pip-version-check aws-sam-cli==$(SAM_VERSION) \
 		> $(TOOLS)/sam-install.log 2>&1 || { cat $(TOOLS)/sam-install.log; exit 1; }
+
+# checkov pins its own boto3, pydantic and cfn-lint, so it gets a virtualenv of its own too.
+$(CHECKOV):
+	@echo "installing checkov $(CHECKOV_VERSION) into $(TOOLS)/checkov (about a minute, once)"
+	@$(PYTHON) -m venv $(TOOLS)/checkov
+	@$(TOOLS)/checkov/bin/pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION) \
+		> $(TOOLS)/checkov-install.log 2>&1 || { cat $(TOOLS)/checkov-install.log; exit 1; }
 
 $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	@$(UV) sync --locked --quiet
@@ -116,10 +125,14 @@ lint: $(VENV)/.synced ## ruff, formatting and mypy (strict on the layer)
 	@$(VENV)/bin/ruff format --check .
 	@$(VENV)/bin/mypy
 
-validate: $(SAM) ## sam validate --lint (cfn-lint) on template.yaml, and SAM's transform of it with SnapStart off and on
+# checkov: zero failed checks; each check a resource skips says why in its Metadata (--skip-download:
+# no call to the vendor's API, the checks are those of the pinned version).
+validate: $(SAM) $(CHECKOV) ## sam validate --lint (cfn-lint) and checkov on the templates, and SAM's transform with SnapStart off and on
 	@$(SAM) validate --lint --template template.yaml
 	@$(TOOLS)/sam/bin/cfn-lint --parameters SnapStart=true -- template.yaml
+	@$(SAM) validate --lint --template examples/consumer/template.yaml
 	@for snapstart in false true; do $(TOOLS)/sam/bin/python -m local.sam_render SnapStart=$$snapstart > /dev/null; done
+	@$(CHECKOV) --file template.yaml --framework cloudformation --quiet --compact --skip-download
 
 # SAM looks for the runtime's python3.13 on PATH (and the layer's Makefile runs it): this one comes first.
 build: $(SAM) ## sam build (no container): the layer is built for arm64 Lambda
@@ -152,7 +165,10 @@ test: lint validate drift build $(NODE_MODULES) $(BROWSER_MODULES) $(CHROMIUM) #
 openapi: $(VENV)/.synced ## regenerate openapi.json from the resolvers
 	@$(PY) -m local.openapi
 
-run: $(VENV)/.synced ## serve the API on http://127.0.0.1:$${PORT:-3000} backed by moto server
+# LOG=json: the functions' JSON logs and EMF metric lines too; EVENTS=json: each bus event's JSON too.
+run: export RECIPIENTS_LOG = $(LOG)
+run: export RECIPIENTS_EVENTS = $(EVENTS)
+run: $(VENV)/.synced ## serve the API on http://127.0.0.1:$${PORT:-3000} on moto server, one line a request (LOG=json, EVENTS=json)
 	@$(PY) -m local.server
 
 invoke: $(VENV)/.synced ## run one function with one event: make invoke FN=GetFunction EVENT=events/get.json

@@ -1,7 +1,9 @@
 """Shows the workflow events `make run` puts on the template's event buses.
 
 On AWS a delivery engine subscribes to the bus. Locally each bus gets a rule sending every event
-to a queue of its own, and a thread prints one line per event, so a developer sees runs happen.
+to a queue of its own, and a thread prints one line per event, so a developer sees runs happen; with
+`show_json` (`make run EVENTS=json`) each line is followed by the event's JSON, as a consumer's rule
+target gets it.
 """
 
 from __future__ import annotations
@@ -33,15 +35,20 @@ def summarize(event: dict[str, Any]) -> str:
         stored = f", data in s3://{data_ref['bucket']}/{data_ref['key']}" if data_ref else ""
         return (
             f"event {kind} {detail.get('workflow_key')} run {detail.get('workflow_run_id')}{part}: "
-            f"{len(detail.get('recipients', []))} recipients [{recipients}{f', +{more}' if more > 0 else ''}], "
+            f"{_count(len(detail.get('recipients', [])), 'recipient')} "
+            f"[{recipients}{f', +{more}' if more > 0 else ''}], "
             f"{detail.get('skipped_count', 0)} skipped{stored}"
         )
     if kind == "workflow.cancelled":
         return (
             f"event {kind} {detail.get('workflow_key')} key {detail.get('cancellation_key')}: "
-            f"{len(detail.get('workflow_run_ids', []))} runs"
+            f"{_count(len(detail.get('workflow_run_ids', [])), 'run')}"
         )
     return f"event {kind}: {json.dumps(detail)[:200]}"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _reference(recipient: dict[str, Any]) -> str:
@@ -51,10 +58,11 @@ def _reference(recipient: dict[str, Any]) -> str:
 class EventPrinter:
     """A thread printing the events that reach `queue_url` (one queue per bus, fed by a rule)."""
 
-    def __init__(self, queue_url: str, sqs: Any, out: TextIO = sys.stdout) -> None:
+    def __init__(self, queue_url: str, sqs: Any, out: TextIO | None = None, show_json: bool = False) -> None:
         self.queue_url = queue_url
         self.sqs = sqs
         self.out = out
+        self.show_json = show_json
         self._stop = threading.Event()
         self.thread = threading.Thread(target=self._run, name="bus-events", daemon=True)
 
@@ -75,8 +83,12 @@ class EventPrinter:
             QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=RECEIVE_WAIT_SECONDS
         )
         messages = response.get("Messages", [])
+        out = self.out or sys.stdout  # sys.stdout when printing, which `make run` replaces after import
         for message in messages:
-            print(summarize(json.loads(message["Body"])), file=self.out, flush=True)
+            event = json.loads(message["Body"])
+            text = f"{summarize(event)}\n{json.dumps(event, indent=2)}" if self.show_json else summarize(event)
+            out.write(text + "\n")  # one write: a request line printed meanwhile cannot split it
+            out.flush()
             self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
         return len(messages)
 
@@ -90,11 +102,12 @@ class EventPrinter:
                 self._stop.wait(1)
 
 
-def watch_event_buses(emulator: Emulator) -> list[EventPrinter]:
+def watch_event_buses(emulator: Emulator, show_json: bool = False) -> list[EventPrinter]:
     """For every event bus of the template: a rule to a local queue, and a started printer."""
     printers = []
     for logical_id in resources_of_type("AWS::Events::EventBus", emulator.resources.template):
-        printers.append(EventPrinter(_subscribe_queue(emulator.resources, logical_id), boto3.client("sqs")).start())
+        queue_url = _subscribe_queue(emulator.resources, logical_id)
+        printers.append(EventPrinter(queue_url, boto3.client("sqs"), show_json=show_json).start())
     return printers
 
 

@@ -40,6 +40,7 @@ from typing import Any, Protocol
 import boto3
 from moto.server import ThreadedMotoServer
 
+from local.console import function_running
 from local.signing import signing_public_key
 from local.template import (
     create_table_arguments,
@@ -513,7 +514,7 @@ class Emulator:
             deadline=time.monotonic() + function.timeout_seconds,
             log_group_name=function.log_group,
         )
-        with self._lock, _environment(function.environment):
+        with self._lock, _environment(function.environment), function_running():
             result = self._handler(function)(event, context)
         size = response_payload_bytes(result, function.runtime)
         if size > MAX_RESPONSE_PAYLOAD_BYTES:

@@ -270,7 +270,8 @@ class QueuePoller:
         elapsed_ms = (time.perf_counter() - started) * 1000
         self._delete([message for message in messages if message["MessageId"] not in failed])
         self._change_visibility([message for message in messages if message["MessageId"] in failed], self.retry_seconds)
-        summary = f"{len(messages)} records, {len(failed)} failed, {elapsed_ms:.0f}ms"
+        records = f"{len(messages)} record" if len(messages) == 1 else f"{len(messages)} records"
+        summary = f"{records}, {len(failed)} failed, in {elapsed_ms:.0f} ms"
         sys.stderr.write(f"sqs {self.source.queue} -> {function}: {summary}\n")
 
     def _delete(self, messages: list[dict[str, Any]]) -> None:

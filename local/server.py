@@ -15,13 +15,19 @@ host:443`, `OPTIONS *`) and a request http.server cannot parse get API Gateway-s
 never http.server's HTML pages.
 
 Like Lambda's event source mappings, it also polls the template's SQS queues and feeds each one's
-function (see `local/queues.py`).
+function (see `local/queues.py`), and it prints the events that reach the template's buses (see
+`local/bus.py`).
+
+It prints one line per request; the functions' JSON logs and metric lines only with `--log json`
+(`make run LOG=json`), and each event's full JSON only with `--events json` (`make run EVENTS=json`):
+see `local/console.py`. The environment's RECIPIENTS_LOG and RECIPIENTS_EVENTS are their defaults.
 
 Tests start it with `start_local_api()`; run it with `python -m local.server`.
 """
 
 from __future__ import annotations
 
+import argparse
 import base64
 import json
 import os
@@ -39,6 +45,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from local.bus import EventPrinter, watch_event_buses
+from local.console import EVENT_MODES, LOG_MODES, FunctionOutputFilter, request_line
 from local.cors import LOCAL_ORIGINS, CorsRules, cors_rules, is_preflight
 from local.emulator import ACCOUNT_ID, Emulator, Invoker, RequestTooLarge, ResponseTooLarge, region
 from local.queues import QueuePollers, start_queue_pollers
@@ -350,7 +357,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             response = self.gateway.handle(request)
         self._write(response)
         elapsed_ms = (time.perf_counter() - started) * 1000
-        sys.stderr.write(f"{self.command} {raw_path} {response.status} {elapsed_ms:.0f}ms\n")
+        sys.stderr.write(request_line(self.command, raw_path, response.status, elapsed_ms, response.body) + "\n")
 
     def _read_body(self) -> bytes | None:
         """The request body; None when it is over API Gateway's 10 MB limit."""
@@ -452,8 +459,9 @@ class LocalApi:
         self.emulator.stop()
 
 
-def start_local_api(port: int = 0, api_key: str | None = None) -> LocalApi:
-    """Start moto server, the template's resources, the API and the SQS pollers in background threads.
+def start_local_api(port: int = 0, api_key: str | None = None, events_json: bool = False) -> LocalApi:
+    """Start moto server, the template's resources, the API and the SQS pollers in background threads;
+    `events_json`: the event printers print each event's JSON under its line.
 
     Once per process, and before anything imports `recipients`: its boto3 clients are created at
     import time and must see the emulator's endpoint.
@@ -468,7 +476,7 @@ def start_local_api(port: int = 0, api_key: str | None = None) -> LocalApi:
         raise
     try:
         pollers = start_queue_pollers(emulator)
-        event_printers = watch_event_buses(emulator)
+        event_printers = watch_event_buses(emulator, events_json)
         scheduler = LocalScheduler(emulator).start()  # fires due occurrences on the wall clock
     except Exception:
         httpd.server_close()
@@ -489,16 +497,50 @@ def start_local_api(port: int = 0, api_key: str | None = None) -> LocalApi:
     )
 
 
+def _log_line(mode: str) -> str:
+    if mode == "json":
+        return "one line per request, and the functions' JSON logs and EMF metric lines"
+    return "one line per request, and the functions' warnings and errors (LOG=json: all their logs and metrics)"
+
+
+def _events_line(mode: str) -> str:
+    if mode == "json":
+        return "one line per event that reaches the bus, and its JSON as a consumer gets it"
+    return "one line per event that reaches the bus (EVENTS=json: each event's JSON too)"
+
+
 def _signing_line(emulator: Emulator) -> str:
     if emulator.signing_private_key is None:
         return "verified with RECIPIENTS_SIGNING_PUBLIC_KEY"
     return f"sign with {emulator.signing_private_key} (recipients sign-user-token USER_ID --key <that file>)"
 
 
-def main() -> int:
+def _options(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m local.server", description="make run: the API on moto server")
+    parser.add_argument(
+        "--log",
+        choices=LOG_MODES,
+        default=os.environ.get("RECIPIENTS_LOG") or "lines",
+        help="lines: one line per request (and the functions' warnings and errors); json: the functions' "
+        "JSON logs and EMF metric lines too (default: $RECIPIENTS_LOG, else lines)",
+    )
+    parser.add_argument(
+        "--events",
+        choices=EVENT_MODES,
+        default=os.environ.get("RECIPIENTS_EVENTS") or "lines",
+        help="lines: one line per event on the bus; json: each event's full JSON too, as a consumer "
+        "gets it (default: $RECIPIENTS_EVENTS, else lines)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = _options(argv)
     port = int(os.environ.get("PORT") or DEFAULT_PORT)
+    # Before any function is imported: Powertools' Logger keeps the stream it finds at import.
+    sys.stdout = FunctionOutputFilter(sys.stdout, show_all=options.log == "json")
     try:
-        api = start_local_api(port)
+        api = start_local_api(port, events_json=options.events == "json")
     except (OSError, RuntimeError, ValueError) as exc:
         print(f"local API: cannot start: {exc}", file=sys.stderr)
         return 1
@@ -514,7 +556,8 @@ def main() -> int:
         f"  CORS:        {', '.join(LOCAL_ORIGINS)}\n"
         f"  moto server: {api.emulator.endpoint_url}\n"
         f"  queues:      {queues or 'none'}\n"
-        "  events:      workflow.triggered / workflow.cancelled are printed here as they reach the bus\n"
+        f"  log:         {_log_line(options.log)}\n"
+        f"  events:      {_events_line(options.events)}\n"
         f"  try:         curl -H 'Authorization: Bearer {api.api_key}' {api.url}/v1/users\n"
         "Ctrl-C to stop.",
         flush=True,

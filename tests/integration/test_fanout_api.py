@@ -45,5 +45,5 @@ def test_a_trigger_reaches_the_subscribers_of_its_object(
 
     parts = printed_parts(api, response.json()["workflow_run_id"])
     assert [(part, total) for part, total, _ in parts] == [(1, "?"), (2, "2")]
-    assert f"1 recipients [projects/{project}]" in parts[0][2]
-    assert f"1 recipients [{ada}]" in parts[1][2]
+    assert f"1 recipient [projects/{project}]" in parts[0][2]
+    assert f"1 recipient [{ada}]" in parts[1][2]

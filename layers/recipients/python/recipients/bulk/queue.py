@@ -1,27 +1,19 @@
 """Sending bulk chunks to SQS: SendMessageBatch packed by count (10) and bytes (256 KiB).
 
-SendMessageBatch reports failed entries without raising; those are retried, and whatever still
-fails is handed back so the caller can count its rows instead of losing them.
+Whatever SQS still refuses after the retries (kernel/sending.py) is handed back, so the caller can
+count its rows instead of losing them.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from recipients.bulk.models import BulkChunk
 from recipients.bulk.rows import MAX_MESSAGE_BYTES
 from recipients.bulk.settings import queue_settings
-from recipients.kernel.aws import sqs
 from recipients.kernel.batching import batches
 from recipients.kernel.observability import logger
-
-if TYPE_CHECKING:
-    from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
-
-MAX_BATCH_ENTRIES = 10
-SEND_ATTEMPTS = 3
+from recipients.kernel.sending import MAX_BATCH_ENTRIES, send_batch
 
 
 def send_chunks(chunks: list[BulkChunk]) -> list[BulkChunk]:
@@ -40,22 +32,9 @@ def _batches(chunks: list[BulkChunk]) -> Iterator[list[tuple[BulkChunk, str]]]:
 
 
 def _send_batch(batch: list[tuple[BulkChunk, str]]) -> list[BulkChunk]:
-    client = sqs()
-    pending = {str(chunk.chunk_index): (chunk, text) for chunk, text in batch}
-    for attempt in range(SEND_ATTEMPTS):
-        if attempt:
-            time.sleep(0.2 * 2**attempt)
-        entries: list[SendMessageBatchRequestEntryTypeDef] = [
-            {"Id": entry_id, "MessageBody": text} for entry_id, (_, text) in pending.items()
-        ]
-        try:
-            response = client.send_message_batch(QueueUrl=queue_settings().bulk_queue_url, Entries=entries)
-        except client.exceptions.ClientError as exc:
-            logger.warning("SendMessageBatch failed", extra={"error": exc.response.get("Error", {}).get("Code")})
-            continue
-        failed = {entry["Id"] for entry in response.get("Failed", [])}
-        pending = {entry_id: pending[entry_id] for entry_id in failed}
-        if not pending:
-            return []
-    logger.error("chunks could not be queued", extra={"chunks": sorted(pending)})
-    return [chunk for chunk, _ in pending.values()]
+    chunks = {str(chunk.chunk_index): chunk for chunk, _ in batch}
+    bodies = {str(chunk.chunk_index): text for chunk, text in batch}
+    unsent = send_batch(queue_settings().bulk_queue_url, bodies, pause_seconds=0.2)
+    if unsent:
+        logger.error("chunks could not be queued", extra={"chunks": sorted(unsent)})
+    return [chunk for entry_id, chunk in chunks.items() if entry_id in unsent]

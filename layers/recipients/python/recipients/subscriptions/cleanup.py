@@ -8,22 +8,16 @@ nothing to delete, so that repeating a delete whose request failed here (a 503) 
 
 from __future__ import annotations
 
-import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from recipients.identity.models import RecipientRef
 from recipients.kernel import jsontext
-from recipients.kernel.aws import sqs
 from recipients.kernel.errors import RecipientsError
 from recipients.kernel.observability import logger
 from recipients.kernel.rules import now_timestamp
+from recipients.kernel.sending import MAX_BATCH_ENTRIES, send_batch
 from recipients.subscriptions.settings import cleanup_settings
 
-if TYPE_CHECKING:
-    from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
-
-MAX_BATCH_ENTRIES = 10
-SEND_ATTEMPTS = 3
 SUBSCRIBED = "subscribed"
 SUBSCRIBERS = "subscribers"
 
@@ -46,28 +40,11 @@ def cleanup_message(
 
 def send(messages: list[dict[str, Any]], delay_seconds: int | None = None) -> None:
     """Send up to 10 messages, retrying the entries SQS refused; raises a 503 when some never go."""
-    client = sqs()
-    pending = {str(index): jsontext.dumps(message) for index, message in enumerate(messages)}
-    for attempt in range(SEND_ATTEMPTS):
-        if attempt:
-            time.sleep(0.1 * 2**attempt)
-        entries: list[SendMessageBatchRequestEntryTypeDef] = []
-        for entry_id, body in pending.items():
-            entry: SendMessageBatchRequestEntryTypeDef = {"Id": entry_id, "MessageBody": body}
-            if delay_seconds is not None:  # a continuation need not wait for the index: override the queue's delay
-                entry["DelaySeconds"] = delay_seconds
-            entries.append(entry)
-        try:
-            response = client.send_message_batch(
-                QueueUrl=cleanup_settings().subscription_cleanup_queue_url, Entries=entries
-            )
-        except client.exceptions.ClientError as exc:
-            logger.warning("SendMessageBatch failed", extra={"error": exc.response.get("Error", {}).get("Code")})
-            continue
-        pending = {entry["Id"]: pending[entry["Id"]] for entry in response.get("Failed", [])}
-        if not pending:
-            return
-    logger.error("subscription clean-up could not be queued", extra={"messages": len(pending)})
+    bodies = {str(index): jsontext.dumps(message) for index, message in enumerate(messages)}
+    unsent = send_batch(cleanup_settings().subscription_cleanup_queue_url, bodies, delay_seconds=delay_seconds)
+    if not unsent:
+        return
+    logger.error("subscription clean-up could not be queued", extra={"messages": len(unsent)})
     raise RecipientsError.unavailable(
         "the recipient was deleted, but the clean-up of its subscriptions was not queued: retry"
     )
