@@ -5,6 +5,7 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from pydantic import AfterValidator
 
 from recipients.http.app import (
     AfterCursor,
@@ -18,6 +19,7 @@ from recipients.http.app import (
 from recipients.http.query import reference_list
 from recipients.identity.inline import reference_only
 from recipients.identity.models import RecipientIdPath, RecipientRef
+from recipients.kernel.rules import check_id
 from recipients.objects.requests import ObjectCollectionPath
 from recipients.schedules import listing, service
 from recipients.schedules.models import (
@@ -33,7 +35,9 @@ from recipients.schedules.models import (
 app = make_app()
 
 WorkflowFilter = Annotated[WorkflowKey | None, Query(description="Only this workflow's schedules")]
-TenantFilter = Annotated[str | None, Query(description="Only the schedules of this tenant")]
+TenantFilter = Annotated[
+    Annotated[str, AfterValidator(check_id)] | None, Query(description="Only the schedules of this tenant")
+]
 RecipientsFilter = Annotated[
     list[str] | None, Query(alias="recipients[]", description="Only these recipients' (ids or {id, collection})")
 ]
