@@ -16,7 +16,8 @@ never http.server's HTML pages.
 
 Like Lambda's event source mappings, it also polls the template's SQS queues and feeds each one's
 function (see `local/queues.py`), and it prints the events that reach the template's buses (see
-`local/bus.py`).
+`local/bus.py`). The functions' EventBridge rules get the bus events their patterns match (see
+`local/rules.py`), and EventBridge Scheduler's due one-time schedules fire (see `local/scheduler.py`).
 
 It prints one line per request; the functions' JSON logs and metric lines only with `--log json`
 (`make run LOG=json`), and each event's full JSON only with `--events json` (`make run EVENTS=json`):
@@ -49,6 +50,7 @@ from local.console import EVENT_MODES, LOG_MODES, FunctionOutputFilter, request_
 from local.cors import LOCAL_ORIGINS, CorsRules, cors_rules, is_preflight
 from local.emulator import ACCOUNT_ID, Emulator, Invoker, RequestTooLarge, ResponseTooLarge, region
 from local.queues import QueuePollers, start_queue_pollers
+from local.rules import RuleDelivery, deliver_rules
 from local.scheduler import LocalScheduler
 from local.template import Authorizer, Route, http_api, http_api_cors
 
@@ -439,12 +441,15 @@ class LocalApi:
     pollers: QueuePollers
     event_printers: list[EventPrinter]
     scheduler: LocalScheduler | None = None
+    rule_deliveries: list[RuleDelivery] = field(default_factory=list)
 
     def stop(self) -> None:
         # Every thread is told at once, so stopping takes one long-poll, not one per thread. Moto server
         # stops last: a batch in flight may still need it.
         for printer in self.event_printers:
             printer.request_stop()
+        for delivery in self.rule_deliveries:
+            delivery.request_stop()
         if self.scheduler is not None:
             self.scheduler.request_stop()
         self.pollers.request_stop()
@@ -452,6 +457,8 @@ class LocalApi:
         self.pollers.stop()
         for printer in self.event_printers:
             printer.stop()
+        for delivery in self.rule_deliveries:
+            delivery.stop()
         if self.scheduler is not None:
             self.scheduler.stop()
         self.httpd.server_close()
@@ -477,6 +484,7 @@ def start_local_api(port: int = 0, api_key: str | None = None, events_json: bool
     try:
         pollers = start_queue_pollers(emulator)
         event_printers = watch_event_buses(emulator, events_json)
+        rule_deliveries = [delivery.start() for delivery in deliver_rules(emulator.resources, emulator)]
         scheduler = LocalScheduler(emulator).start()  # fires due occurrences on the wall clock
     except Exception:
         httpd.server_close()
@@ -494,6 +502,7 @@ def start_local_api(port: int = 0, api_key: str | None = None, events_json: bool
         pollers=pollers,
         event_printers=event_printers,
         scheduler=scheduler,
+        rule_deliveries=rule_deliveries,
     )
 
 
