@@ -557,6 +557,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     queues = ", ".join(f"{p.source.queue} -> {p.source.function}" for p in api.pollers.pollers)
+    rules = ", ".join(f"{d.source.event} -> {d.source.function}" for d in api.rule_deliveries)
     print(
         f"Recipients local API: {api.url}\n"
         f"  secret key:  {api.api_key}  (Authorization: Bearer {api.api_key})\n"
@@ -565,6 +566,7 @@ def main(argv: list[str] | None = None) -> int:
         f"  CORS:        {', '.join(LOCAL_ORIGINS)}\n"
         f"  moto server: {api.emulator.endpoint_url}\n"
         f"  queues:      {queues or 'none'}\n"
+        f"  bus rules:   {rules or 'none'}\n"
         f"  log:         {_log_line(options.log)}\n"
         f"  events:      {_events_line(options.events)}\n"
         f"  try:         curl -H 'Authorization: Bearer {api.api_key}' {api.url}/v1/users\n"
