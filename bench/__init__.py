@@ -14,6 +14,10 @@ FAKE_AWS = {
     "AWS_DEFAULT_REGION": "us-east-1",
     "RECIPIENTS_TABLE_NAME": "recipients-bench",
     "IDEMPOTENCY_TABLE_NAME": "idempotency-bench",
+    "SCHEDULE_GROUP_NAME": "schedules-bench",
+    "SCHEDULE_TARGET_ARN": "arn:aws:lambda:us-east-1:123456789012:function:recipients-bench-ScheduleFiring",
+    "SCHEDULE_ROLE_ARN": "arn:aws:iam::123456789012:role/recipients-bench-scheduler",
+    "WORKFLOW_EVENT_BUS_NAME": "workflows-bench",
     "POWERTOOLS_SERVICE_NAME": "recipients",
     "POWERTOOLS_METRICS_NAMESPACE": "Recipients",
     "POWERTOOLS_TRACE_DISABLED": "true",
@@ -47,8 +51,8 @@ _TABLE_NAMES = {"RecipientsTable": "RECIPIENTS_TABLE_NAME", "IdempotencyTable": 
 
 
 def create_tables() -> None:
-    """The template's tables in the active moto mock, named as FAKE_AWS says, and the queue a delete
-    asks its subscriptions' clean-up on."""
+    """The template's tables in the active moto mock, named as FAKE_AWS says, the queue a delete asks
+    its subscriptions' clean-up on, the schedule group and the workflow bus."""
     import boto3
 
     from local.template import create_table_arguments, resources_of_type
@@ -59,3 +63,5 @@ def create_tables() -> None:
         boto3.client("dynamodb").create_table(TableName=FAKE_AWS[variable], **arguments)
     queue = boto3.client("sqs").create_queue(QueueName="subscription-cleanup-bench")["QueueUrl"]
     os.environ["SUBSCRIPTION_CLEANUP_QUEUE_URL"] = queue
+    boto3.client("scheduler").create_schedule_group(Name=FAKE_AWS["SCHEDULE_GROUP_NAME"])  # schedules arm there
+    boto3.client("events").create_event_bus(Name=FAKE_AWS["WORKFLOW_EVENT_BUS_NAME"])  # a firing puts its run

@@ -1,7 +1,8 @@
 """`make bench`: what each operation costs, as counts and as ratios to a baseline from the same run.
 
 - DynamoDB requests per identify (without and with an Idempotency-Key, and its replay), get, delete,
-  list page, and get, set and unset of channel data and of a preference set (replaced or merged),
+  list page, get, set and unset of channel data and of a preference set (replaced or merged), a
+  subscription add and its pages, and a schedule's create, pages and firing,
   counted with botocore's event hooks on the layer's own client against in-process moto (counts do
   not depend on the machine). A set is counted on an existing user and on a new one, and held to the
   worse count.

@@ -46,6 +46,9 @@ def store_operations(user_id: str) -> dict[str, Callable[[], object]]:
     from recipients.identity.models import RecipientRef
     from recipients.preferences import service as preferences
     from recipients.preferences.models import PreferenceSetRequest
+    from recipients.schedules import firing, listing
+    from recipients.schedules import service as schedules
+    from recipients.schedules.models import CreateSchedulesRequest
     from recipients.subscriptions import service as subscriptions
     from recipients.subscriptions.models import AddSubscriptionsRequest
     from recipients.users import identify, service
@@ -59,6 +62,19 @@ def store_operations(user_id: str) -> dict[str, Callable[[], object]]:
 
     project = RecipientRef(id=f"{user_id}-project", collection="projects")
     subscribe = AddSubscriptionsRequest(recipients=[user_id], properties={"role": "owner"})
+
+    daily = CreateSchedulesRequest.model_validate(
+        {"workflow": "bench-digest", "recipients": [user_id], "repeats": [{"frequency": "daily", "hours": 9}]}
+    )
+    created: list[Any] = []
+
+    def schedule_create() -> object:
+        created.extend(schedules.create_schedules(daily))
+        return created
+
+    def schedule_fire() -> object:  # as EventBridge Scheduler invokes it, for the armed occurrence
+        [schedule] = created
+        return firing.fire(firing.Firing(schedule_id=schedule.id, occurrence=schedule.next_occurrence_at))
 
     def new_user(operation: str) -> RecipientRef:
         return RecipientRef(id=f"{user_id}-{operation}")
@@ -93,6 +109,10 @@ def store_operations(user_id: str) -> dict[str, Callable[[], object]]:
         "subscriptions_add": lambda: subscriptions.add_subscriptions(project, subscribe),
         "subscribers_list_page": lambda: subscriptions.list_object_subscriptions(project, "object", [], 10, None, None),
         "user_subscriptions_list_page": lambda: subscriptions.list_user_subscriptions(user_id, [], 10, None, None),
+        "schedule_create": schedule_create,
+        "schedules_list_page": lambda: listing.list_schedules("bench-digest", [], None, 10, None, None),
+        "user_schedules_list_page": lambda: listing.list_recipient_schedules(user, None, None, 10, None, None),
+        "schedule_fire": schedule_fire,
         "delete": lambda: service.delete_user(user_id),
     }
 

@@ -16,7 +16,9 @@ never http.server's HTML pages.
 
 Like Lambda's event source mappings, it also polls the template's SQS queues and feeds each one's
 function (see `local/queues.py`), reads the template's DynamoDB streams into theirs (`local/streams.py`),
-and prints the events that reach the template's buses (see `local/bus.py`).
+and prints the events that reach the template's buses (see `local/bus.py`). The functions' EventBridge
+rules get the bus events their patterns match (see `local/rules.py`), and EventBridge Scheduler's due
+one-time schedules fire (see `local/scheduler.py`).
 
 It prints one line per request; the functions' JSON logs and metric lines only with `--log json`
 (`make run LOG=json`), and each event's full JSON only with `--events json` (`make run EVENTS=json`):
@@ -50,6 +52,8 @@ from local.cors import LOCAL_ORIGINS, CorsRules, cors_rules, is_preflight
 from local.emulator import ACCOUNT_ID, Emulator, Invoker, RequestTooLarge, ResponseTooLarge, region
 from local.queues import QueuePollers, start_queue_pollers
 from local.streams import StreamPollers, start_stream_pollers
+from local.rules import RuleDelivery, deliver_rules
+from local.scheduler import LocalScheduler
 from local.template import Authorizer, Route, http_api, http_api_cors
 
 DEFAULT_PORT = 3000
@@ -439,12 +443,18 @@ class LocalApi:
     pollers: QueuePollers
     event_printers: list[EventPrinter]
     stream_pollers: StreamPollers
+    scheduler: LocalScheduler | None = None
+    rule_deliveries: list[RuleDelivery] = field(default_factory=list)
 
     def stop(self) -> None:
         # Every thread is told at once, so stopping takes one long-poll, not one per thread. Moto server
         # stops last: a batch in flight may still need it.
         for printer in self.event_printers:
             printer.request_stop()
+        for delivery in self.rule_deliveries:
+            delivery.request_stop()
+        if self.scheduler is not None:
+            self.scheduler.request_stop()
         self.pollers.request_stop()
         self.stream_pollers.request_stop()
         self.httpd.shutdown()
@@ -452,6 +462,10 @@ class LocalApi:
         self.stream_pollers.stop()
         for printer in self.event_printers:
             printer.stop()
+        for delivery in self.rule_deliveries:
+            delivery.stop()
+        if self.scheduler is not None:
+            self.scheduler.stop()
         self.httpd.server_close()
         self.thread.join(timeout=10)
         self.emulator.stop()
@@ -476,6 +490,8 @@ def start_local_api(port: int = 0, api_key: str | None = None, events_json: bool
         pollers = start_queue_pollers(emulator)
         stream_pollers = start_stream_pollers(emulator)
         event_printers = watch_event_buses(emulator, events_json)
+        rule_deliveries = [delivery.start() for delivery in deliver_rules(emulator.resources, emulator)]
+        scheduler = LocalScheduler(emulator).start()  # fires due occurrences on the wall clock
     except Exception:
         httpd.server_close()
         emulator.stop()
@@ -492,6 +508,8 @@ def start_local_api(port: int = 0, api_key: str | None = None, events_json: bool
         pollers=pollers,
         event_printers=event_printers,
         stream_pollers=stream_pollers,
+        scheduler=scheduler,
+        rule_deliveries=rule_deliveries,
     )
 
 
@@ -547,6 +565,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     queues = ", ".join(f"{p.source.queue} -> {p.source.function}" for p in api.pollers.pollers)
     streams = ", ".join(f"{p.source.table} -> {p.source.function}" for p in api.stream_pollers.pollers)
+    rules = ", ".join(f"{d.source.event} -> {d.source.function}" for d in api.rule_deliveries)
     print(
         f"Recipients local API: {api.url}\n"
         f"  secret key:  {api.api_key}  (Authorization: Bearer {api.api_key})\n"
@@ -556,6 +575,7 @@ def main(argv: list[str] | None = None) -> int:
         f"  moto server: {api.emulator.endpoint_url}\n"
         f"  queues:      {queues or 'none'}\n"
         f"  streams:     {streams or 'none'}\n"
+        f"  bus rules:   {rules or 'none'}\n"
         f"  log:         {_log_line(options.log)}\n"
         f"  events:      {_events_line(options.events)}\n"
         f"  try:         curl -H 'Authorization: Bearer {api.api_key}' {api.url}/v1/users\n"

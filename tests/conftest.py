@@ -44,6 +44,11 @@ os.environ.setdefault("IDEMPOTENCY_TABLE_NAME", "idempotency-test")
 os.environ.setdefault("WORKFLOW_DATA_BUCKET_NAME", "workflow-data-test")
 os.environ.setdefault("API_KEY_HASHES_PARAMETER", parameter_defaults()["ApiKeyHashesParameterName"])
 os.environ.setdefault("SIGNING_PUBLIC_KEYS_PARAMETER", parameter_defaults()["SigningPublicKeysParameterName"])
+os.environ.setdefault("SCHEDULE_GROUP_NAME", "schedules-test")
+os.environ.setdefault(
+    "SCHEDULE_TARGET_ARN", "arn:aws:lambda:us-east-1:123456789012:function:recipients-test-ScheduleFiring"
+)
+os.environ.setdefault("SCHEDULE_ROLE_ARN", "arn:aws:iam::123456789012:role/recipients-test-scheduler")
 
 import boto3  # noqa: E402
 import pytest  # noqa: E402
@@ -62,10 +67,12 @@ from recipients.changes.checkpoint import get_checkpoint_store  # noqa: E402
 from recipients.changes.settings import change_event_settings  # noqa: E402
 from recipients.http.settings import idempotency_settings  # noqa: E402
 from recipients.identity.store import get_recipient_store  # noqa: E402
-from recipients.kernel.aws import events, s3, sqs  # noqa: E402
+from recipients.kernel.aws import events, s3, scheduler, sqs  # noqa: E402
 from recipients.kernel.settings import table_settings  # noqa: E402
 from recipients.kernel.table import get_table  # noqa: E402
 from recipients.objects.store import get_object_store  # noqa: E402
+from recipients.schedules.settings import scheduler_settings, timezone_settings  # noqa: E402
+from recipients.schedules.store import get_schedule_store  # noqa: E402
 from recipients.subscriptions.settings import cleanup_settings  # noqa: E402
 from recipients.subscriptions.store import get_subscription_store  # noqa: E402
 from recipients.users.store import get_user_store  # noqa: E402
@@ -98,12 +105,15 @@ def _clear_caches() -> None:
     sqs.cache_clear()
     events.cache_clear()
     s3.cache_clear()
+    scheduler.cache_clear()
+    scheduler_settings.cache_clear()
+    timezone_settings.cache_clear()
     workflow_settings.cache_clear()
     idempotency_settings.cache_clear()
     run_data_settings.cache_clear()
     change_event_settings.cache_clear()
     stores = (get_table, get_recipient_store, get_user_store, get_object_store, get_run_store, get_operation_store)
-    for store in (*stores, get_subscription_store, get_checkpoint_store):
+    for store in (*stores, get_subscription_store, get_checkpoint_store, get_schedule_store):
         store.cache_clear()
     parameters.clear_caches()
 
@@ -156,6 +166,21 @@ def cleanup_queues(aws: None, monkeypatch: pytest.MonkeyPatch) -> CleanupQueues:
     )["QueueUrl"]
     monkeypatch.setenv("SUBSCRIPTION_CLEANUP_QUEUE_URL", url)
     return CleanupQueues(url=url, dead_letter_url=dead)
+
+
+@pytest.fixture
+def schedule_group(aws: None) -> str:
+    """The stack's EventBridge Scheduler group (ScheduleGroup in template.yaml), where occurrences are armed."""
+    name = os.environ["SCHEDULE_GROUP_NAME"]
+    _client("scheduler").create_schedule_group(Name=name)
+    return name
+
+
+def armed_schedules(group: str) -> dict[str, dict[str, Any]]:
+    """The one-time schedules armed in the group, by name, each as GetSchedule answers it."""
+    client = _client("scheduler")
+    names = [entry["Name"] for entry in client.list_schedules(GroupName=group).get("Schedules", [])]
+    return {name: client.get_schedule(Name=name, GroupName=group) for name in names}
 
 
 @pytest.fixture

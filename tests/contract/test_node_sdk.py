@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -605,3 +606,47 @@ def test_bulk_add_then_delete_subscriptions_polled_until_completed(
     # and only the named subscriptions are gone, the one never made skipped
     assert _subscribers(result["afterDelete"]["p1"]) == {ada: {"role": "admin"}}
     assert _subscribers(result["afterDelete"]["p2"]) == {}
+
+
+def test_schedules_create_list_update_delete_bulk_and_per_recipient(
+    node_sdk: NodeSdk, new_user_id: NewId, new_collection: NewId
+) -> None:
+    # Given a workflow of the test's own, an identified user, a user to inline and a collection
+    workflow = f"node-digest-{uuid.uuid4().hex[:10]}"
+    ada, bob, projects = new_user_id("node-sch-ada"), new_user_id("node-sch-bob"), new_collection("node-sch-projects")
+
+    # When schedules are made, listed, updated, deleted and bulk created through the Node SDK
+    result = node_sdk("schedules", {"workflow": workflow, "adaId": ada, "bobId": bob, "projects": projects})
+
+    # Then create answered one schedule per recipient, the identified one in full, each next at 09:00 local
+    created = result["created"]
+    assert [entry["recipient"] for entry in created] == [ada, bob]
+    assert result["createdNames"] == ["Ada", None]
+    assert {entry["tenant"] for entry in created} == {"node-sch-acme"}
+    assert _instant(created[0]["next"]).astimezone(UTC).hour == 9
+    assert _instant(created[1]["next"]).astimezone(ZoneInfo("Asia/Tokyo")).hour == 9
+    # and the lists: every one over pages of one, the filter keeping the one named
+    assert sorted(entry["id"] for entry in result["paged"]) == sorted(entry["id"] for entry in created)
+    assert [entry["recipient"] for entry in result["filtered"]] == [bob]
+    # and update gave both the weekly Monday 08:15 rule and the data, next on a Monday
+    for entry in result["updated"]:
+        assert entry["repeats"] == [{"frequency": "weekly", "days": ["mon"], "hours": 8, "minutes": 15}]
+        assert entry["data"] == {"v": 2}
+    assert _instant(result["updated"][0]["next"]).weekday() == 0
+    # and a user's and an object's schedules are theirs alone
+    assert [entry["recipient"] for entry in result["forUser"]] == [bob]
+    assert [(entry["collection"], entry["id"]) for entry in result["forObject"]] == [
+        (projects, result["objectMade"][0]["id"])
+    ]
+    assert _instant(result["forObject"][0]["next"]) == datetime(2031, 1, 1, 9, tzinfo=UTC)
+    # and delete removed the one named
+    assert [entry["id"] for entry in result["deleted"]] == [created[0]["id"]]
+    assert created[0]["id"] not in {entry["id"] for entry in result["afterDelete"]}
+    # and the bulk create completed, the entry without timing an error
+    assert (result["bulkQueued"]["name"], result["bulkQueued"]["estimated_total_rows"]) == ("schedules.bulk_create", 2)
+    finished = result["bulkFinished"]
+    assert (finished["status"], finished["success_count"], finished["error_count"]) == ("completed", 1, 1)
+    assert [entry["repeats"][0]["frequency"] for entry in result["afterBulk"]] == ["hourly"]
+    # and a create with neither repeats nor scheduled_at was refused naming the field
+    body = _knock_error(result["noTiming"], "UnprocessableEntityError", 422, "invalid_params")
+    assert [error["field"] for error in body["errors"]] == ["repeats"]

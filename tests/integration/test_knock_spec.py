@@ -79,6 +79,7 @@ OVERLAPPING_UNIONS = {
     "SlackChannelData": ("connections", "items"),
     "MsTeamsChannelData": ("connections", "items"),
     "DiscordChannelData": ("connections", "items"),
+    "Recipient": (),  # the schema itself
 }
 """Where Knock's document says oneOf ("exactly one") of variants that overlap, so Knock's own data fails it.
 
@@ -86,7 +87,9 @@ The token connections (SlackTokenConnection, MsTeamsTokenConnection) have no req
 any other, so every Slack connection, token or incoming webhook, is also an MS Teams connection:
 `{"connections": [{"access_token": "xoxb-...", "channel_id": "C1"}]}`, the chat data of Knock's
 own guides, is valid under more than one variant of ChannelData.data, and an incoming webhook is
-also a token connection. These unions are taken as anyOf: the data must still have one of Knock's shapes.
+also a token connection. Recipient (User or Object, as a schedule's recipient) is another: User allows
+any other key and needs none an Object lacks, so every Object (`__typename: "Object"` and a collection)
+is also a User. These unions are taken as anyOf: the data must still have one of Knock's shapes.
 """
 
 
@@ -108,7 +111,7 @@ def knock_document() -> dict[str, Any]:
     document: dict[str, Any] = yaml.safe_load(KNOCK_DOCUMENT.read_text(encoding="utf-8"))
     schemas = document["components"]["schemas"]
     for name, location in OVERLAPPING_UNIONS.items():
-        node = schemas[name]["properties"]
+        node = schemas[name]["properties"] if location else schemas[name]
         for key in location:
             node = node[key]
         node["anyOf"] = node.pop("oneOf")
@@ -160,7 +163,13 @@ def seeded_calls(http: httpx.Client) -> list[tuple[str, str, dict[str, str]]]:
     members = {"members": [{"user": {"id": SEEDED}}]}
     assert http.post(f"/v1/audiences/{SEEDED}/members?create_audience=true", json=members).status_code == 204
     user, target = {"user_id": SEEDED}, {"collection": "projects", "id": SEEDED}
+    daily = [{"frequency": "daily", "hours": 9}]
+    recipients = [SEEDED, {"collection": "projects", "id": SEEDED}]
+    scheduled = http.post("/v1/schedules", json={"workflow": SEEDED, "recipients": recipients, "repeats": daily})
+    assert scheduled.status_code == 200, scheduled.text
     return [
+        ("/v1/users/{user_id}/schedules", "GET", user),  # a schedule in full, recipient and repeats
+        ("/v1/objects/{collection}/{id}/schedules", "GET", target),
         ("/v1/users/{user_id}", "GET", user),
         ("/v1/objects/{collection}/{id}", "GET", target),
         ("/v1/tenants/{id}", "GET", {"id": SEEDED}),

@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.parser.models import (
     ApiGatewayAuthorizerRequestV2,
     APIGatewayProxyEventV2Model,
     DynamoDBStreamModel,
+    EventBridgeModel,
     SqsModel,
 )
 
@@ -34,7 +35,15 @@ STREAM_EVENTS = {
     stem for stem in RECORD_EVENTS if '"aws:dynamodb"' in (EVENTS_DIR / f"{stem}.json").read_text(encoding="utf-8")
 }
 SQS_EVENTS = RECORD_EVENTS - STREAM_EVENTS
-HTTP_EVENT_FILES = [path for path in EVENT_FILES if path.stem not in AUTHORIZER_EVENTS | RECORD_EVENTS]
+SCHEDULER_EVENTS = {path.stem for path in EVENT_FILES if "schedule_id" in json.loads(path.read_text(encoding="utf-8"))}
+"""What EventBridge Scheduler hands the firing function: an armed occurrence's input."""
+RULE_EVENTS = {path.stem for path in EVENT_FILES if "detail-type" in json.loads(path.read_text(encoding="utf-8"))}
+"""What an EventBridge rule delivers to a function."""
+HTTP_EVENT_FILES = [
+    path
+    for path in EVENT_FILES
+    if path.stem not in AUTHORIZER_EVENTS | RECORD_EVENTS | SCHEDULER_EVENTS | RULE_EVENTS
+]
 
 
 def read(path: Path) -> dict[str, Any]:
@@ -61,6 +70,11 @@ def test_event_file_parses_as_http_api_v2_payload(path: Path) -> None:
     if path.stem in STREAM_EVENTS:
         records = DynamoDBStreamModel.model_validate(event).Records
         assert records and all(record.eventSource == "aws:dynamodb" for record in records)
+    if path.stem in RULE_EVENTS:
+        assert EventBridgeModel.model_validate(event).detail_type.startswith("recipient.")
+        return
+    if path.stem in SCHEDULER_EVENTS:
+        assert set(event) == {"schedule_id", "occurrence"}
         return
     if path.stem in AUTHORIZER_EVENTS:
         parsed = ApiGatewayAuthorizerRequestV2.model_validate(event)
@@ -118,6 +132,7 @@ def test_event_file_runs_with_its_function_and_gets_no_server_error(
     idempotency_table: str,
     bulk_queues: BulkQueues,
     workflow_bus: WorkflowBus,
+    schedule_group: str,
     lambda_context: Any,
 ) -> None:
     # Given the sample's function, as template.yaml wires it, and the key the samples carry
@@ -138,5 +153,9 @@ def test_event_file_runs_with_its_function_and_gets_no_server_error(
         }
     elif path.stem in RECORD_EVENTS:
         assert result == {"batchItemFailures": []}
+    elif path.stem in SCHEDULER_EVENTS:
+        assert result == {"workflow_run_id": None}  # the sample's schedule does not exist: nothing runs
+    elif path.stem in RULE_EVENTS:
+        assert result == {"schedules": 0}  # the sample's recipient has no schedules
     else:
         assert 200 <= result["statusCode"] < 500

@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 
 from local.template import handler_location, http_api, resources_of_type
-from tests.conftest import EVENTS_DIR, EventLoader, FakeLambdaContext
+from tests.conftest import EVENTS_DIR, EventLoader, FakeLambdaContext, armed_schedules
 from tests.unit.knock import assert_knock_error, error_fields
 from tests.unit.test_error_messages import PYDANTIC_WORDING
 
@@ -1185,6 +1185,167 @@ def audience_cases() -> list[Case]:
     return cases
 
 
+def schedule_cases() -> list[Case]:
+    daily = [{"frequency": "daily", "hours": 9}]
+
+    def create(**body: Any) -> dict[str, Any]:
+        return {"body": {"workflow": "daily-digest", "recipients": [{"id": "ada"}], "repeats": daily, **body}}
+
+    def rules(*rule: Any) -> dict[str, Any]:
+        return create(repeats=list(rule))
+
+    ids = {"schedule_ids": [A_UUID]}
+    cases = [
+        invalid(
+            "schedules-create-no-timing", "schedules_create", "repeats", body={"workflow": "w", "recipients": ["a"]}
+        ),
+        invalid("schedules-create-repeats-empty-no-scheduled-at", "schedules_create", "repeats", **create(repeats=[])),
+        invalid(
+            "schedules-create-no-workflow", "schedules_create", "workflow", body={"recipients": ["a"], "repeats": daily}
+        ),
+        invalid("schedules-create-workflow-spaces", "schedules_create", "workflow", **create(workflow="Daily Digest")),
+        invalid("schedules-create-no-recipients", "schedules_create", "recipients", **create(recipients=[])),
+        invalid("schedules-create-101-recipients", "schedules_create", "recipients", **create(recipients=["a"] * 101)),
+        invalid("schedules-create-recipients-string", "schedules_create", "recipients", **create(recipients="ada")),
+        invalid("schedules-create-recipient-hash", "schedules_create", "recipients.0", **create(recipients=["a#b"])),
+        invalid(
+            "schedules-create-inline-email",
+            "schedules_create",
+            "recipients.0.email",
+            **create(recipients=[{"id": "x", "email": "not-an-email"}]),
+        ),
+        invalid(
+            "schedules-create-inline-timezone-traversal",
+            "schedules_create",
+            "recipients.0.timezone",
+            **create(recipients=[{"id": "x", "timezone": "../../etc/passwd"}]),
+        ),
+        invalid(
+            "schedules-create-frequency-yearly",
+            "schedules_create",
+            "repeats.0.frequency",
+            **rules({"frequency": "yearly"}),
+        ),
+        invalid(
+            "schedules-create-hours-24",
+            "schedules_create",
+            "repeats.0.hours",
+            **rules({"frequency": "daily", "hours": 24}),
+        ),
+        invalid(
+            "schedules-create-minutes-string",
+            "schedules_create",
+            "repeats.0.minutes",
+            **rules({"frequency": "daily", "minutes": "30"}),
+        ),
+        invalid(
+            "schedules-create-interval-0",
+            "schedules_create",
+            "repeats.0.interval",
+            **rules({"frequency": "daily", "interval": 0}),
+        ),
+        invalid(
+            "schedules-create-day-of-month-32",
+            "schedules_create",
+            "repeats.0.day_of_month",
+            **rules({"frequency": "monthly", "day_of_month": 32}),
+        ),
+        invalid(
+            "schedules-create-days-unknown",
+            "schedules_create",
+            "repeats.0.days.0",
+            **rules({"frequency": "weekly", "days": ["funday"]}),
+        ),
+        invalid(
+            "schedules-create-rule-extra-key",
+            "schedules_create",
+            "repeats.0.cron",
+            **rules({"frequency": "daily", "cron": "* * * * *"}),
+        ),
+        invalid("schedules-create-11-rules", "schedules_create", "repeats", **rules(*[{"frequency": "daily"}] * 11)),
+        invalid(
+            "schedules-create-scheduled-at-words", "schedules_create", "scheduled_at", **create(scheduled_at="tomorrow")
+        ),
+        invalid("schedules-create-ending-at-number", "schedules_create", "ending_at", **create(ending_at=[2030])),
+        invalid("schedules-create-data-a-list", "schedules_create", "data", **create(data=["x"])),
+        invalid("schedules-create-tenant-without-id", "schedules_create", "tenant", **create(tenant={"name": "Acme"})),
+        invalid("schedules-create-extra-key", "schedules_create", "recipient", **create(recipient="ada")),
+        not_json("schedules-create-nested-10000-deep", "schedules_create", '{"data": ' + "[" * DEEP + "]" * DEEP + "}"),
+        not_utf8("schedules-create-not-utf8", "schedules_create", b'{"workflow": "\xfe\xff"}'),
+        media_type("schedules-create-content-type-text", "schedules_create", "text/plain"),
+        invalid("schedules-update-no-ids", "schedules_update", "schedule_ids", body={"repeats": daily}),
+        invalid("schedules-update-ids-empty", "schedules_update", "schedule_ids", body={"schedule_ids": []}),
+        invalid("schedules-update-id-not-a-uuid", "schedules_update", "schedule_ids.0", body={"schedule_ids": ["a#b"]}),
+        invalid("schedules-update-101-ids", "schedules_update", "schedule_ids", body={"schedule_ids": [A_UUID] * 101}),
+        invalid(
+            "schedules-update-workflow-not-changeable", "schedules_update", "workflow", body={**ids, "workflow": "x"}
+        ),
+        invalid(
+            "schedules-update-hours-negative",
+            "schedules_update",
+            "repeats.0.hours",
+            body={**ids, "repeats": [{"frequency": "daily", "hours": -1}]},
+        ),
+        not_json("schedules-update-truncated", "schedules_update", '{"schedule_ids": ['),
+        invalid("schedules-delete-no-ids", "schedules_delete", "schedule_ids", body={}),
+        invalid("schedules-delete-ids-string", "schedules_delete", "schedule_ids", body={"schedule_ids": A_UUID}),
+        invalid(
+            "schedules-delete-id-uppercase",
+            "schedules_delete",
+            "schedule_ids.0",
+            body={"schedule_ids": [A_UUID.upper()]},
+        ),
+        invalid("schedules-delete-extra-key", "schedules_delete", "recipients", body={**ids, "recipients": ["a"]}),
+        not_json("schedules-delete-single-quotes", "schedules_delete", "{'schedule_ids': []}"),
+        invalid("schedules-list-no-workflow", "schedules_list", "workflow", query={}),
+        invalid("schedules-list-workflow-hash", "schedules_list", "workflow", query={"workflow": "a#b"}),
+        invalid(
+            "schedules-list-page-size-51", "schedules_list", "page_size", query={"workflow": "w", "page_size": "51"}
+        ),
+        invalid(
+            "schedules-list-after-not-a-cursor", "schedules_list", "after", query={"workflow": "w", "after": "nope"}
+        ),
+        invalid(
+            "schedules-list-recipient-hash",
+            "schedules_list",
+            "recipients[].0",
+            query={"workflow": "w", "recipients[]": ["a#b"]},
+        ),
+        invalid("schedules-list-tenant-hash", "schedules_list", "tenant", query={"workflow": "w", "tenant": "a#b"}),
+        invalid("schedules-list-user-page-size-0", "schedules_list_user", "page_size", query={"page_size": "0"}),
+        invalid("schedules-list-user-tenant-hash", "schedules_list_user", "tenant", query={"tenant": "a#b"}),
+        invalid(
+            "schedules-list-object-collection-dollar", "schedules_list_object", "collection", path={"collection": "$x"}
+        ),
+        invalid("schedules-list-object-after-5000", "schedules_list_object", "after", query={"after": "A" * 5000}),
+        invalid("schedules-bulk-missing", "schedules_bulk_create", "schedules", body={}),
+        invalid("schedules-bulk-empty", "schedules_bulk_create", "schedules", body={"schedules": []}),
+        invalid(
+            "schedules-bulk-an-object", "schedules_bulk_create", "schedules", body={"schedules": {"workflow": "w"}}
+        ),
+        invalid(
+            "schedules-bulk-1001",
+            "schedules_bulk_create",
+            "schedules",
+            body={"schedules": [{"workflow": "w", "recipient": "a", "repeats": daily}] * 1001},
+        ),
+        invalid(
+            "schedules-bulk-extra-key", "schedules_bulk_create", "dry_run", body={"schedules": [{}], "dry_run": True}
+        ),
+        not_json(
+            "schedules-bulk-nested-10000-deep",
+            "schedules_bulk_create",
+            '{"schedules": ' + "[" * DEEP + "]" * DEEP + "}",
+        ),
+        media_type("schedules-bulk-content-type-text", "schedules_bulk_create", "text/plain"),
+    ]
+    cases += path_id_cases("schedules_list_user", "user_id", "/v1/users/{}/schedules", ["257-chars", "hash", "nul"])
+    cases += path_id_cases(
+        "schedules_list_object", "object_id", "/v1/objects/projects/{}/schedules", ["slash", "blank", "escape-sequence"]
+    )
+    return cases
+
+
 CASES: list[Case] = [
     *user_cases(),
     *list_cases("list"),
@@ -1198,6 +1359,7 @@ CASES: list[Case] = [
     *tenant_cases(),
     *subscription_cases(),
     *audience_cases(),
+    *schedule_cases(),
     *surrogate_cases(),
     *unrouted_cases(),
 ]
@@ -1228,6 +1390,7 @@ def test_hostile_request_is_a_knock_4xx_and_writes_nothing(
     lambda_context: FakeLambdaContext,
     nothing_written: Callable[[], None],
     nothing_published: Callable[[], None],
+    schedule_group: str,
 ) -> None:
     # Given a route's sample request with one hostile change
     event = case.event(load_event)
@@ -1244,9 +1407,10 @@ def test_hostile_request_is_a_knock_4xx_and_writes_nothing(
         assert all(error["message"] for error in body["errors"]), body
     # in the service's own words, not pydantic's
     assert not PYDANTIC_WORDING.search(json.dumps(body)), body
-    # and nothing was written, queued, put on the bus or stored
+    # and nothing was written, queued, put on the bus, stored or armed on EventBridge Scheduler
     nothing_written()
     nothing_published()
+    assert armed_schedules(schedule_group) == {}
 
 
 def test_hostile_cases_are_at_least_100_distinct_requests_covering_every_route() -> None:

@@ -29,6 +29,7 @@ from tests.conftest import (
     EventLoader,
     FakeLambdaContext,
     UserTokens,
+    armed_schedules,
     function_for_event,
     function_handler,
     new_rsa_key_pair,
@@ -409,6 +410,58 @@ def _change_events(calls: Calls) -> None:
         del os.environ["CHANGE_EVENT_VALUES"]
         change_event_settings.cache_clear()
     assert result == {"batchItemFailures": [{"itemIdentifier": "1"}]}
+DAILY = [{"frequency": "daily", "hours": 9}]
+
+
+def _schedule_body(*recipients: Any, **extra: Any) -> dict[str, Any]:
+    return {"workflow": "privacy-flow", "recipients": list(recipients), "repeats": DAILY, **extra}
+
+
+def _schedules(calls: Calls) -> None:
+    inline = {"id": "privacy-user", "timezone": "Europe/London", **PROFILE}
+    body = _schedule_body(inline, data={"comment": DATA_VALUE}, tenant={"id": "privacy-tenant", "name": NAME})
+    created = calls.http("SchedulesFunction", "schedules_create", 200, body=body)
+    calls.http("SchedulesFunction", "schedules_create", 422, body=_schedule_body({"id": "u", **REJECTED_PROFILE}))
+    calls.http(
+        "SchedulesFunction", "schedules_create", 422, body=_schedule_body({"id": "u", "timezone": REJECTED_TIMEZONE})
+    )
+    calls.http("SchedulesFunction", "schedules_list", 200, query={"workflow": "privacy-flow"})
+    calls.http("SchedulesFunction", "schedules_list_user", 200, path={"user_id": "privacy-user"}, query={})
+    calls.http("SchedulesFunction", "schedules_list_object", 200, path={"collection": "projects", "object_id": "p"})
+    ids = [schedule["id"] for schedule in created]
+    calls.http("SchedulesFunction", "schedules_update", 200, body={"schedule_ids": ids, "data": {"note": EMAIL}})
+    calls.http("SchedulesFunction", "schedules_delete", 200, body={"schedule_ids": ids})
+
+
+def _schedules_bulk(calls: Calls) -> None:
+    entries = [
+        {"workflow": "privacy-flow", "recipient": {"id": "privacy-bulk", **PROFILE}, "repeats": DAILY},
+        {"workflow": "privacy-flow", "recipient": {"id": "privacy-bad", **REJECTED_PROFILE}, "repeats": DAILY},
+        {"workflow": "privacy-flow", "recipient": "privacy-bulk", "data": {"comment": DATA_VALUE}},  # no timing
+    ]
+    operation = calls.http("SchedulesBulkFunction", "schedules_bulk_create", 200, body={"schedules": entries})
+    assert operation["error_count"] == 2
+    calls.drain()
+
+
+def _schedule_firing(calls: Calls) -> None:
+    body = _schedule_body({"id": "privacy-user", **PROFILE}, data={"comment": DATA_VALUE})
+    calls.http("SchedulesFunction", "schedules_create", 200, body=body)
+    (armed,) = armed_schedules(os.environ["SCHEDULE_GROUP_NAME"]).values()
+    firing = json.loads(armed["Target"]["Input"])
+    assert function_handler("ScheduleFiringFunction")(firing, calls.context)["workflow_run_id"]
+    assert function_handler("ScheduleFiringFunction")(firing, calls.context) == {"workflow_run_id": None}
+
+
+def _schedule_recipient_changes(calls: Calls) -> None:
+    inline = {"id": "privacy-user", "timezone": "Europe/London", **PROFILE}
+    calls.http("SchedulesFunction", "schedules_create", 200, body=_schedule_body(inline))
+    calls.http("IdentifyFunction", "identify", 200, path={"user_id": "privacy-user"}, body={"timezone": "Asia/Tokyo"})
+    handler = function_handler("ScheduleRecipientChangesFunction")
+    for name in ("schedule_recipient_changes", "schedule_recipient_changes_deleted"):
+        event = json.loads((EVENTS_DIR / f"{name}.json").read_text(encoding="utf-8"))
+        event["detail"]["recipient"] = "privacy-user"
+        assert handler(event, calls.context) == {"schedules": 1}
 
 
 def _fallback(calls: Calls) -> None:
@@ -452,6 +505,10 @@ CASES: dict[str, tuple[Callable[[Calls], None], str | None]] = {
     "AudiencesFunction": (_audiences, "audience members removed"),
     "FanoutFunction": (_fanout, "fan-out done"),
     "ChangeEventsFunction": (_change_events, "a stream record could not be read"),
+    "SchedulesFunction": (_schedules, "schedules deleted"),
+    "SchedulesBulkFunction": (_schedules_bulk, "schedules.bulk_create"),
+    "ScheduleFiringFunction": (_schedule_firing, "schedule fired"),
+    "ScheduleRecipientChangesFunction": (_schedule_recipient_changes, "schedules followed their recipient"),
     "FallbackFunction": (_fallback, "UnroutedRequests"),
     "DocsFunction": (_docs, None),  # it writes nothing at these levels
     "ConsoleFunction": (_console, "ConsoleServed"),
@@ -471,6 +528,7 @@ def test_cases_drive_every_function_of_the_template() -> None:
 
 
 @pytest.mark.usefixtures("recipients_table", "idempotency_table", "workflow_bus", "workflow_data_bucket")
+@pytest.mark.usefixtures("schedule_group")
 @pytest.mark.usefixtures("service_logger_at_debug")
 @pytest.mark.parametrize("function", sorted(CASES))
 def test_function_logs_no_personal_value_or_key(

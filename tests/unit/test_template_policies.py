@@ -43,6 +43,7 @@ from tests.conftest import (
     FakeLambdaContext,
     UserTokens,
     WorkflowBus,
+    armed_schedules,
     function_for_event,
     function_handler,
 )
@@ -68,6 +69,10 @@ BULK_INTAKE: set[Grant] = {
     ("dynamodb:BatchGetItem", "RecipientsTable"),
 }
 """What every function that starts a bulk operation may do."""
+ARM: set[Grant] = {("scheduler:CreateSchedule", "ScheduleGroup/*"), ("iam:PassRole", "SchedulerRole")}
+"""What every function that arms an occurrence needs: a one-time schedule in the stack's group, invoking
+the firing function with the role Scheduler assumes (CreateSchedule passes it)."""
+DISARM: Grant = ("scheduler:DeleteSchedule", "ScheduleGroup/*")
 
 EXPECTED_GRANTS: dict[str, set[Grant]] = {
     "AuthorizerFunction": {("ssm:GetParameter", "parameter:ApiKeyHashesParameterName")},
@@ -87,6 +92,7 @@ EXPECTED_GRANTS: dict[str, set[Grant]] = {
         ("dynamodb:GetItem", "RecipientsTable"),  # an inline recipient's preferences deep-merged
         ("dynamodb:BatchGetItem", "RecipientsTable"),  # subscribers given by id checked, subscriptions found
         CLEANUP,
+        *ARM,  # bulk-created schedules
     },
     "SubscriptionCleanupFunction": {
         ("dynamodb:Query", "RecipientsTable/index/by_list"),
@@ -172,6 +178,32 @@ EXPECTED_GRANTS: dict[str, set[Grant]] = {
         ("dynamodb:GetItem", "RecipientsTable"),  # the checkpoint of a batch's first record
         ("dynamodb:BatchWriteItem", "RecipientsTable"),  # the batch's checkpoints
     },
+    "SchedulesFunction": {
+        ("dynamodb:UpdateItem", "RecipientsTable"),  # inline recipients, actor and tenant
+        ("dynamodb:GetItem", "RecipientsTable"),  # an inline recipient's preferences deep-merged
+        ("dynamodb:BatchGetItem", "RecipientsTable"),  # recipients exist, schedules read
+        ("dynamodb:BatchWriteItem", "RecipientsTable"),  # a schedule's item and its listing items
+        ("dynamodb:Query", "RecipientsTable/index/by_list"),
+        *ARM,
+        DISARM,  # an update re-arms, a delete cancels
+    },
+    "SchedulesBulkFunction": BULK_INTAKE,
+    "ScheduleFiringFunction": {
+        ("dynamodb:GetItem", "RecipientsTable"),  # the schedule, the recipient's zone
+        ("dynamodb:UpdateItem", "RecipientsTable"),  # the schedule advanced, the tenant
+        ("dynamodb:BatchGetItem", "RecipientsTable"),  # the recipient and the actor exist
+        ("dynamodb:PutItem", "RecipientsTable"),  # the run
+        ("events:PutEvents", "WorkflowEventBus"),
+        *ARM,  # the next occurrence
+    },
+    "ScheduleRecipientChangesFunction": {
+        ("dynamodb:GetItem", "RecipientsTable"),  # the recipient's new zone
+        ("dynamodb:BatchGetItem", "RecipientsTable"),  # its schedules
+        ("dynamodb:BatchWriteItem", "RecipientsTable"),  # re-timed or deleted
+        ("dynamodb:Query", "RecipientsTable/index/by_list"),
+        *ARM,
+        DISARM,
+    },
     "FallbackFunction": set(),
     "DocsFunction": set(),
     "ConsoleFunction": set(),
@@ -196,8 +228,12 @@ grant must be used there: a grant nothing uses is one to remove."""
 
 _SSM_PARAMETER = re.compile(r"arn:\$\{AWS::Partition\}:ssm:\$\{AWS::Region\}:\$\{AWS::AccountId\}:parameter\$\{(\w+)\}")
 _UNDER_RESOURCE = re.compile(r"\$\{(\w+)\.Arn\}(/.+)")
+_GROUP_SCHEDULES = re.compile(
+    r"arn:\$\{AWS::Partition\}:scheduler:\$\{AWS::Region\}:\$\{AWS::AccountId\}:schedule/\$\{(\w+)\}/\*"
+)
 
 FUNCTIONS = resources_of_type("AWS::Serverless::Function")
+IAM_ROLE = "AWS::IAM::Role"
 
 
 class PolicyError(AssertionError):
@@ -216,6 +252,9 @@ def stack_resource(resource: Any, template: dict[str, Any]) -> str:
         under = _UNDER_RESOURCE.fullmatch(text)
         if under and under[1] in resources and _is_narrow_path(resources[under[1]], under[2]):
             return f"{under[1]}{under[2]}"
+        group = _GROUP_SCHEDULES.fullmatch(text)
+        if group and resources.get(group[1], {}).get("Type") == "AWS::Scheduler::ScheduleGroup":
+            return f"{group[1]}/*"  # the schedules of this stack's group (a group's Ref is its name)
         parameter = _SSM_PARAMETER.fullmatch(text)
         if parameter and parameter[1] in template.get("Parameters", {}):
             return f"parameter:{parameter[1]}"
@@ -265,6 +304,11 @@ def _statement_grants(function: str, statement: dict[str, Any], template: dict[s
     if any("*" in action or ":" not in action for action in actions):
         raise PolicyError(f"{function}: a wildcard action: {actions}")
     resources = [stack_resource(resource, template) for resource in _as_list(statement["Resource"])]
+    passed = [resource for resource in resources if template["Resources"].get(resource, {}).get("Type") == IAM_ROLE]
+    if passed and actions != ["iam:PassRole"]:
+        raise PolicyError(f"{function}: a role of this stack may only be passed: {statement!r}")
+    if "iam:PassRole" in actions and len(passed) != len(resources):
+        raise PolicyError(f"{function}: iam:PassRole on something other than a role of this stack: {statement!r}")
     return {(action, resource) for action in actions for resource in resources}
 
 
@@ -303,11 +347,43 @@ def test_function_policy_grants_exactly_the_reviewed_actions_on_this_stacks_reso
 
 
 def test_template_grants_nothing_outside_the_functions_policies() -> None:
-    # No IAM resources, and no Globals that would add policies or a role to every function
+    # No IAM resources but the role EventBridge Scheduler assumes, and no Globals that would add policies
+    # or a role to every function
     template = load_template()
-    assert [name for name, spec in template["Resources"].items() if spec["Type"].startswith("AWS::IAM::")] == []
+    assert [name for name, spec in template["Resources"].items() if spec["Type"].startswith("AWS::IAM::")] == [
+        "SchedulerRole"
+    ]
     global_function = template.get("Globals", {}).get("Function", {})
     assert {"Policies", "Role", "PermissionsBoundary"} & set(global_function) == set()
+
+
+def test_the_scheduler_role_is_for_scheduler_of_this_account_and_only_invokes_the_firing_function() -> None:
+    template = load_template()
+    properties = template["Resources"]["SchedulerRole"]["Properties"]
+    assert set(properties) == {"AssumeRolePolicyDocument", "Policies"}  # no managed policies, no boundary games
+    assert properties["AssumeRolePolicyDocument"]["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "scheduler.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+        }
+    ]
+    statements = [statement for policy in properties["Policies"] for statement in policy["PolicyDocument"]["Statement"]]
+    function_arn = "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:"
+    firing_name = template["Resources"]["ScheduleFiringFunction"]["Properties"]["FunctionName"]["Fn::Sub"]
+    assert statements == [
+        {
+            "Effect": "Allow",
+            "Action": "lambda:InvokeFunction",
+            "Resource": [{"Fn::Sub": function_arn + firing_name}, {"Fn::Sub": function_arn + firing_name + ":*"}],
+        }
+    ]
+    # ...and the functions that arm occurrences hand it to Scheduler, naming that function as the target
+    for function in ("SchedulesFunction", "ScheduleFiringFunction", "ScheduleRecipientChangesFunction"):
+        variables = template["Resources"][function]["Properties"]["Environment"]["Variables"]
+        assert variables["SCHEDULE_ROLE_ARN"] == {"Fn::GetAtt": ["SchedulerRole", "Arn"]}
+        assert variables["SCHEDULE_TARGET_ARN"] == {"Fn::Sub": function_arn + firing_name}
 
 
 def _statement(action: Any = "dynamodb:GetItem", resource: Any = None, **extra: Any) -> dict[str, Any]:
@@ -343,6 +419,49 @@ def _statement(action: Any = "dynamodb:GetItem", resource: Any = None, **extra: 
         pytest.param(["AmazonDynamoDBFullAccess"], id="managed-policy"),
         pytest.param([{"DynamoDBCrudPolicy": {"TableName": {"Ref": "RecipientsTable"}}}], id="unlisted-template"),
         pytest.param([{"SQSSendMessagePolicy": {"QueueName": "some-queue"}}], id="template-on-a-literal-queue"),
+        pytest.param(
+            [{"Statement": [_statement(action="iam:PassRole", resource={"Fn::GetAtt": ["RecipientsTable", "Arn"]})]}],
+            id="pass-role-on-a-table",
+        ),
+        pytest.param(
+            [{"Statement": [_statement(action="dynamodb:GetItem", resource={"Fn::GetAtt": ["SchedulerRole", "Arn"]})]}],
+            id="role-with-another-action",
+        ),
+        pytest.param(
+            [{"Statement": [_statement(action="iam:PassRole", resource="*")]}],
+            id="pass-any-role",
+        ),
+        pytest.param(
+            [
+                {
+                    "Statement": [
+                        _statement(
+                            action="scheduler:CreateSchedule",
+                            resource={
+                                "Fn::Sub": "arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:schedule/*"
+                            },
+                        )
+                    ]
+                }
+            ],
+            id="every-schedule-group",
+        ),
+        pytest.param(
+            [
+                {
+                    "Statement": [
+                        _statement(
+                            action="scheduler:CreateSchedule",
+                            resource={
+                                "Fn::Sub": "arn:${AWS::Partition}:scheduler:${AWS::Region}:${AWS::AccountId}:"
+                                "schedule/${RecipientsTable}/*"
+                            },
+                        )
+                    ]
+                }
+            ],
+            id="schedules-of-something-not-a-group",
+        ),
     ],
 )
 def test_granted_refuses_a_broad_or_foreign_policy(policies: list[Any]) -> None:
@@ -411,6 +530,14 @@ SAMPLE_ORDER = [
     "trigger",
     "fanout",
     "cancel",
+    "schedules_create",
+    "schedules_list",
+    "schedules_list_user",
+    "schedules_list_object",
+    "schedules_update",
+    "schedule_firing",
+    "schedule_recipient_changes",
+    "schedules_bulk_create",
     "bulk_identify",
     "bulk_preferences",
     "bulk_delete",
@@ -422,6 +549,8 @@ SAMPLE_ORDER = [
     "bulk_dead_letter",
     "subscription_cleanup",
     "bulk_operations",
+    "schedule_recipient_changes_deleted",
+    "schedules_delete",
     "objects_delete",
     "delete",
     "fallback",
@@ -451,6 +580,8 @@ def _resource_names() -> dict[str, str]:
         if isinstance(value, dict) and "Ref" in value and variable in os.environ:
             ref = value["Ref"]
             names[os.environ[variable]] = ref if ref in template["Resources"] else f"parameter:{ref}"
+        if isinstance(value, dict) and value.get("Fn::GetAtt", [None, None])[1] == "Arn" and variable in os.environ:
+            names[os.environ[variable]] = value["Fn::GetAtt"][0]  # SCHEDULE_ROLE_ARN: !GetAtt SchedulerRole.Arn
     return names
 
 
@@ -489,6 +620,11 @@ def required_permissions(call: AwsCall, names: dict[str, str]) -> list[Grant]:
         return [(call.action, _named(name, names)) for name in params.get("Names", [params.get("Name")])]
     if service == "s3":
         return [(call.action, f"{_named(params['Bucket'], names)}/{params['Key']}")]
+    if service == "scheduler" and "GroupName" in params:
+        # schedule/<group>/<name>; CreateSchedule and UpdateSchedule also pass their target's role
+        schedule = [(call.action, f"{_named(params['GroupName'], names)}/{params['Name']}")]
+        role = params.get("Target", {}).get("RoleArn")
+        return schedule + ([("iam:PassRole", _named(role, names))] if role else [])
     return [(call.action, f"unknown:{service}")]
 
 
@@ -528,7 +664,7 @@ class FunctionRuns:
     def sample(self, name: str, **variant: Any) -> Any:
         """events/<name>.json (an HTTP variant of it, with `variant`) run by its function."""
         event = json.loads((EVENTS_DIR / f"{name}.json").read_text(encoding="utf-8"))
-        if "Records" not in event:
+        if "requestContext" in event:  # HTTP and authorizer samples; queue, rule and Scheduler ones as they are
             event = self.load_event(name, **variant)
         return self.handler(function_for_event(name))(event, self.context)
 
@@ -560,6 +696,7 @@ def test_functions_make_only_granted_aws_calls_and_use_every_grant(
     user_tokens: UserTokens,
     monkeypatch: pytest.MonkeyPatch,
     cleanup_queues: CleanupQueues,
+    schedule_group: str,
 ) -> None:
     # Given the stack's resources, the keys the samples carry, and the users the samples act on
     boto3.client("ssm").put_parameter(
@@ -601,6 +738,21 @@ def test_functions_make_only_granted_aws_calls_and_use_every_grant(
         if not deliver(bulk_queues.url, runs.handler("BulkWorkerFunction"), lambda_context):
             break
     runs.sample("bulk_operations", path={"operation_id": operation["id"]})
+    # ...schedules: one updated (re-armed), an armed occurrence fired as Scheduler fires it, a recipient's
+    # timezone changed (its schedules re-timed), an object deleted (its bulk-created schedule with it), and
+    # the rest deleted by id,
+    preferences = {"default": {"channel_types": {"email": False}}}  # deep-merged into what is stored: read first
+    inline = {"id": "ada", "preferences": preferences}
+    body = {"workflow": "daily-digest", "recipients": ["user_1", inline], "repeats": [{"frequency": "daily"}]}
+    ids = [schedule["id"] for schedule in json.loads(runs.sample("schedules_create", body=body)["body"])]
+    weekly = [{"frequency": "weekly", "days": "weekends", "hours": 7}]
+    assert runs.sample("schedules_update", body={"schedule_ids": ids[:1], "repeats": weekly})["statusCode"] == 200
+    firing = json.loads(next(iter(armed_schedules(schedule_group).values()))["Target"]["Input"])
+    assert runs.handler("ScheduleFiringFunction")(firing, lambda_context)["workflow_run_id"] is not None
+    runs.sample("identify", path={"user_id": "ada"}, body={"timezone": "Asia/Tokyo"})
+    assert runs.sample("schedule_recipient_changes")["schedules"] >= 1
+    assert runs.sample("schedule_recipient_changes_deleted")["schedules"] == 1
+    assert runs.sample("schedules_delete", body={"schedule_ids": ids})["statusCode"] == 200
     # ...an object deleted once its bulk subscriptions are written, and the clean-ups the deletes queued,
     runs.sample("objects_delete")
     for _ in range(20):
@@ -620,7 +772,14 @@ def test_functions_make_only_granted_aws_calls_and_use_every_grant(
             assert runs.sample(name)["statusCode"] == 503
     # ...and chunks SQS refuses are counted as failed at once
     boto3.client("sqs").delete_queue(QueueUrl=bulk_queues.url)
-    for name in ("bulk_identify", "bulk_delete", "objects_bulk_set", "bulk_preferences", "tenants_bulk_set"):
+    for name in (
+        "bulk_identify",
+        "bulk_delete",
+        "objects_bulk_set",
+        "bulk_preferences",
+        "tenants_bulk_set",
+        "schedules_bulk_create",
+    ):
         assert json.loads(runs.sample(name)["body"])["status"] == "failed"
 
     # Then each function's calls were granted by its policy

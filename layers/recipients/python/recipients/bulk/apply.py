@@ -112,6 +112,11 @@ def _row_write(chunk: BulkChunk, row: BulkRow) -> Callable[[], object]:
     """The one store call that applies a row. A missing user or object is deleted already: not an error."""
     if chunk.action in ("subscribe", "unsubscribe"):
         raise RecipientsError.invalid_field("row", "a subscription row holds its entries")
+    if chunk.action == "schedule":
+        # Imported here: only schedule chunks need the schedules feature
+        from recipients.schedules.bulk import ENTRY_ATTRIBUTE, create_bulk_row
+
+        return partial(create_bulk_row, row.id, (row.attributes or {}).get(ENTRY_ATTRIBUTE, "{}"))
     if chunk.action in ("set_object", "delete_object") and chunk.collection is None:
         raise RecipientsError.invalid_field("collection", "an object row needs its collection")
     recipients = get_recipient_store()

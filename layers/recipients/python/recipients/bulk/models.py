@@ -131,7 +131,7 @@ class BulkChunk(Model):
 
     operation_id: str
     chunk_index: int
-    action: Literal["identify", "delete", "set_object", "delete_object", "subscribe", "unsubscribe"]
+    action: Literal["identify", "delete", "set_object", "delete_object", "subscribe", "unsubscribe", "schedule"]
     rows: list[BulkRow]
     collection: str | None = Field(None, description="The objects' collection; None for users")
 

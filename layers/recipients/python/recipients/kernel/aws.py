@@ -7,7 +7,7 @@ Outside Lambda, `AWS_ENDPOINT_URL` points every client at the local emulator.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from botocore.config import Config
@@ -55,3 +55,11 @@ def s3() -> S3Client:
     import boto3
 
     return boto3.client("s3", config=_config())
+
+
+@lru_cache(maxsize=1)
+def scheduler() -> Any:
+    """EventBridge Scheduler (typed loosely: the project carries no stubs for it)."""
+    import boto3
+
+    return boto3.client("scheduler", config=_config())

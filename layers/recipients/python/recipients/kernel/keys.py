@@ -19,6 +19,10 @@
   under `audmem#<key>#<shard>` by (user id, tenant), the shard a stable hash of the user id.
 - The change-event stream consumer's checkpoints are `streamchk#<stream record's event id>`: what the
   deliveries starting at that record already put on the bus (changes/checkpoint.py).
+- A schedule is `sched#<id>`, listed under its workflow, `schedwf#<workflow>#<shard>` (LIST_SHARDS
+  shards by a stable hash of the id: a workflow may hold a million schedules), and one item per
+  recipient, `schedof#<recipient key>/<id>`, listed under `schedof#<recipient key>` by when it was
+  made, which is how a recipient's schedules are listed, re-timed and deleted.
 """
 
 from __future__ import annotations
@@ -47,6 +51,9 @@ SUBSCRIPTION_PREFIX = "sub#"
 SUBSCRIBED_PREFIX = "subof#"
 CLAIM_PREFIX = "claim#"
 CHECKPOINT_PREFIX = "streamchk#"
+SCHEDULE_PREFIX = "sched#"
+WORKFLOW_SCHEDULES_PREFIX = "schedwf#"
+RECIPIENT_SCHEDULES_PREFIX = "schedof#"
 OBJECT_SUBSCRIBERS_SHARD = "ob"
 SUBSCRIBER_SHARDS = (OBJECT_SUBSCRIBERS_SHARD, *(f"{shard:02d}" for shard in range(LIST_SHARDS)))
 """The partitions of an object's subscribers, in list order: its object subscribers, then users'."""
@@ -137,6 +144,23 @@ def member_pk(audience_key: str, user_id: str, tenant: str | None) -> str:
 
 def member_list_pk(audience_key: str, shard: int) -> str:
     return f"{MEMBER_PREFIX}{audience_key}#{shard:02d}"
+
+
+def schedule_pk(schedule_id: str) -> str:
+    return SCHEDULE_PREFIX + schedule_id
+
+
+def workflow_schedules_pk(workflow_key: str, shard: int) -> str:
+    """One shard of a workflow's schedules; a schedule's shard is `list_shard` of its id."""
+    return f"{WORKFLOW_SCHEDULES_PREFIX}{workflow_key}#{shard:02d}"
+
+
+def recipient_schedule_pk(recipient_key: str, schedule_id: str) -> str:
+    return f"{RECIPIENT_SCHEDULES_PREFIX}{recipient_key}/{schedule_id}"
+
+
+def recipient_schedules_pk(recipient_key: str) -> str:
+    return RECIPIENT_SCHEDULES_PREFIX + recipient_key
 
 
 class ListPosition(NamedTuple):

@@ -126,8 +126,9 @@ def _check_repeats(recipients: list[Recipient]) -> None:
             )
 
 
-def trigger_workflow(trigger: Trigger) -> str:
-    """Identify the inline recipients, look up the others, record the run, put its events; the run id."""
+def trigger_workflow(trigger: Trigger, *, fan_out: bool = True) -> str:
+    """Identify the inline recipients, look up the others, record the run, put its events; the run id.
+    Without `fan_out` an object recipient is notified itself, not its subscribers (a schedule's run)."""
     workflow_key, run_id, recipients, actor = trigger.workflow_key, trigger.run_id, trigger.recipients, trigger.actor
     event_base = dict(trigger.event_base)
     inline = [entry for entry in [*recipients, *([actor] if actor else [])] if entry.plan is not None]
@@ -173,7 +174,7 @@ def trigger_workflow(trigger: Trigger) -> str:
     retention = workflow_settings().workflow_run_retention_days
     get_run_store().record_run(run, skipped_count=len(skipped), expires_at=expires_in(retention))
     event_base["skipped_count"] = len(skipped)
-    sources = [entry.ref for entry in included if entry.ref.collection is not None]
+    sources = [entry.ref for entry in included if entry.ref.collection is not None] if fan_out else []
     events = triggered_events(event_base, [entry.to_wire() for entry in included], final=not sources)
     bus.publish(TRIGGERED, events)
     if sources:

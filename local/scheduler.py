@@ -1,0 +1,103 @@
+"""EventBridge Scheduler, locally: fires the one-time `at()` schedules the emulator stores once they are due.
+
+It does what Scheduler does for the template's schedule groups: it lists their schedules in moto, and
+when an `at()` time has come on the clock (the wall clock in `make run`, a fake one in tests) it invokes
+the target function with the schedule's Input, then applies `ActionAfterCompletion` (DELETE removes it).
+A failed invocation is logged and the schedule kept, so the next tick tries again, as Scheduler retries.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from collections.abc import Callable
+from contextlib import suppress
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+
+from local.emulator import FUNCTION_TYPE, Emulator, LocalResources
+from local.template import resources_of_type
+
+GROUP_TYPE = "AWS::Scheduler::ScheduleGroup"
+TICK_SECONDS = 1.0
+
+Clock = Callable[[], datetime]
+
+
+def create_schedule_groups(resources: LocalResources) -> list[str]:
+    """Every schedule group of the template, created in the emulator (kept when it exists); their names."""
+    client = boto3.client("scheduler")
+    names = [resources.physical_name(logical_id) for logical_id in resources_of_type(GROUP_TYPE, resources.template)]
+    for name in names:
+        with suppress(client.exceptions.ConflictException):
+            client.create_schedule_group(Name=name)
+    return names
+
+
+def due_at(expression: str) -> datetime | None:
+    """The moment of an `at(yyyy-mm-ddThh:mm:ss)` expression (UTC); None for rate() and cron()."""
+    if not (expression.startswith("at(") and expression.endswith(")")):
+        return None
+    return datetime.fromisoformat(expression[3:-1]).replace(tzinfo=UTC)
+
+
+class LocalScheduler:
+    def __init__(self, emulator: Emulator, clock: Clock = lambda: datetime.now(UTC)) -> None:
+        self.emulator = emulator
+        self.clock = clock
+        self.groups = create_schedule_groups(emulator.resources)
+        self._targets = self._function_arns()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="local-scheduler", daemon=True)
+
+    def fire_due(self) -> list[Any]:
+        """Invoke every schedule due by the clock, once each; what the targets answered."""
+        client = boto3.client("scheduler")
+        now, answers = self.clock(), []
+        for group in self.groups:
+            for entry in client.list_schedules(GroupName=group).get("Schedules", []):
+                schedule = client.get_schedule(Name=entry["Name"], GroupName=group)
+                moment = due_at(schedule["ScheduleExpression"])
+                if moment is None or moment > now:
+                    continue
+                target = schedule["Target"]
+                function = self._targets.get(target["Arn"].rsplit(":", 1)[-1]) or target["Arn"]
+                try:
+                    answers.append(self.emulator.invoke(function, json.loads(target.get("Input") or "{}")))
+                except Exception as exc:  # noqa: BLE001 - a target's failure is retried on the next tick
+                    print(f"local scheduler: {entry['Name']} failed: {exc}", file=sys.stderr)
+                    continue
+                if schedule.get("ActionAfterCompletion") == "DELETE":
+                    with suppress(client.exceptions.ResourceNotFoundException):
+                        client.delete_schedule(Name=entry["Name"], GroupName=group)
+        return answers
+
+    def start(self) -> LocalScheduler:
+        self._thread.start()
+        return self
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.wait(TICK_SECONDS):
+            try:
+                self.fire_due()
+            except Exception as exc:  # noqa: BLE001 - the emulator may be stopping
+                print(f"local scheduler: {exc}", file=sys.stderr)
+
+    def _function_arns(self) -> dict[str, str]:
+        """A function's name as its ARN ends (its FunctionName when it has one) -> its logical id."""
+        names = {}
+        for logical_id, spec in self.emulator.resources.template["Resources"].items():
+            if spec["Type"] == FUNCTION_TYPE:
+                named = spec.get("Properties", {}).get("FunctionName")
+                names[str(self.emulator.resources.resolve(named)) if named else logical_id] = logical_id
+        return names

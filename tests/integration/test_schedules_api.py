@@ -1,0 +1,139 @@
+"""Schedules on the running service: an occurrence armed on (moto's) EventBridge Scheduler fires on the
+wall clock, its `workflow.triggered` event read from what `make run` prints, and the schedule advances;
+a recipient change event put on the bus reaches ScheduleRecipientChangesFunction through its rule and
+re-times that recipient's schedule."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import boto3
+import httpx
+import pytest
+
+from tests.local_api import ApiTarget
+
+pytestmark = pytest.mark.integration
+
+FIRING_SECONDS = 100  # an hourly rule's minute is at most 70 s away, then the scheduler's one-second tick
+
+
+def printed_runs(api: ApiTarget, workflow: str, recipient: str) -> list[str]:
+    """The run ids of the workflow.triggered events printed for this workflow and recipient."""
+    assert api.log is not None
+    line = re.compile(
+        rf"event workflow\.triggered {re.escape(workflow)} run (\S+): 1 recipient \[{re.escape(recipient)}\]"
+    )
+    return line.findall(api.log.read_text(errors="replace"))
+
+
+def user_schedule(http: httpx.Client, user_id: str, workflow: str) -> dict[str, Any]:
+    response = http.get(f"/v1/users/{user_id}/schedules", params={"workflow": workflow})
+    assert response.status_code == 200, response.text
+    [schedule] = response.json()["entries"]
+    return dict(schedule)
+
+
+def wait_until(check: Callable[[], Any], timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.5)
+    raise AssertionError(f"{what} did not happen in {timeout:.0f} s")
+
+
+def moto_url(api: ApiTarget) -> str:
+    assert api.log is not None
+    found = re.search(r"moto server: (http://\S+)", api.log.read_text(errors="replace"))
+    assert found, "the local server did not print its moto server's URL"
+    return found.group(1)
+
+
+@pytest.fixture
+def local_api(api: ApiTarget) -> ApiTarget:
+    if not api.is_local:
+        pytest.skip("reads what the local server prints and drives its emulator")
+    return api
+
+
+def test_a_one_off_due_in_seconds_fires_once_and_is_done(
+    local_api: ApiTarget, http: httpx.Client, new_user_id: Callable[[str], str]
+) -> None:
+    # Given a one-off schedule due three seconds from now
+    ada, workflow = new_user_id("sch-int-ada"), f"sch-once-{int(time.time())}"
+    due = (datetime.now(UTC) + timedelta(seconds=3)).replace(microsecond=0)
+    body = {"workflow": workflow, "recipients": [{"id": ada}], "scheduled_at": due.isoformat()}
+    response = http.post("/v1/schedules", json=body)
+    assert response.status_code == 200, response.text
+    [created] = response.json()
+    assert datetime.fromisoformat(created["next_occurrence_at"]) == due
+
+    # When the wall clock passes it, the run's event is printed, once
+    runs = wait_until(lambda: printed_runs(local_api, workflow, ada), 30, "the one-off's run")
+
+    # Then the schedule records the occurrence and has none left
+    schedule = wait_until(
+        lambda: (found := user_schedule(http, ada, workflow))["last_occurrence_at"] and found, 10, "the advance"
+    )
+    assert datetime.fromisoformat(schedule["last_occurrence_at"]) == due
+    assert schedule["next_occurrence_at"] is None
+    time.sleep(2)  # two more scheduler ticks: nothing fires again
+    assert printed_runs(local_api, workflow, ada) == runs and len(runs) == 1
+
+
+def test_an_hourly_rule_fires_advances_an_hour_and_is_retimed_by_a_timezone_change_event(
+    local_api: ApiTarget, http: httpx.Client, new_user_id: Callable[[str], str]
+) -> None:
+    # Given an hourly schedule at the minute after the next ten seconds
+    bea, workflow = new_user_id("sch-int-bea"), f"sch-hourly-{int(time.time())}"
+    minute = (datetime.now(UTC) + timedelta(seconds=70)).replace(second=0, microsecond=0)
+    body = {
+        "workflow": workflow,
+        "recipients": [{"id": bea}],
+        "repeats": [{"frequency": "hourly", "minutes": minute.minute}],
+    }
+    response = http.post("/v1/schedules", json=body)
+    assert response.status_code == 200, response.text
+    first = datetime.fromisoformat(response.json()[0]["next_occurrence_at"])
+    assert first.minute == minute.minute and first - datetime.now(UTC) < timedelta(seconds=71)
+
+    # When that minute comes, the run's event is printed, and the schedule advances by an hour
+    wait_until(lambda: printed_runs(local_api, workflow, bea), FIRING_SECONDS, "the hourly run")
+    advanced = wait_until(
+        lambda: (found := user_schedule(http, bea, workflow))["last_occurrence_at"] and found, 10, "the advance"
+    )
+    assert datetime.fromisoformat(advanced["last_occurrence_at"]) == first
+    assert datetime.fromisoformat(advanced["next_occurrence_at"]) == first + timedelta(hours=1)
+
+    # When the recipient moves to a zone half an hour off UTC and its change event reaches the bus
+    assert http.put(f"/v1/users/{bea}", json={"timezone": "Asia/Kolkata"}).status_code == 200
+    events = boto3.client("events", endpoint_url=moto_url(local_api))
+    bus = next(bus["Name"] for bus in events.list_event_buses()["EventBuses"] if bus["Name"] != "default")
+    detail = {"recipient": bea, "changed": ["timezone", "updated_at"], "order_key": datetime.now(UTC).isoformat()}
+    entry = {
+        "EventBusName": bus,
+        "Source": "recipients",
+        "DetailType": "recipient.updated",
+        "Detail": json.dumps(detail),
+    }
+    assert events.put_events(Entries=[entry])["FailedEntryCount"] == 0
+
+    # Then its rule delivers it and the schedule runs at that minute of Kolkata's hours instead
+    def retimed() -> dict[str, Any] | None:
+        schedule = user_schedule(http, bea, workflow)
+        moved = datetime.fromisoformat(schedule["next_occurrence_at"]) != first + timedelta(hours=1)
+        return schedule if moved else None
+
+    schedule = wait_until(retimed, 20, "the re-timing")
+    following = datetime.fromisoformat(schedule["next_occurrence_at"])
+    assert following.astimezone(ZoneInfo("Asia/Kolkata")).minute == minute.minute
+    assert following.minute == (minute.minute + 30) % 60  # +05:30
+    assert timedelta(0) < following - datetime.now(UTC) <= timedelta(hours=1)
