@@ -74,18 +74,17 @@ _UNSERVED = re.compile(
     + "|".join(
         [
             "messages",
-            "schedules",
             "providers",
             "integrations",
             "workflow_recipient_runs",
             "channels",
-            f"users/{_SEGMENT}/(?:feeds|guides|messages|schedules|preference_center)",
-            f"objects/{_SEGMENT}/{_SEGMENT}/(?:messages|schedules)",
+            f"users/{_SEGMENT}/(?:feeds|guides|messages|preference_center)",
+            f"objects/{_SEGMENT}/{_SEGMENT}/messages",
         ]
     )
     + ")(?:/.*)?$"
 )
-"""Knock's routes this service does not serve (messages, feeds, guides, schedules, providers...): a 404
+"""Knock's routes this service does not serve (messages, feeds, guides, providers...): a 404
 coded `not_implemented`, so a client tells "not served here" from "no such user". Not a 5xx: Knock's
 SDKs retry those."""
 
@@ -107,8 +106,8 @@ def unrouted_response(method: str, path: str) -> Response[Any]:
     if not methods and _UNSERVED.match(path):
         message = (
             f"{method} {path} is part of Knock's API that this service does not implement: it serves users, "
-            "objects, tenants, channel data, preferences, subscriptions, audiences, bulk operations and "
-            "workflow triggers (see /docs)"
+            "objects, tenants, channel data, preferences, subscriptions, audiences, schedules, bulk operations "
+            "and workflow triggers (see /docs)"
         )
         return error_response(RecipientsError(ErrorKind.NOT_FOUND, "not_implemented", message))
     if not methods:
