@@ -38,6 +38,7 @@ TAGS = [
     ("Preferences", "Preference sets of users and objects, whole or one part at a time"),
     ("Subscriptions", "Recipients subscribed to objects"),
     ("Audiences", "Members of audiences"),
+    ("Schedules", "Workflow runs for a recipient at set times, once or repeating in the recipient's timezone"),
     ("Bulk operations", "The progress of a bulk call, and the rows it rejected"),
     ("Workflows", "Trigger workflow runs and cancel them"),
 ]
@@ -50,6 +51,7 @@ def tag_for(path: str) -> str:
         ("/channel_data", "Channel data"),
         ("/preferences", "Preferences"),
         ("subscriptions", "Subscriptions"),
+        ("schedules", "Schedules"),
     ):
         if part in path:
             return tag

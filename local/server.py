@@ -51,9 +51,9 @@ from local.console import EVENT_MODES, LOG_MODES, FunctionOutputFilter, request_
 from local.cors import LOCAL_ORIGINS, CorsRules, cors_rules, is_preflight
 from local.emulator import ACCOUNT_ID, Emulator, Invoker, RequestTooLarge, ResponseTooLarge, region
 from local.queues import QueuePollers, start_queue_pollers
-from local.streams import StreamPollers, start_stream_pollers
 from local.rules import RuleDelivery, deliver_rules
 from local.scheduler import LocalScheduler
+from local.streams import StreamPollers, start_stream_pollers
 from local.template import Authorizer, Route, http_api, http_api_cors
 
 DEFAULT_PORT = 3000

@@ -6,8 +6,9 @@ that does what Lambda's poller does for each shard of the table's stream (moto s
 - it reads from StartingPosition on, with GetRecords, and drops the records that match none of the
   event's FilterCriteria patterns (key matching, with literal values, `prefix` and `exists`), as Lambda does;
 - it gathers up to BatchSize records (at most LOCAL_BATCH_RECORDS: one function runs at a time here,
-  and a batch of 500 change events takes moto long enough to keep API requests waiting), waiting up to MaximumBatchingWindowInSeconds for more, and cuts
-  a batch whose event would be over the 6 MB invocation payload limit into several invocations, in order;
+  and a batch of 500 change events takes moto long enough to keep API requests waiting), waiting up to
+  MaximumBatchingWindowInSeconds for more, and cuts a batch whose event would be over the 6 MB
+  invocation payload limit into several invocations, in order;
 - it invokes the function through the emulator with the event Lambda builds (`eventSourceARN` the
   stream, `ApproximateCreationDateTime` in epoch seconds);
 - an exception from the function, or a malformed partial batch response, retries the whole batch; with

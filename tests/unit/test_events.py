@@ -40,9 +40,7 @@ SCHEDULER_EVENTS = {path.stem for path in EVENT_FILES if "schedule_id" in json.l
 RULE_EVENTS = {path.stem for path in EVENT_FILES if "detail-type" in json.loads(path.read_text(encoding="utf-8"))}
 """What an EventBridge rule delivers to a function."""
 HTTP_EVENT_FILES = [
-    path
-    for path in EVENT_FILES
-    if path.stem not in AUTHORIZER_EVENTS | RECORD_EVENTS | SCHEDULER_EVENTS | RULE_EVENTS
+    path for path in EVENT_FILES if path.stem not in AUTHORIZER_EVENTS | RECORD_EVENTS | SCHEDULER_EVENTS | RULE_EVENTS
 ]
 
 

@@ -410,6 +410,8 @@ def _change_events(calls: Calls) -> None:
         del os.environ["CHANGE_EVENT_VALUES"]
         change_event_settings.cache_clear()
     assert result == {"batchItemFailures": [{"itemIdentifier": "1"}]}
+
+
 DAILY = [{"frequency": "daily", "hours": 9}]
 
 
