@@ -45,7 +45,7 @@ IDLE_SECONDS = 0.25  # Lambda polls each shard about four times a second
 RETRY_SECONDS = 0.5
 STOP_TIMEOUT_SECONDS = 5.0
 _GET_RECORDS_LIMIT = 1000
-LOCAL_BATCH_RECORDS = 100
+LOCAL_BATCH_RECORDS = 50
 
 
 def matches(pattern: dict[str, Any], value: Any) -> bool:
