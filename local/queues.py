@@ -47,12 +47,12 @@ from typing import Any
 import boto3
 
 from local.emulator import MAX_REQUEST_PAYLOAD_BYTES, Emulator, Invoker, region, request_payload_bytes
+from local.pollers import Pollers
 from local.template import SqsEventSource, sqs_event_sources
 
 RETRY_SECONDS_VARIABLE = "LOCAL_SQS_RETRY_SECONDS"
 DEFAULT_RETRY_SECONDS = 2
 RECEIVE_WAIT_SECONDS = 1  # long-poll briefly, so stop() is prompt
-STOP_TIMEOUT_SECONDS = 5.0
 _SQS_MAX_MESSAGES = 10  # per ReceiveMessage / DeleteMessageBatch / ChangeMessageVisibilityBatch
 _MAX_VISIBILITY_SECONDS = 43_200
 _LAMBDA_ATTRIBUTE_ORDER = ("ApproximateReceiveCount", "SentTimestamp", "SenderId", "ApproximateFirstReceiveTimestamp")
@@ -300,29 +300,11 @@ def _chunks(messages: list[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:
         yield messages[start : start + _SQS_MAX_MESSAGES]
 
 
-class QueuePollers:
-    """The running pollers of a local API; `stop()` ends them all within a few seconds."""
+class QueuePollers(Pollers[QueuePoller]):
+    """The running queue pollers of a local API."""
 
     def __init__(self, pollers: list[QueuePoller]) -> None:
-        self.pollers = pollers
-
-    def start(self) -> QueuePollers:
-        for poller in self.pollers:
-            poller.start()
-        return self
-
-    def request_stop(self) -> None:
-        for poller in self.pollers:
-            poller.request_stop()
-
-    def stop(self, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
-        self.request_stop()
-        deadline = time.monotonic() + timeout
-        for poller in self.pollers:
-            if poller.thread.is_alive():
-                poller.thread.join(max(0.0, deadline - time.monotonic()))
-            if poller.thread.is_alive():
-                print(f"sqs {poller.source.function}: still busy after {timeout:.0f}s, left behind", file=sys.stderr)
+        super().__init__(pollers, "sqs")
 
 
 def start_queue_pollers(emulator: Emulator, sources: list[SqsEventSource] | None = None) -> QueuePollers:

@@ -39,11 +39,11 @@ from typing import Any
 import boto3
 
 from local.emulator import MAX_REQUEST_PAYLOAD_BYTES, Emulator, Invoker, region, request_payload_bytes
+from local.pollers import Pollers
 from local.template import StreamEventSource, stream_event_sources
 
 IDLE_SECONDS = 0.25  # Lambda polls each shard about four times a second
 RETRY_SECONDS = 0.5
-STOP_TIMEOUT_SECONDS = 5.0
 _GET_RECORDS_LIMIT = 1000
 LOCAL_BATCH_RECORDS = 50
 
@@ -246,27 +246,11 @@ class StreamPoller:
         self._stop.wait(RETRY_SECONDS)
 
 
-class StreamPollers:
-    """The running stream pollers of a local API; `stop()` ends them all within a few seconds."""
+class StreamPollers(Pollers[StreamPoller]):
+    """The running stream pollers of a local API."""
 
     def __init__(self, pollers: list[StreamPoller]) -> None:
-        self.pollers = pollers
-
-    def start(self) -> StreamPollers:
-        for poller in self.pollers:
-            poller.start()
-        return self
-
-    def request_stop(self) -> None:
-        for poller in self.pollers:
-            poller.request_stop()
-
-    def stop(self, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
-        self.request_stop()
-        deadline = time.monotonic() + timeout
-        for poller in self.pollers:
-            if poller.thread.is_alive():
-                poller.thread.join(max(0.0, deadline - time.monotonic()))
+        super().__init__(pollers, "stream")
 
 
 def start_stream_pollers(emulator: Emulator, sources: list[StreamEventSource] | None = None) -> StreamPollers:
