@@ -44,3 +44,30 @@ def test_alarm_email_subscribes_to_the_topic_only_when_given() -> None:
 
 def test_the_topic_is_an_output_for_other_subscribers() -> None:
     assert TEMPLATE["Outputs"]["AlarmTopicArn"]["Value"] == {"Ref": "AlarmTopic"}
+
+
+FUNCTIONS = resources_of_type("AWS::Serverless::Function", TEMPLATE)
+ASYNCHRONOUS = sorted(
+    name
+    for name, spec in FUNCTIONS.items()
+    if any(event["Type"] == "EventBridgeRule" for event in spec["Properties"].get("Events", {}).values())
+    or name == "ScheduleFiringFunction"  # EventBridge Scheduler's target (SchedulerRole invokes it)
+)
+
+
+@pytest.mark.parametrize("function", ASYNCHRONOUS)
+def test_what_an_asynchronous_function_fails_to_run_lands_in_a_queue_an_alarm_watches(function: str) -> None:
+    # Lambda retries an asynchronous invocation twice, then drops it unless the function has a dead-letter queue
+    dead_letter = FUNCTIONS[function]["Properties"].get("DeadLetterQueue")
+    assert dead_letter is not None and dead_letter["Type"] == "SQS", f"{function} drops what keeps failing"
+    queue = dead_letter["TargetArn"]["Fn::GetAtt"][0]
+    watched = [
+        alarm
+        for alarm in ALARMS.values()
+        if {"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}} in alarm["Properties"]["Dimensions"]
+    ]
+    assert watched, f"no alarm watches {queue}"
+
+
+def test_the_asynchronous_functions_are_found() -> None:
+    assert ASYNCHRONOUS == ["ScheduleFiringFunction", "ScheduleRecipientChangesFunction"]

@@ -12,7 +12,7 @@
 Out of scope: what SAM adds by itself (AWSLambdaBasicExecutionRole for logs, X-Ray write access for
 `Tracing: Active`, AWSLambdaSQSQueueExecutionRole for an SQS event source, AWSLambdaDynamoDBExecutionRole
 for a DynamoDB stream event source, and sqs:SendMessage on the queue of an OnFailure destination of
-`Type: SQS`): Lambda's pollers use those, not the function's code.
+`Type: SQS` or of a function's `DeadLetterQueue`): Lambda uses those, not the function's code.
 """
 
 from __future__ import annotations
