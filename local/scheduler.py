@@ -50,16 +50,25 @@ class LocalScheduler:
         self.clock = clock
         self.groups = create_schedule_groups(emulator.resources)
         self._targets = self._function_arns()
+        self._client = boto3.client("scheduler")
+        self._read: dict[tuple[str, str, Any], Any] = {}
+        """Each schedule as GetSchedule gave it, by group, name and LastModificationDate: read once, not
+        every tick (ListSchedules does not give the expression)."""
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="local-scheduler", daemon=True)
 
     def fire_due(self) -> list[Any]:
         """Invoke every schedule due by the clock, once each; what the targets answered."""
-        client = boto3.client("scheduler")
+        client = self._client
         now, answers = self.clock(), []
+        listed: set[tuple[str, str, Any]] = set()
         for group in self.groups:
             for entry in client.list_schedules(GroupName=group).get("Schedules", []):
-                schedule = client.get_schedule(Name=entry["Name"], GroupName=group)
+                key = (group, entry["Name"], entry.get("LastModificationDate"))
+                listed.add(key)
+                if key not in self._read:
+                    self._read[key] = client.get_schedule(Name=entry["Name"], GroupName=group)
+                schedule = self._read[key]
                 moment = due_at(schedule["ScheduleExpression"])
                 if moment is None or moment > now:
                     continue
@@ -73,6 +82,7 @@ class LocalScheduler:
                 if schedule.get("ActionAfterCompletion") == "DELETE":
                     with suppress(client.exceptions.ResourceNotFoundException):
                         client.delete_schedule(Name=entry["Name"], GroupName=group)
+        self._read = {key: schedule for key, schedule in self._read.items() if key in listed}
         return answers
 
     def start(self) -> LocalScheduler:

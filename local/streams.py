@@ -43,6 +43,7 @@ from local.pollers import Pollers
 from local.template import StreamEventSource, stream_event_sources
 
 IDLE_SECONDS = 0.25  # Lambda polls each shard about four times a second
+SHARDS_SECONDS = 5.0
 RETRY_SECONDS = 0.5
 _GET_RECORDS_LIMIT = 1000
 LOCAL_BATCH_RECORDS = 50
@@ -142,6 +143,8 @@ class StreamPoller:
         self._stop = threading.Event()
         self._iterators: dict[str, str] = {}
         self._attempts: dict[str, int] = {}
+        self._shards: list[str] = []
+        self._shards_read_by = 0.0
         self.thread = threading.Thread(target=self._run, name=f"stream-{source.function}", daemon=True)
 
     def start(self) -> None:
@@ -162,8 +165,11 @@ class StreamPoller:
 
     def poll_once(self) -> int:
         """Read and deliver one batch from each shard; returns the number of records delivered."""
-        shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
-        return sum(self._poll_shard(shard["ShardId"]) for shard in shards)
+        if time.monotonic() >= self._shards_read_by:  # the shards change rarely: DescribeStream every few seconds
+            description = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
+            self._shards = [shard["ShardId"] for shard in description["Shards"]]
+            self._shards_read_by = time.monotonic() + SHARDS_SECONDS
+        return sum(self._poll_shard(shard_id) for shard_id in self._shards)
 
     def _iterator(self, shard_id: str, kind: str, sequence: str | None = None) -> str:
         arguments = {"SequenceNumber": sequence} if sequence is not None else {}
