@@ -229,7 +229,8 @@ class StreamPoller:
         elapsed_ms = (time.perf_counter() - started) * 1000
         outcome = "all succeeded" if failed_at is None else f"retry from {failed_at}"
         sys.stderr.write(
-            f"stream {self.source.table} -> {function}: {len(sequences)} records, {outcome}, {elapsed_ms:.0f}ms\n"
+            f"stream {self.source.table} -> {function}: {len(sequences)} record{'' if len(sequences) == 1 else 's'}, "
+            f"{outcome}, {elapsed_ms:.0f}ms\n"
         )
         return failed_at
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
@@ -74,6 +75,9 @@ class LeveledEMFProvider(AmazonCloudWatchEMFProvider):
 
 logger = Logger(logger_formatter=LambdaLogFormatter())
 metrics = Metrics(provider=LeveledEMFProvider())
+# An invocation that counted nothing (a stream batch of no-op writes, a change no schedule follows) is
+# normal here: Powertools would print a UserWarning to the function's log for each.
+warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 snapstart.register_hooks()  # every function imports this module
 
 
