@@ -245,14 +245,12 @@ def stream_event_sources(template: dict[str, Any] | None = None) -> list[StreamE
 
 def _stream_table_logical_id(stream: Any, where: str, template: dict[str, Any]) -> str:
     """The logical id in `Stream: !GetAtt <TableId>.StreamArn`, the only form that names a table of the template."""
-    get_att = stream.get("Fn::GetAtt") if isinstance(stream, dict) and len(stream) == 1 else None
-    if isinstance(get_att, str):
-        get_att = get_att.split(".", 1)
-    if isinstance(get_att, list) and len(get_att) == 2 and get_att[1] == "StreamArn":
-        logical_id = str(get_att[0])
-        if template["Resources"].get(logical_id, {}).get("Type") == "AWS::DynamoDB::Table":
-            return logical_id
-    raise ValueError(f"{where}: Stream must be !GetAtt <table>.StreamArn of a table in the template, not {stream!r}")
+    logical_id = _get_att_logical_id(stream, "StreamArn", "AWS::DynamoDB::Table", template)
+    if logical_id is None:
+        raise ValueError(
+            f"{where}: Stream must be !GetAtt <table>.StreamArn of a table in the template, not {stream!r}"
+        )
+    return logical_id
 
 
 def _function_events(event_type: str, template: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -265,14 +263,24 @@ def _function_events(event_type: str, template: dict[str, Any]) -> Iterator[tupl
 
 def _queue_logical_id(queue: Any, where: str, template: dict[str, Any]) -> str:
     """The logical id in `Queue: !GetAtt <QueueId>.Arn`, the only form that names a queue of the template."""
-    get_att = queue.get("Fn::GetAtt") if isinstance(queue, dict) and len(queue) == 1 else None
+    logical_id = _get_att_logical_id(queue, "Arn", "AWS::SQS::Queue", template)
+    if logical_id is None:
+        raise ValueError(
+            f"{where}: Queue must be !GetAtt <queue>.Arn of an AWS::SQS::Queue in the template, not {queue!r}"
+        )
+    return logical_id
+
+
+def _get_att_logical_id(value: Any, attribute: str, resource_type: str, template: dict[str, Any]) -> str | None:
+    """X in `!GetAtt X.<attribute>` (either spelling) when X is a `resource_type` of the template, else None."""
+    get_att = value.get("Fn::GetAtt") if isinstance(value, dict) and len(value) == 1 else None
     if isinstance(get_att, str):
         get_att = get_att.split(".", 1)
-    if isinstance(get_att, list) and len(get_att) == 2 and get_att[1] == "Arn":
+    if isinstance(get_att, list) and len(get_att) == 2 and get_att[1] == attribute:
         logical_id = str(get_att[0])
-        if template["Resources"].get(logical_id, {}).get("Type") == "AWS::SQS::Queue":
+        if template["Resources"].get(logical_id, {}).get("Type") == resource_type:
             return logical_id
-    raise ValueError(f"{where}: Queue must be !GetAtt <queue>.Arn of an AWS::SQS::Queue in the template, not {queue!r}")
+    return None
 
 
 def _resolve(value: Any, template: dict[str, Any]) -> Any:
