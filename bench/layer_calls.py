@@ -48,7 +48,7 @@ def store_operations(user_id: str) -> dict[str, Callable[[], object]]:
     from recipients.preferences.models import PreferenceSetRequest
     from recipients.schedules import firing, listing
     from recipients.schedules import service as schedules
-    from recipients.schedules.models import CreateSchedulesRequest
+    from recipients.schedules.requests import CreateSchedulesRequest
     from recipients.subscriptions import service as subscriptions
     from recipients.subscriptions.models import AddSubscriptionsRequest
     from recipients.users import identify, service

@@ -22,14 +22,12 @@ from recipients.identity.models import RecipientIdPath, RecipientRef
 from recipients.kernel.rules import check_id
 from recipients.objects.requests import ObjectCollectionPath
 from recipients.schedules import listing, service
-from recipients.schedules.models import (
+from recipients.schedules.models import Schedule, SchedulePage, schedules_json
+from recipients.schedules.requests import (
     CreateSchedulesRequest,
     DeleteSchedulesRequest,
-    Schedule,
-    SchedulePage,
     UpdateSchedulesRequest,
     WorkflowKey,
-    schedules_json,
 )
 
 app = make_app()

@@ -137,22 +137,14 @@ FEATURES_LOADED = {
     "functions.audiences.app": API_GLUE | {"identity", "users", "audiences"},
     # stream records in, events out: no model of any feature
     "functions.change_events.app": {"kernel", "changes"},
-    # a schedule answers its recipient in full (users/store.py and objects/store.py read stored sets), and
-    # takes a tenant with the trigger's rules
-    "functions.schedules.app": API_GLUE | {"identity", "users", "objects", "preferences", "schedules", "workflows"},
-    "functions.schedules_bulk.app": API_GLUE
-    | {"identity", "users", "objects", "preferences", "schedules", "workflows", "bulk"},
+    # a schedule answers its recipient in full (users/store.py and objects/store.py read stored sets); a
+    # tenant is taken with the trigger's rules, loaded with the first one
+    "functions.schedules.app": API_GLUE | {"identity", "users", "objects", "preferences", "schedules"},
+    # checks each entry as a create does; what writes and answers one loads in the worker, with the first
+    "functions.schedules_bulk.app": API_GLUE | {"identity", "schedules", "bulk"},
     # a firing is a trigger of the schedule's recipient, by the workflows' public functions
-    "functions.schedule_firing.app": {"kernel", "identity", "users", "objects", "schedules", "workflows"},
-    "functions.schedule_recipient_changes.app": {
-        "kernel",
-        "identity",
-        "users",
-        "objects",
-        "preferences",
-        "schedules",
-        "workflows",
-    },
+    "functions.schedule_firing.app": {"kernel", "identity", "schedules", "workflows"},
+    "functions.schedule_recipient_changes.app": {"kernel", "identity", "users", "objects", "preferences", "schedules"},
     "functions.docs.app": API_GLUE,
     "functions.console.app": API_GLUE,
     "functions.fallback.app": API_GLUE,

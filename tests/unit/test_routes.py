@@ -41,6 +41,8 @@ def test_template_has_a_default_route_for_unrouted_requests() -> None:
         ("/v1/objects/projects/p1/x", set()),
         ("/", {"GET"}),  # where the docs are
         ("/v1", set()),
+        ("/openapi.json", {"GET"}),
+        ("/openapi-json", set()),  # a literal segment matches only itself
     ],
 )
 def test_allowed_methods_match_path_patterns(path: str, methods: set[str]) -> None:

@@ -90,7 +90,7 @@ def _apply_group(chunk: BulkChunk, row: BulkRow, group: BulkGroup) -> list[BulkE
 def _group_write(chunk: BulkChunk, row: BulkRow, group: BulkGroup) -> Callable[[], object]:
     if chunk.action not in ("subscribe", "unsubscribe") or chunk.collection is None:
         raise RecipientsError.invalid_field("row", "only subscription rows of a collection hold entries")
-    # Imported here: the intake functions load this module (fail_bulk_chunk) and never write subscriptions
+    # Imported here: only subscription chunks write subscriptions
     from recipients.subscriptions import writes
 
     object_ref = RecipientRef(id=row.id, collection=chunk.collection)

@@ -11,7 +11,6 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from recipients.bulk.apply import fail_bulk_chunk
 from recipients.bulk.models import BulkErrorItem, BulkOperation, BulkRow
 from recipients.bulk.progress import as_answer
 from recipients.bulk.queue import send_chunks
@@ -65,8 +64,11 @@ def start_bulk_operation(
     operations.create_operation(operation, bulk_settings().bulk_operation_retention_days)
     chunks = chunk_rows(operation_id, action, valid, collection)
     unsent = send_chunks(chunks)
-    for chunk in unsent:
-        fail_bulk_chunk(chunk, "could not be queued; send these rows again")
+    if unsent:
+        from recipients.bulk.apply import fail_bulk_chunk  # the worker's module, needed here only when SQS fails
+
+        for chunk in unsent:
+            fail_bulk_chunk(chunk, "could not be queued; send these rows again")
     logger.info(
         "bulk operation started",
         extra={

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import partial
-from typing import Annotated, Any, Literal, cast
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 from urllib.parse import quote
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -18,7 +18,6 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from recipients.auth.verdicts import refusal
 from recipients.http.models import ErrorBody, GatewayErrorBody
@@ -26,6 +25,11 @@ from recipients.kernel import jsontext
 from recipients.kernel.errors import ErrorKind, FieldError, RecipientsError, error_message, location_name
 from recipients.kernel.observability import logger, metrics, traced
 from recipients.kernel.rules import find_unpaired_surrogate
+
+if TYPE_CHECKING:  # a type for mypy: importing it costs every cold start a module
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 JSON = "application/json"
 
@@ -213,8 +217,6 @@ def make_app(rows_checked_alone: tuple[str, ...] = ()) -> APIGatewayHttpResolver
     return app
 
 
-Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
-
 _ROUTE_PARAMETER = re.compile(r"\{([^}/+]+)\}")
 
 
@@ -260,4 +262,4 @@ def http_entrypoint(app: APIGatewayHttpResolver, *, public: bool = False) -> Han
             result.setdefault("headers", {})["x-request-id"] = request_id
         return result
 
-    return cast(Handler, handler)  # the Powertools decorators are untyped
+    return cast("Handler", handler)  # the Powertools decorators are untyped

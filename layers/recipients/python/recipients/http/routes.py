@@ -88,14 +88,23 @@ _UNSERVED = re.compile(
 coded `not_implemented`, so a client tells "not served here" from "no such user". Not a 5xx: Knock's
 SDKs retry those."""
 
-_PATTERNS = [
-    (re.compile("^" + re.sub(r"\{[^}/]+\}", "[^/]+", path) + "$"), methods) for path, methods in API_ROUTES.items()
-]
+_TEMPLATES = [(path.split("/"), methods) for path, methods in API_ROUTES.items()]
+"""Each route split at its slashes. Compared segment by segment, without a regular expression per
+route: compiling 50 of them cost this function a third of its own import."""
+
+
+def _matches(template: list[str], segments: list[str]) -> bool:
+    """A `{parameter}` takes any segment but an empty one; any other part only itself."""
+    if len(template) != len(segments):
+        return False
+    pairs = zip(template, segments, strict=True)
+    return all(given == part or (part.startswith("{") and given != "") for part, given in pairs)
 
 
 def allowed_methods(path: str) -> frozenset[str]:
-    for pattern, methods in _PATTERNS:
-        if pattern.match(path):
+    segments = path.split("/")
+    for template, methods in _TEMPLATES:
+        if _matches(template, segments):
             return methods
     return frozenset()
 

@@ -21,6 +21,27 @@ RecipientIdPath = Annotated[str, BeforeValidator(decode_path_segment), AfterVali
 """An id from a URL path segment: percent-decoded once, then validated."""
 
 
+def _string_or_object(value: Any) -> Any:
+    """One error naming the field when a value is neither form (pydantic would report one per form)."""
+    if value is not None and not isinstance(value, str | dict):
+        raise ValueError("must be a string (an id) or an object")
+    return value
+
+
+StringOrObject = Annotated[str | dict[str, Any] | None, BeforeValidator(_string_or_object)]
+"""A recipient by id, or inline (a user, or an object with its collection)."""
+
+
+def _tenant_has_id(value: str | dict[str, Any] | None) -> str | dict[str, Any] | None:
+    if isinstance(value, dict) and not (isinstance(value.get("id"), str) and value["id"].strip()):
+        raise ValueError("an inline tenant needs an id (a non-blank string)")
+    return value
+
+
+Tenant = Annotated[StringOrObject, AfterValidator(_tenant_has_id)]
+"""A tenant as a trigger or a schedule takes it: its id, or an inline tenant with an id."""
+
+
 RESERVED_PROPERTIES = ("name", "email", "avatar", "phone_number", "timezone", "locale", "created_at")
 
 

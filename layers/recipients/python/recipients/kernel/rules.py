@@ -20,11 +20,13 @@ MAX_EMAIL_LENGTH = 254
 
 _DOMAIN_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 # Matched with fullmatch: `$` would also match before a trailing newline ("ada@example.com\n").
-_EMAIL = re.compile(rf"[^@\s\"(),:;<>\[\\\]]+@{_DOMAIN_LABEL}(?:\.{_DOMAIN_LABEL})+")
-_E164 = re.compile(r"\+[1-9][0-9]{1,14}")
-_WORKFLOW_KEY = re.compile(r"[a-z0-9_-]{1,255}")
-_LOCALE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+# Patterns, not compiled ones: `re` compiles each on first use and keeps it, so a function compiles
+# only the ones its requests need, not all of them at every cold start.
+_EMAIL = rf"[^@\s\"(),:;<>\[\\\]]+@{_DOMAIN_LABEL}(?:\.{_DOMAIN_LABEL})+"
+_E164 = r"\+[1-9][0-9]{1,14}"
+_WORKFLOW_KEY = r"[a-z0-9_-]{1,255}"
+_LOCALE = r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*"
+_UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 MAX_TOKEN_LENGTH = 4096
 
 
@@ -59,7 +61,7 @@ def check_collection(value: str) -> str:
 
 def check_workflow_key(value: str) -> str:
     """A workflow key as Knock makes them: lowercase letters, digits, '-' and '_', up to 255."""
-    if not _WORKFLOW_KEY.fullmatch(value):
+    if not re.fullmatch(_WORKFLOW_KEY, value):
         raise ValueError("must be 1-255 lowercase letters, digits, '-' or '_', like new-comment")
     return value
 
@@ -71,7 +73,7 @@ def check_cancellation_key(value: str) -> str:
 
 def check_uuid(value: str) -> str:
     """A UUID in its canonical text form (8-4-4-4-12 hexadecimal digits), like a Knock channel id."""
-    if not _UUID.fullmatch(value):
+    if not re.fullmatch(_UUID, value):
         raise ValueError("must be a UUID, like 7d2ef9c6-5a61-4b0c-9a7e-2f1f3c0f4b11")
     return value
 
@@ -96,13 +98,13 @@ def decode_path_segment(value: str) -> str:
 
 
 def check_email(value: str) -> str:
-    if len(value) > MAX_EMAIL_LENGTH or not _EMAIL.fullmatch(value) or ".." in value:
+    if len(value) > MAX_EMAIL_LENGTH or not re.fullmatch(_EMAIL, value) or ".." in value:
         raise ValueError("must be a valid email address, like ada@example.com")
     return value
 
 
 def check_phone_number(value: str) -> str:
-    if not _E164.fullmatch(value):
+    if not re.fullmatch(_E164, value):
         raise ValueError("must be an E.164 phone number: '+' then 2 to 15 digits, like +14155550123")
     return value
 
@@ -128,7 +130,7 @@ def check_timezone(value: str) -> str:
 
 
 def check_locale(value: str) -> str:
-    if len(value) > 35 or not _LOCALE.fullmatch(value):
+    if len(value) > 35 or not re.fullmatch(_LOCALE, value):
         raise ValueError("must be a locale code, like en or pt-BR")
     return value
 

@@ -16,9 +16,7 @@ from recipients.identity.merge import UpdatePlan
 from recipients.kernel import jsontext
 from recipients.kernel.errors import RecipientsError
 from recipients.kernel.rules import format_timestamp
-from recipients.schedules.models import BulkScheduleEntry
-from recipients.schedules.service import check_timing, identify, new_schedule, save
-from recipients.schedules.timing import next_after, zone_of
+from recipients.schedules.requests import BulkScheduleEntry, check_timing
 
 ENTRY_ATTRIBUTE = "schedule"
 """Where a row carries its entry (JSON text) through the queue."""
@@ -52,6 +50,10 @@ def check_entry(row: dict[str, Any]) -> CheckedEntry:
 def create_bulk_row(schedule_id: str, text: str) -> None:
     """Write one queued schedule: a recipient or actor given by reference that does not exist is the
     row's error (raised, as every row's error is)."""
+    # Imported here: the API function checks entries; only the worker identifies, arms and saves them.
+    from recipients.schedules.service import identify, new_schedule, save
+    from recipients.schedules.timing import next_after, zone_of
+
     checked = check_entry(jsontext.loads(text))
     named = [checked.recipient, *([checked.actor] if checked.actor is not None else [])]
     items = identify(named, checked.tenant)

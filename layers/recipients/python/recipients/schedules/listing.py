@@ -16,7 +16,8 @@ from recipients.identity.store import get_recipient_store
 from recipients.kernel.listing import UNBOUNDED
 from recipients.objects.models import RecipientObject
 from recipients.objects.store import object_from_item
-from recipients.schedules.models import Schedule, SchedulePage, ScheduleRepeatRule
+from recipients.schedules.models import Schedule, SchedulePage
+from recipients.schedules.requests import ScheduleRepeatRule
 from recipients.schedules.store import StoredSchedule, get_schedule_store, schedule_from_item
 from recipients.users.models import User
 from recipients.users.store import user_from_item

@@ -12,7 +12,6 @@ days, weeks (Monday to Sunday) or months; hourly rules count hours from local mi
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
@@ -97,10 +96,16 @@ def _monthly(rule: Rule, first_day: date, anchor_day: date, at: time) -> Iterato
     for _ in range(_SEARCH_MONTHS):
         months = (year - anchor_day.year) * 12 + month - anchor_day.month
         if months % rule.interval == 0:
-            day = date(year, month, min(wanted, calendar.monthrange(year, month)[1]))
+            day = date(year, month, min(wanted, _days_in(year, month)))
             if day >= first_day:
                 yield datetime.combine(day, at)
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def _days_in(year: int, month: int) -> int:
+    """28 to 31 (`calendar.monthrange` would load the calendar module, and its locale, at every cold start)."""
+    following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    return (following - timedelta(days=1)).day
 
 
 def _on_day(rule: Rule, anchor_day: date, day: date) -> bool:

@@ -17,25 +17,24 @@ from aws_lambda_powertools.metrics import MetricUnit
 from recipients.identity.inline import Recipient, parse_recipient, reference_only
 from recipients.identity.models import RecipientRef
 from recipients.identity.store import get_recipient_store
-from recipients.kernel import jsontext
 from recipients.kernel.errors import FieldError, RecipientsError
 from recipients.kernel.observability import logger, metrics
 from recipients.kernel.rules import format_timestamp
 from recipients.schedules import scheduler
 from recipients.schedules.listing import full_schedules
-from recipients.schedules.models import (
+from recipients.schedules.models import Schedule
+from recipients.schedules.requests import (
     CreateSchedulesRequest,
     DeleteSchedulesRequest,
-    Schedule,
     ScheduleTiming,
     UpdateSchedulesRequest,
+    check_timing,
+    checked_data,
 )
 from recipients.schedules.store import StoredSchedule, get_schedule_store
 from recipients.schedules.timing import next_after, parse_moment, zone_of
 
 ARM_THREADS = 16
-MAX_DATA_BYTES = 64 * 1024
-"""A schedule's `data` as JSON: it is kept on the schedule's item and travels in every run's event."""
 
 
 def create_schedules(request: CreateSchedulesRequest) -> list[Schedule]:
@@ -82,7 +81,7 @@ def update_schedules(request: UpdateSchedulesRequest) -> list[Schedule]:
             moment = getattr(request, name)
             changes[name] = format_timestamp(moment) if moment is not None else None
     if "data" in given:
-        changes["data"] = _checked_data(request.data)
+        changes["data"] = checked_data(request.data)
     if "actor" in given:
         changes["actor"] = actor
     if "tenant" in given:
@@ -110,12 +109,6 @@ def delete_schedules(request: DeleteSchedulesRequest) -> list[Schedule]:
     logger.info("schedules deleted", extra={"schedules": len(found)})
     metrics.add_metric(name="SchedulesDeleted", unit=MetricUnit.Count, value=len(found))
     return answer
-
-
-def check_timing(request: ScheduleTiming) -> None:
-    if not request.repeats and request.scheduled_at is None:
-        raise RecipientsError.invalid_field("repeats", "or scheduled_at is required: a schedule needs one")
-    _checked_data(request.data)
 
 
 def new_schedule(
@@ -225,11 +218,3 @@ def _parse_tenant(value: str | dict[str, Any] | None) -> Recipient | None:
     from recipients.workflows.trigger import parse_tenant  # the trigger's rules: an id or an inline tenant
 
     return parse_tenant(value)
-
-
-def _checked_data(data: dict[str, Any] | None) -> dict[str, Any] | None:
-    if data is not None:
-        size = len(jsontext.dumps(data).encode())
-        if size > MAX_DATA_BYTES:
-            raise RecipientsError.invalid_field("data", f"is {size:,} bytes of JSON; a schedule takes at most 64 KiB")
-    return data

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 from recipients.identity.merge import PROPERTY_PREFIX
 from recipients.kernel import jsontext
 from recipients.kernel.rules import check_timezone
-from recipients.schedules.models import ScheduleRepeatRule
 from recipients.schedules.recurrence import next_occurrence
+from recipients.schedules.requests import ScheduleRepeatRule
 from recipients.schedules.settings import timezone_settings
 from recipients.schedules.store import StoredSchedule
 

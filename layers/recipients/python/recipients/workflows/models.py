@@ -8,29 +8,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field
 
-from recipients.identity.models import RecipientRef
+from recipients.identity.models import RecipientRef, StringOrObject, Tenant
 from recipients.kernel.models import Model
 from recipients.kernel.rules import check_cancellation_key, check_workflow_key, decode_path_segment
-
-
-def _string_or_object(value: Any) -> Any:
-    """One error naming the field when a value is neither form (pydantic would report one per form)."""
-    if value is not None and not isinstance(value, str | dict):
-        raise ValueError("must be a string (an id) or an object")
-    return value
-
-
-StringOrObject = Annotated[str | dict[str, Any] | None, BeforeValidator(_string_or_object)]
-
-
-def _tenant_has_id(value: str | dict[str, Any] | None) -> str | dict[str, Any] | None:
-    if isinstance(value, dict) and not (isinstance(value.get("id"), str) and value["id"].strip()):
-        raise ValueError("an inline tenant needs an id (a non-blank string)")
-    return value
-
-
-Tenant = Annotated[StringOrObject, AfterValidator(_tenant_has_id)]
-
 
 WorkflowKeyPath = Annotated[str, BeforeValidator(decode_path_segment), AfterValidator(check_workflow_key)]
 
