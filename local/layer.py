@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -34,14 +35,19 @@ class LambdaLayout:
     """The built layer's `python/` folder, as Lambda mounts it under /opt."""
     python: str = sys.executable
     """The interpreter that plays the Lambda runtime (the layer's bytecode is compiled for it)."""
+    functions: Path | None = None
+    """A folder holding a copy of `source`'s `functions/` package as `sam build` ships it, without
+    bytecode (so each handler module is compiled at every cold start, as on Lambda); None: the
+    checkout's own, whatever `__pycache__` earlier runs left there."""
 
     def command(self, *arguments: str) -> list[str]:
         return [self.python, "-S", "-s", *arguments]
 
     def environment(self, variables: Mapping[str, str]) -> dict[str, str]:
+        paths = [self.source, self.layer] if self.functions is None else [self.functions, self.source, self.layer]
         return {
             **variables,
-            "PYTHONPATH": os.pathsep.join([str(self.source), str(self.layer)]),
+            "PYTHONPATH": os.pathsep.join(str(path) for path in paths),
             "PYTHONDONTWRITEBYTECODE": "1",
         }
 
@@ -80,4 +86,8 @@ def lambda_layout(source: Path = ROOT, python: str = sys.executable) -> Iterator
         if build.returncode != 0:
             sys.stderr.write(build.stdout + build.stderr)
             raise RuntimeError(f"building the layer of {source} failed (exit {build.returncode})")
-        yield LambdaLayout(source=source.resolve(), layer=Path(artifacts) / "python", python=python)
+        functions = Path(artifacts) / "task"
+        shutil.copytree(source / "functions", functions / "functions", ignore=shutil.ignore_patterns("__pycache__"))
+        yield LambdaLayout(
+            source=source.resolve(), layer=Path(artifacts) / "python", python=python, functions=functions
+        )
