@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +17,7 @@ import boto3
 import httpx
 import pytest
 
-from tests.local_api import ApiTarget
+from tests.local_api import ApiTarget, api_of_its_own
 
 pytestmark = pytest.mark.integration
 
@@ -57,11 +57,26 @@ def moto_url(api: ApiTarget) -> str:
     return found.group(1)
 
 
+@pytest.fixture(scope="module")
+def schedules_api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> ApiTarget:
+    """A local server of these tests' own: the emulator runs one function at a time, and on the shared
+    server another suite's bulk work (an import's clean-up deletes thousands of users) can hold a
+    firing back for minutes, well past the minute its rule names."""
+    return api_of_its_own(request, tmp_path_factory, "schedules-api")
+
+
+@pytest.fixture(scope="module")
+def http(schedules_api: ApiTarget) -> Iterator[httpx.Client]:
+    headers = {"Authorization": f"Bearer {schedules_api.api_key}"}
+    with httpx.Client(base_url=schedules_api.url, headers=headers, timeout=30) as client:
+        yield client
+
+
 @pytest.fixture
-def local_api(api: ApiTarget) -> ApiTarget:
-    if not api.is_local:
+def local_api(schedules_api: ApiTarget) -> ApiTarget:
+    if not schedules_api.is_local:
         pytest.skip("reads what the local server prints and drives its emulator")
-    return api
+    return schedules_api
 
 
 def test_a_one_off_due_in_seconds_fires_once_and_is_done(
