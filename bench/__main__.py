@@ -213,8 +213,8 @@ def cold_start_results(cold: dict[str, Any]) -> dict[str, Any]:
     return {
         "peak_rss_mb": first["peak_rss_mb"],
         "cold_start_ratio": first["cold_start_ratio"],
-        "cold_start_floor_ratio": first.get("cold_start_floor_ratio"),
-        "cold_start_over_floor": first.get("cold_start_over_floor"),
+        "cold_start_floor_ratio": first["cold_start_floor_ratio"],
+        "cold_start_over_floor": first["cold_start_over_floor"],
         "first_request": first,
         "identify_import_ratio": imports["handlers"]["identify"]["ratio_to_boto3"],
         "identify_import_ratio_traced": imports["identify_traced"]["ratio_to_boto3"],
@@ -268,12 +268,11 @@ def print_cold_start(cold: dict[str, Any]) -> None:
         f"import + first request: identify {first['identify_first_request_ms']} ms, minimal UpdateItem handler "
         f"{first['minimal_first_request_ms']} ms: ratio {first['cold_start_ratio']}"
     )
-    if "floor_first_request_ms" in first:
-        print(
-            f"the stack's floor (Powertools' validated resolver, one route, the same UpdateItem) "
-            f"{first['floor_first_request_ms']} ms: ratio {first['cold_start_floor_ratio']}, so identify's own "
-            f"code adds {first['cold_start_over_floor']:+.2f} (cold_start_over_floor)"
-        )
+    print(
+        f"the stack's floor (Powertools' validated resolver, one route, the same UpdateItem) "
+        f"{first['floor_first_request_ms']} ms: ratio {first['cold_start_floor_ratio']}, so identify's own "
+        f"code adds {first['cold_start_over_floor']:+.2f} (cold_start_over_floor)"
+    )
 
 
 def write_results(path: Path, results: dict[str, Any]) -> None:

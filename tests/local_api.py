@@ -126,10 +126,15 @@ def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     return config.stash[_TARGET_KEY]
 
 
+def secret_key_client(api: ApiTarget) -> httpx.Client:
+    """An httpx client for `api` that sends its secret key."""
+    return httpx.Client(base_url=api.url, headers={"Authorization": f"Bearer {api.api_key}"}, timeout=30)
+
+
 @pytest.fixture(scope="session")
 def http(api: ApiTarget) -> Iterator[httpx.Client]:
     """An httpx client for the API that sends the secret key."""
-    with httpx.Client(base_url=api.url, headers={"Authorization": f"Bearer {api.api_key}"}, timeout=30) as client:
+    with secret_key_client(api) as client:
         yield client
 
 

@@ -64,6 +64,7 @@ def test_measure_instructions_without_valgrind_counts_nothing_and_says_why(
     assert results["cold_import_instructions_ratio"] is None
     assert results["cold_import_instructions_worst_handler"] is None
     assert results["powertools_floor_instructions_ratio"] is None
+    assert results["cold_import_instructions_over_floor"] is None
     assert results["boto3_import_instructions"] is None
 
 
@@ -99,4 +100,4 @@ def _wall_clock_figures() -> dict[str, object]:
 
 
 def _first_request() -> dict[str, object]:
-    return {"peak_rss_mb": 60.0, "cold_start_ratio": 1.5}
+    return {"peak_rss_mb": 60.0, "cold_start_ratio": 1.5, "cold_start_floor_ratio": 1.4, "cold_start_over_floor": 0.1}

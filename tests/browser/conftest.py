@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.browser.driver import BrowserApi, SigningKey
-from tests.local_api import LOCAL_API_KEY, start_local_server
+from tests.local_api import LOCAL_API_KEY, secret_key_client, start_local_server
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -57,6 +57,5 @@ def browser_api(
 @pytest.fixture(scope="session")
 def secret_http(browser_api: BrowserApi) -> Iterator[httpx.Client]:
     """An httpx client for the browser tests' API with the secret key: what a backend sees."""
-    headers = {"Authorization": f"Bearer {browser_api.target.api_key}"}
-    with httpx.Client(base_url=browser_api.target.url, headers=headers, timeout=30) as client:
+    with secret_key_client(browser_api.target) as client:
         yield client

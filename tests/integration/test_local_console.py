@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.local_api import LOCAL_API_KEY, ApiTarget, start_local_server
+from tests.local_api import LOCAL_API_KEY, ApiTarget, secret_key_client, start_local_server
 
 pytestmark = pytest.mark.integration
 
@@ -50,8 +50,7 @@ def verbose_api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
 
 @pytest.fixture
 def verbose_http(verbose_api: ApiTarget) -> Iterator[httpx.Client]:
-    headers = {"Authorization": f"Bearer {verbose_api.api_key}"}
-    with httpx.Client(base_url=verbose_api.url, headers=headers, timeout=30) as client:
+    with secret_key_client(verbose_api) as client:
         yield client
 
 

@@ -17,7 +17,7 @@ import boto3
 import httpx
 import pytest
 
-from tests.local_api import ApiTarget, api_of_its_own
+from tests.local_api import ApiTarget, api_of_its_own, secret_key_client
 
 pytestmark = pytest.mark.integration
 
@@ -67,8 +67,7 @@ def schedules_api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
 
 @pytest.fixture(scope="module")
 def http(schedules_api: ApiTarget) -> Iterator[httpx.Client]:
-    headers = {"Authorization": f"Bearer {schedules_api.api_key}"}
-    with httpx.Client(base_url=schedules_api.url, headers=headers, timeout=30) as client:
+    with secret_key_client(schedules_api) as client:
         yield client
 
 
