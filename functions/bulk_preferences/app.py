@@ -9,7 +9,7 @@ from recipients.bulk.models import BulkOperation
 from recipients.http.app import documented, http_entrypoint, make_app, request_base_url
 from recipients.http.idempotency import IdempotencyKeyHeader, idempotent_json_response
 from recipients.preferences import bulk
-from recipients.preferences.models import BulkSetPreferencesRequest
+from recipients.preferences.bulk_requests import BulkSetPreferencesRequest
 
 app = make_app(rows_checked_alone=("user_ids",))
 

@@ -8,9 +8,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from recipients.channels import service
 from recipients.channels.models import ChannelData, ChannelDataRequest, ChannelIdPath
 from recipients.http.app import documented, http_entrypoint, json_response, make_app
-from recipients.identity.models import RecipientIdPath, RecipientRef
+from recipients.identity.models import ObjectCollectionPath, RecipientIdPath, RecipientRef
 from recipients.kernel import jsontext
-from recipients.objects.requests import ObjectCollectionPath
 
 app = make_app()
 USER = "/v1/users/<user_id>/channel_data/<channel_id>"

@@ -15,10 +15,10 @@ from recipients.http.app import (
     json_response,
     make_app,
 )
-from recipients.identity.models import RecipientIdPath
+from recipients.identity.models import ObjectCollectionPath, RecipientIdPath
 from recipients.objects import service
 from recipients.objects.models import ObjectPage, RecipientObject
-from recipients.objects.requests import ObjectCollectionPath, SetObjectRequest
+from recipients.objects.requests import SetObjectRequest
 
 app = make_app()
 

@@ -7,17 +7,13 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from recipients.bulk import intake
-from recipients.bulk.models import (
-    BulkAddSubscriptionsRequest,
-    BulkDeleteObjectsRequest,
-    BulkDeleteSubscriptionsRequest,
-    BulkOperation,
-    BulkSetObjectsRequest,
-)
+from recipients.bulk.models import BulkOperation
 from recipients.http.app import documented, http_entrypoint, json_response, make_app, request_base_url
+from recipients.identity.models import ObjectCollectionPath
 from recipients.objects import bulk
-from recipients.objects.requests import ObjectCollectionPath
+from recipients.objects.requests import BulkDeleteObjectsRequest, BulkSetObjectsRequest
 from recipients.subscriptions import bulk as subscriptions_bulk
+from recipients.subscriptions.requests import BulkAddSubscriptionsRequest, BulkDeleteSubscriptionsRequest
 
 app = make_app(rows_checked_alone=("objects", "object_ids", "subscriptions"))
 

@@ -7,9 +7,8 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 from recipients.http.app import documented, http_entrypoint, json_response, make_app
-from recipients.identity.models import RecipientIdPath, RecipientRef
+from recipients.identity.models import ObjectCollectionPath, RecipientIdPath, RecipientRef
 from recipients.kernel import jsontext
-from recipients.objects.requests import ObjectCollectionPath
 from recipients.preferences import service
 from recipients.preferences.models import PreferenceSet, PreferenceSetRequest, SubscribedSetting
 

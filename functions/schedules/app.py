@@ -18,9 +18,8 @@ from recipients.http.app import (
 )
 from recipients.http.query import reference_list
 from recipients.identity.inline import reference_only
-from recipients.identity.models import RecipientIdPath, RecipientRef
+from recipients.identity.models import ObjectCollectionPath, RecipientIdPath, RecipientRef
 from recipients.kernel.rules import check_id
-from recipients.objects.requests import ObjectCollectionPath
 from recipients.schedules import listing, service
 from recipients.schedules.models import Schedule, SchedulePage, schedules_json
 from recipients.schedules.requests import (

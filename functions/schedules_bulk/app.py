@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from recipients.bulk.models import BulkOperation
 from recipients.http.app import documented, http_entrypoint, json_response, make_app, request_base_url
 from recipients.schedules import bulk
-from recipients.schedules.requests import BulkCreateSchedulesRequest
+from recipients.schedules.bulk_requests import BulkCreateSchedulesRequest
 
 app = make_app(rows_checked_alone=("schedules",))
 

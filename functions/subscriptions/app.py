@@ -17,8 +17,7 @@ from recipients.http.app import (
     make_app,
 )
 from recipients.http.query import reference_list
-from recipients.identity.models import RecipientIdPath, RecipientRef
-from recipients.objects.requests import ObjectCollectionPath
+from recipients.identity.models import ObjectCollectionPath, RecipientIdPath, RecipientRef
 from recipients.subscriptions import service
 from recipients.subscriptions.models import (
     AddSubscriptionsRequest,

@@ -5,9 +5,10 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
-from recipients.bulk.models import MAX_BULK_ROWS, BulkOperation
+from recipients.bulk.models import BulkOperation
 from recipients.http.app import JSON, documented, http_entrypoint, json_response, make_app, request_base_url
 from recipients.http.models import GatewayErrorBody
+from recipients.kernel.rules import MAX_BULK_ROWS
 from recipients.tenants import bulk
 from recipients.tenants.models import BulkSetTenantsRequest
 

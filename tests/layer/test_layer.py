@@ -26,6 +26,7 @@ LOADED_ON_DEMAND = (
     "jwt",  # with the first public-key request: its user token is verified (auth/client.py)
     "cryptography",
     "recipients.auth.client",
+    "concurrent.futures.thread",  # with the first request that writes in parallel (kernel/parallel.py)
 )
 NEVER_NEEDED = (
     # Powertools' batch module loads these pydantic event models if pydantic is loaded before it
@@ -110,8 +111,8 @@ FEATURES_LOADED = {
     "functions.delete.app": API_GLUE | {"identity", "users", "preferences", "subscriptions"},
     "functions.merge.app": API_GLUE | {"identity", "users", "preferences", "subscriptions"},
     "functions.objects.app": API_GLUE | {"identity", "objects", "preferences", "subscriptions"},
-    "functions.channel_data.app": API_GLUE | {"identity", "objects", "channels"},
-    "functions.preferences.app": API_GLUE | {"identity", "objects", "preferences"},
+    "functions.channel_data.app": API_GLUE | {"identity", "channels"},
+    "functions.preferences.app": API_GLUE | {"identity", "preferences"},
     # a bulk write checks each row with its resource's rules; a bulk delete needs no model of theirs
     "functions.bulk_identify.app": API_GLUE | {"identity", "users", "bulk"},
     "functions.bulk_preferences.app": API_GLUE | {"identity", "preferences", "bulk"},
@@ -130,7 +131,8 @@ FEATURES_LOADED = {
     # the expander walks subscriptions through their public functions (which answer users and objects)
     "functions.fanout.app": {"kernel", "identity", "users", "objects", "preferences", "subscriptions", "workflows"},
     "functions.tenants.app": API_GLUE | {"identity", "preferences", "tenants", "subscriptions"},
-    "functions.tenants_bulk.app": API_GLUE | {"identity", "preferences", "tenants", "bulk", "subscriptions"},
+    # a bulk set checks each row as a set does (tenants/plans.py); deletes are the worker's
+    "functions.tenants_bulk.app": API_GLUE | {"identity", "preferences", "tenants", "bulk"},
     # a subscription answers its object and recipient in full, users and objects alike
     "functions.subscriptions.app": API_GLUE | {"identity", "users", "objects", "preferences", "subscriptions"},
     # inline users are checked with the users' rules, and listed members answered as users

@@ -7,7 +7,6 @@ records the membership, so a member may be a user that does not exist (listed wi
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -28,6 +27,7 @@ from recipients.identity.store import get_recipient_store
 from recipients.kernel import jsontext, payload
 from recipients.kernel.errors import FieldError, RecipientsError
 from recipients.kernel.observability import logger, metrics
+from recipients.kernel.parallel import in_parallel
 from recipients.users.models import User
 
 WRITE_THREADS = 16
@@ -111,8 +111,7 @@ def _identify_all(inline: list[CheckedMember]) -> int:
         assert entry.plan is not None
         groups.setdefault(entry.member.user_id, []).append(entry.plan)
     if groups:
-        with ThreadPoolExecutor(max_workers=min(WRITE_THREADS, len(groups))) as pool:
-            list(pool.map(_identify_user, groups.items()))
+        in_parallel(_identify_user, list(groups.items()), WRITE_THREADS)
     return len(groups)
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -20,6 +19,7 @@ from recipients.identity.models import RecipientRef
 from recipients.identity.store import get_recipient_store
 from recipients.kernel.errors import ErrorKind, FieldError, RecipientsError
 from recipients.kernel.observability import logger, metrics
+from recipients.kernel.parallel import in_parallel
 
 WRITE_ATTEMPTS = 5
 WORKER_THREADS = 16
@@ -32,8 +32,7 @@ def apply_bulk_chunk(chunk: BulkChunk) -> None:
     delivers the chunk again, rows are rewritten (identify and delete are idempotent) and the
     chunk is still counted once.
     """
-    with ThreadPoolExecutor(max_workers=max(1, min(WORKER_THREADS, len(chunk.rows)))) as pool:
-        failed = [item for items in pool.map(partial(_apply_row, chunk), chunk.rows) for item in items]
+    failed = [item for items in in_parallel(partial(_apply_row, chunk), chunk.rows, WORKER_THREADS) for item in items]
     if chunk.action in ("delete", "delete_object"):
         _request_cleanup(chunk)
     succeeded = sum(len(row.indices) for row in chunk.rows) - len(failed)

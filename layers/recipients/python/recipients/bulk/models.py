@@ -1,4 +1,7 @@
-"""pydantic models of bulk operations: the bulk bodies, the operation, and the queue's chunks.
+"""pydantic models of bulk operations: the users' bulk bodies, the operation, and the queue's chunks.
+
+The other features' bulk bodies are with their other bodies (objects/requests.py,
+subscriptions/requests.py, ...): a function builds only the bodies it takes.
 
 No `from __future__ import annotations` here: pydantic would evaluate every annotation string as
 each class is made, at every cold start that loads this module.
@@ -10,8 +13,7 @@ from pydantic import ConfigDict, Field
 
 from recipients.kernel import jsontext
 from recipients.kernel.models import ErrorItem, Model
-
-MAX_BULK_ROWS = 1000
+from recipients.kernel.rules import MAX_BULK_ROWS
 
 
 class BulkIdentifyRequest(Model):
@@ -32,55 +34,6 @@ class BulkDeleteRequest(Model):
     model_config = ConfigDict(extra="forbid")
 
     user_ids: list[Any] = Field(min_length=1, max_length=MAX_BULK_ROWS, description="1 to 1,000 user ids")
-
-
-class BulkSetObjectsRequest(Model):
-    """Body of `POST /v1/objects/{collection}/bulk/set`. Each row is validated on its own (see bulk.py)."""
-
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"example": {"objects": [{"id": "proj_1", "name": "Apollo"}]}}
-    )
-
-    objects: list[Any] = Field(
-        min_length=1, max_length=MAX_BULK_ROWS, description="1 to 1,000 objects (each with an id)"
-    )
-
-
-class BulkDeleteObjectsRequest(Model):
-    """Body of `POST /v1/objects/{collection}/bulk/delete`."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    object_ids: list[Any] = Field(min_length=1, max_length=MAX_BULK_ROWS, description="1 to 1,000 object ids")
-
-
-class BulkAddSubscriptionsRequest(Model):
-    """Body of `POST /v1/objects/{collection}/bulk/subscriptions/add`. Each entry is checked on its own."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"example": {"subscriptions": [{"id": "proj_1", "recipients": ["ada"], "properties": {}}]}},
-    )
-
-    subscriptions: list[Any] = Field(
-        min_length=1,
-        max_length=MAX_BULK_ROWS,
-        description="1 to 1,000 entries {id, recipients (1 to 100), properties}: the object and its new subscribers",
-    )
-
-
-class BulkDeleteSubscriptionsRequest(Model):
-    """Body of `POST /v1/objects/{collection}/bulk/subscriptions/delete`. Each entry is checked on its own."""
-
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"example": {"subscriptions": [{"id": "proj_1", "recipients": ["ada"]}]}}
-    )
-
-    subscriptions: list[Any] = Field(
-        min_length=1,
-        max_length=MAX_BULK_ROWS,
-        description="1 to 1,000 entries {id, recipients (1 to 100)}: the object and the subscribers to remove",
-    )
 
 
 class BulkErrorItem(Model):

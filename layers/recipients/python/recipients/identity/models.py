@@ -11,7 +11,14 @@ from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, model_v
 from recipients.kernel import jsontext
 from recipients.kernel.keys import recipient_pk, split_recipient_pk
 from recipients.kernel.models import Model
-from recipients.kernel.rules import check_id, check_locale, check_timezone, decode_path_segment, normalize_created_at
+from recipients.kernel.rules import (
+    check_collection,
+    check_id,
+    check_locale,
+    check_timezone,
+    decode_path_segment,
+    normalize_created_at,
+)
 
 RecipientId = Annotated[str, AfterValidator(check_id)]
 """An id from a JSON body: validated as sent."""
@@ -19,6 +26,9 @@ RecipientId = Annotated[str, AfterValidator(check_id)]
 
 RecipientIdPath = Annotated[str, BeforeValidator(decode_path_segment), AfterValidator(check_id)]
 """An id from a URL path segment: percent-decoded once, then validated."""
+
+ObjectCollectionPath = Annotated[str, BeforeValidator(decode_path_segment), AfterValidator(check_collection)]
+"""An object collection from a URL path segment: decoded once, then the id rules, and not one the system reserves."""
 
 
 def _string_or_object(value: Any) -> Any:

@@ -14,6 +14,8 @@ from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 MAX_ID_LENGTH = 256
+MAX_BULK_ROWS = 1000
+"""Rows one bulk call takes."""
 MAX_PROPERTIES_BYTES = 256 * 1024
 MAX_NESTING_DEPTH = 100
 MAX_EMAIL_LENGTH = 254

@@ -6,17 +6,15 @@ each class is made, at every cold start that loads this module.
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from recipients.identity.models import RecipientId, RecipientWrite
 from recipients.kernel.errors import RecipientsError
-from recipients.kernel.rules import check_collection, decode_path_segment
+from recipients.kernel.models import Model
+from recipients.kernel.rules import MAX_BULK_ROWS, check_collection
 
 ObjectCollection = Annotated[str, AfterValidator(check_collection)]
 """A collection name from a JSON body: the id rules, and not one the system reserves ("$...")."""
-
-
-ObjectCollectionPath = Annotated[str, BeforeValidator(decode_path_segment), AfterValidator(check_collection)]
 
 
 class SetObjectRequest(RecipientWrite):
@@ -53,3 +51,23 @@ class InlineIdentifyObjectRequest(SetObjectRequest):
 
     id: RecipientId = Field(description="The object's id")
     collection: ObjectCollection = Field(description="The object's collection")
+
+
+class BulkSetObjectsRequest(Model):
+    """Body of `POST /v1/objects/{collection}/bulk/set`. Each row is validated on its own (see bulk.py)."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"example": {"objects": [{"id": "proj_1", "name": "Apollo"}]}}
+    )
+
+    objects: list[Any] = Field(
+        min_length=1, max_length=MAX_BULK_ROWS, description="1 to 1,000 objects (each with an id)"
+    )
+
+
+class BulkDeleteObjectsRequest(Model):
+    """Body of `POST /v1/objects/{collection}/bulk/delete`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    object_ids: list[Any] = Field(min_length=1, max_length=MAX_BULK_ROWS, description="1 to 1,000 object ids")

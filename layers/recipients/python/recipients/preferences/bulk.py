@@ -10,7 +10,7 @@ from recipients.bulk.models import BulkOperation
 from recipients.bulk.validation import validate_ids
 from recipients.identity.merge import PREFERENCES_PREFIX
 from recipients.kernel import jsontext
-from recipients.preferences.models import BulkPreferenceSetRequest
+from recipients.preferences.bulk_requests import BulkPreferenceSetRequest
 from recipients.preferences.rules import checked_set
 from recipients.preferences.sets import DEFAULT_SET
 

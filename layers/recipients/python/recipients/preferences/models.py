@@ -1,5 +1,7 @@
 """pydantic models of preference sets: the grammar a set is checked against, and the answer.
 
+The bulk body is in preferences/bulk_requests.py, built only by the function that takes it.
+
 A setting is `true`, `false` or `{"conditions": [...]}`; a workflow or category setting may instead
 be an object of channel types, channels and conditions. `__strategy__` ("merge" or "replace") may
 sit in a workflow or category setting and in `channel_types` and `channels`: it is kept and returned.
@@ -12,7 +14,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
-from recipients.identity.models import RecipientId
 from recipients.kernel.models import Model
 from recipients.kernel.rules import check_uuid
 
@@ -185,21 +186,6 @@ class SubscribedSetting(Grammar):
     """Body of the granular `PUT …/channel_types/{type}` (and of a workflow or category, as a bool)."""
 
     subscribed: bool
-
-
-class BulkPreferenceSetRequest(PreferenceSetBody):
-    id: RecipientId = Field("default", description="`default` or a tenant id")
-
-
-class BulkSetPreferencesRequest(Grammar):
-    """Body of `POST /v1/users/bulk/preferences`: one set for 1 to 1,000 users, always replaced."""
-
-    model_config = ConfigDict(
-        json_schema_extra={"example": {"user_ids": ["user_1"], "preferences": {"channel_types": {"sms": False}}}}
-    )
-
-    user_ids: list[Any] = Field(min_length=1, max_length=1000, description="1 to 1,000 user ids")
-    preferences: BulkPreferenceSetRequest
 
 
 class PreferenceSet(Model):

@@ -16,7 +16,8 @@ from recipients.identity.merge import UpdatePlan
 from recipients.kernel import jsontext
 from recipients.kernel.errors import RecipientsError
 from recipients.kernel.rules import format_timestamp
-from recipients.schedules.requests import BulkScheduleEntry, check_timing
+from recipients.schedules.bulk_requests import BulkScheduleEntry
+from recipients.schedules.requests import check_timing
 
 ENTRY_ATTRIBUTE = "schedule"
 """Where a row carries its entry (JSON text) through the queue."""

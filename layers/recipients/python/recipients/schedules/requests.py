@@ -1,4 +1,6 @@
-"""pydantic models of the schedules' bodies: create, update, delete and bulk, and the rules they share.
+"""pydantic models of the schedules' bodies: create, update and delete, and the rules they share with bulk.
+
+The bulk body is in schedules/bulk_requests.py, built only by the function that takes it.
 
 No `from __future__ import annotations` here: pydantic would evaluate every annotation string as
 each class is made, at every cold start that loads this module.
@@ -7,7 +9,7 @@ each class is made, at every cold start that loads this module.
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field
 
 from recipients.identity.models import StringOrObject, Tenant
 from recipients.kernel import jsontext
@@ -121,36 +123,6 @@ class CreateSchedulesRequest(ScheduleTiming):
     recipients: list[Any] = Field(min_length=1, max_length=MAX_SCHEDULE_RECIPIENTS, description="1 to 100")
     actor: StringOrObject = Field(None, description="A user id, an inline user or an object")
     tenant: Tenant = Field(None, description="A tenant id, or an inline tenant with an id")
-
-
-class BulkScheduleEntry(ScheduleTiming):
-    """One entry of `POST /v1/schedules/bulk/create`: a schedule for one recipient."""
-
-    workflow: WorkflowKey
-    recipient: Any = Field(description="A user id, an inline user or an object")
-    actor: StringOrObject = None
-    tenant: Tenant = None
-
-    @model_validator(mode="after")
-    def _has_recipient(self) -> "BulkScheduleEntry":
-        if self.recipient is None:
-            raise ValueError("recipient is required")
-        return self
-
-
-class BulkCreateSchedulesRequest(Model):
-    """Body of `POST /v1/schedules/bulk/create`. Each entry is checked on its own."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "example": {
-                "schedules": [{"workflow": "daily-digest", "recipient": "ada", "repeats": [{"frequency": "daily"}]}]
-            }
-        },
-    )
-
-    schedules: list[Any] = Field(min_length=1, max_length=1000, description="1 to 1,000 schedules, one recipient each")
 
 
 ScheduleId = Annotated[str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")]

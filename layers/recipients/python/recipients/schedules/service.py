@@ -8,7 +8,6 @@ listed, a recipient listed twice once). Timing comes from schedules/timing.py.
 from __future__ import annotations
 
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +18,7 @@ from recipients.identity.models import RecipientRef
 from recipients.identity.store import get_recipient_store
 from recipients.kernel.errors import FieldError, RecipientsError
 from recipients.kernel.observability import logger, metrics
+from recipients.kernel.parallel import in_parallel
 from recipients.kernel.rules import format_timestamp
 from recipients.schedules import scheduler
 from recipients.schedules.listing import full_schedules
@@ -195,8 +195,7 @@ def _timed(
 def _each(action: Any, schedules: list[StoredSchedule]) -> None:
     if not schedules:
         return
-    with ThreadPoolExecutor(max_workers=min(ARM_THREADS, len(schedules))) as pool:
-        list(pool.map(action, schedules))
+    in_parallel(action, schedules, ARM_THREADS)
 
 
 def _check_exist(entries: list[Recipient], actor: Recipient | None) -> None:

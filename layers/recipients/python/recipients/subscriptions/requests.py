@@ -10,6 +10,7 @@ from pydantic import ConfigDict, Field
 
 from recipients.identity.models import RecipientId
 from recipients.kernel.models import Model
+from recipients.kernel.rules import MAX_BULK_ROWS
 
 MAX_RECIPIENTS = 100
 """Recipients one add or delete names, alone or in a bulk entry."""
@@ -32,3 +33,32 @@ class BulkDeleteSubscriptionEntry(Model):
 
     id: RecipientId
     recipients: list[Any] = Field(min_length=1, max_length=MAX_RECIPIENTS)
+
+
+class BulkAddSubscriptionsRequest(Model):
+    """Body of `POST /v1/objects/{collection}/bulk/subscriptions/add`. Each entry is checked on its own."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"example": {"subscriptions": [{"id": "proj_1", "recipients": ["ada"], "properties": {}}]}},
+    )
+
+    subscriptions: list[Any] = Field(
+        min_length=1,
+        max_length=MAX_BULK_ROWS,
+        description="1 to 1,000 entries {id, recipients (1 to 100), properties}: the object and its new subscribers",
+    )
+
+
+class BulkDeleteSubscriptionsRequest(Model):
+    """Body of `POST /v1/objects/{collection}/bulk/subscriptions/delete`. Each entry is checked on its own."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"example": {"subscriptions": [{"id": "proj_1", "recipients": ["ada"]}]}}
+    )
+
+    subscriptions: list[Any] = Field(
+        min_length=1,
+        max_length=MAX_BULK_ROWS,
+        description="1 to 1,000 entries {id, recipients (1 to 100)}: the object and the subscribers to remove",
+    )

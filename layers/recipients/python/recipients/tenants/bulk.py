@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from recipients.bulk.intake import start_bulk_operation
-from recipients.bulk.models import MAX_BULK_ROWS, BulkOperation
+from recipients.bulk.models import BulkOperation
 from recipients.bulk.validation import validate_ids, validate_rows
 from recipients.identity.merge import UpdatePlan
 from recipients.kernel.errors import RecipientsError
-from recipients.kernel.rules import TENANTS_COLLECTION
+from recipients.kernel.rules import MAX_BULK_ROWS, TENANTS_COLLECTION
 from recipients.tenants.models import TenantRequest
-from recipients.tenants.service import plan_tenant
+from recipients.tenants.plans import plan_tenant
 
 
 def bulk_set_tenants(tenants: list[Any], base_url: str) -> BulkOperation:

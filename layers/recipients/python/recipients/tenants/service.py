@@ -11,16 +11,8 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from recipients.identity.edits import merge_edit
-from recipients.identity.identify import plan_identify
-from recipients.identity.merge import (
-    PROPERTY_PREFIX,
-    TENANT_PREFERENCE_SET,
-    TENANT_SETTINGS_PREFIX,
-    UpdatePlan,
-    stored_values,
-)
-from recipients.identity.models import PageInfo, RecipientRef
+from recipients.identity.merge import PROPERTY_PREFIX, stored_values
+from recipients.identity.models import PageInfo
 from recipients.identity.pages import Page, check_one_direction, within_one_answer
 from recipients.identity.store import get_recipient_store
 from recipients.kernel import jsontext
@@ -28,43 +20,10 @@ from recipients.kernel.errors import RecipientsError
 from recipients.kernel.keys import object_prefix
 from recipients.kernel.observability import logger, metrics
 from recipients.kernel.rules import TENANTS_COLLECTION
-from recipients.preferences.rules import checked_set
 from recipients.preferences.sets import preference_set_wire
 from recipients.subscriptions.cleanup import request_cleanup
 from recipients.tenants.models import SetTenantRequest, Tenant, TenantPage
-
-BRANDING = TENANT_SETTINGS_PREFIX + "branding"
-PREFERENCE_SET = TENANT_PREFERENCE_SET
-
-
-def tenant_ref(tenant_id: str) -> RecipientRef:
-    return RecipientRef(id=tenant_id, collection=TENANTS_COLLECTION)
-
-
-def plan_tenant(request: SetTenantRequest) -> UpdatePlan:
-    """What a tenant body writes: its properties as an object's, and its settings."""
-    plan = plan_identify(request)
-    attributes, edits = dict(plan.attributes), dict(plan.edits)
-    if "settings" in request.model_fields_set:
-        settings = request.settings
-        if settings is None:  # settings: null clears them
-            attributes.update({BRANDING: "null", PREFERENCE_SET: "null"})
-        else:
-            if "branding" in settings.model_fields_set:
-                branding = settings.branding
-                attributes[BRANDING] = jsontext.dumps(
-                    None if branding is None else branding.model_dump(exclude_unset=True)
-                )
-            if "preference_set" in settings.model_fields_set:
-                if settings.preference_set is None:
-                    attributes[PREFERENCE_SET] = "null"
-                else:
-                    checked = checked_set(settings.preference_set, merge_by_default=True)
-                    if checked.merge:
-                        edits[PREFERENCE_SET] = [merge_edit(checked.body)]
-                    else:
-                        attributes[PREFERENCE_SET] = jsontext.dumps(checked.body)
-    return UpdatePlan(attributes, edits)
+from recipients.tenants.plans import BRANDING, PREFERENCE_SET, plan_tenant, tenant_ref
 
 
 def set_tenant(tenant_id: str, request: SetTenantRequest) -> Tenant:

@@ -12,8 +12,7 @@ queues a continuation of itself, which says which part it put last, so that part
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -25,6 +24,9 @@ from recipients.workflows import bus
 from recipients.workflows.expansion import START, Filling, Key, Plan
 from recipients.workflows.settings import fanout_settings
 from recipients.workflows.store import FanoutState, get_run_store
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 TRIGGERED = "workflow.triggered"
 TIME_MARGIN_SECONDS = 30.0
@@ -54,6 +56,8 @@ def expand(body: str, seconds_left: Any, expires_at: int) -> None:
     end = Key(*state.end) if state is not None else START
     count = state.recipients if state is not None else 0
     number = state.part + 1 if state is not None else int(message["first_part"])
+    from concurrent.futures import ThreadPoolExecutor  # with the first message, as kernel/parallel.py does
+
     with ThreadPoolExecutor(max_workers=1) as putter:
         putting: Future[None] | None = None  # the last recorded part's put, while the next part is read
         while True:

@@ -8,7 +8,6 @@ reference are looked up, the run is recorded and its `workflow.triggered` event(
 from __future__ import annotations
 
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -20,6 +19,7 @@ from recipients.identity.store import get_recipient_store
 from recipients.kernel import jsontext
 from recipients.kernel.errors import FieldError, RecipientsError, field_errors
 from recipients.kernel.observability import logger, metrics
+from recipients.kernel.parallel import in_parallel
 from recipients.kernel.rules import check_id, expires_in, now_timestamp
 from recipients.workflows import bus
 from recipients.workflows.fanout import FANOUT_ROOM, start_fanout
@@ -98,7 +98,7 @@ def parse_tenant(value: str | dict[str, Any] | None) -> Recipient | None:
         return None
     # Imported with the first trigger that names a tenant: the others never build the tenant models
     from recipients.tenants.models import TenantRequest
-    from recipients.tenants.service import plan_tenant, tenant_ref
+    from recipients.tenants.plans import plan_tenant, tenant_ref
 
     if isinstance(value, str):
         return Recipient(tenant_ref(checked(check_id, value, "tenant")), None)
@@ -235,8 +235,7 @@ def _identify_all(inline: list[Recipient]) -> None:
         groups.setdefault(entry.ref, []).append(entry)
     if not groups:
         return
-    with ThreadPoolExecutor(max_workers=min(WRITE_THREADS, len(groups))) as pool:
-        list(pool.map(_identify_group, groups.values()))
+    in_parallel(_identify_group, list(groups.values()), WRITE_THREADS)
     metrics.add_metric(name="TriggerRecipientsIdentified", unit=MetricUnit.Count, value=len(inline))
 
 
