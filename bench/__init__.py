@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -65,3 +68,10 @@ def create_tables() -> None:
     os.environ["SUBSCRIPTION_CLEANUP_QUEUE_URL"] = queue
     boto3.client("scheduler").create_schedule_group(Name=FAKE_AWS["SCHEDULE_GROUP_NAME"])  # schedules arm there
     boto3.client("events").create_event_bus(Name=FAKE_AWS["WORKFLOW_EVENT_BUS_NAME"])  # a firing puts its run
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """Logs and metrics are written, as in Lambda, but not shown."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        yield

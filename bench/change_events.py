@@ -29,6 +29,7 @@ from typing import Any, cast
 
 import boto3
 
+from bench import quiet
 from bench.bulk import free_port, wait_until
 from local.template import create_table_arguments, resources_of_type, stream_event_sources
 
@@ -41,9 +42,9 @@ MAX_BATCH_ENTRIES = 10
 def moto_server() -> Iterator[str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    quiet = subprocess.DEVNULL
+    devnull = subprocess.DEVNULL
     process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], stdout=quiet, stderr=quiet
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], stdout=devnull, stderr=devnull
     )
     try:
         wait_until(lambda: urllib.request.urlopen(f"{url}/moto-api/", timeout=1).status == 200, "moto server")
@@ -170,9 +171,10 @@ class _Bench:
         from functions.change_events.app import lambda_handler
 
         started = time.perf_counter()
-        for start in range(0, len(records), self.batch_size):
-            response = lambda_handler({"Records": records[start : start + self.batch_size]}, cast(Any, _Context()))
-            assert response == {"batchItemFailures": []}, response
+        with quiet():
+            for start in range(0, len(records), self.batch_size):
+                response = lambda_handler({"Records": records[start : start + self.batch_size]}, cast(Any, _Context()))
+                assert response == {"batchItemFailures": []}, response
         self._wait_for(self.events)
         return time.perf_counter() - started
 

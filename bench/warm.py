@@ -11,8 +11,6 @@ serve one request, print the time that took and the peak resident set size.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import resource
@@ -21,11 +19,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import FAKE_AWS, Context, create_tables, lambda_environment
+from bench import FAKE_AWS, Context, create_tables, lambda_environment, quiet
 from bench.layer_calls import dynamodb
 from local.layer import LambdaLayout, lambda_layout
 
@@ -56,7 +54,7 @@ def update_item_response() -> dict[str, Any]:
         create_tables()
         dynamodb().meta.events.register("after-call.dynamodb.UpdateItem", record, unique_id="bench.record")
         handler = _identify_handler()
-        with _quiet():
+        with quiet():
             handler(identify_event(), Context())
         dynamodb().meta.events.unregister("after-call.dynamodb.UpdateItem", unique_id="bench.record")
     recorded.pop("ResponseMetadata", None)
@@ -83,19 +81,12 @@ def _minimal_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return {"statusCode": 200, "body": json.dumps(response["Attributes"], default=str)}
 
 
-@contextlib.contextmanager
-def _quiet() -> Iterator[None]:
-    """Logs and metrics are written, as in Lambda, but not shown."""
-    with contextlib.redirect_stdout(io.StringIO()):
-        yield
-
-
 def _cpu_per_request(handler: Callable[..., Any], response: dict[str, Any], requests: int) -> float:
     from botocore.stub import Stubber
 
     event = identify_event()
     context = Context()
-    with Stubber(dynamodb()) as stubber, _quiet():
+    with Stubber(dynamodb()) as stubber, quiet():
         for _ in range(requests + 20):
             stubber.add_response("update_item", response)
         for _ in range(20):  # warm-up: first calls build caches
@@ -134,7 +125,7 @@ def _serve_first_request(minimal: bool) -> None:
     handler = _minimal_handler if minimal else _identify_handler()
     from botocore.stub import Stubber
 
-    with Stubber(dynamodb()) as stubber, _quiet():
+    with Stubber(dynamodb()) as stubber, quiet():
         stubber.add_response("update_item", response)
         answer = handler(event, Context())
     elapsed_ms = (time.perf_counter() - start) * 1000
