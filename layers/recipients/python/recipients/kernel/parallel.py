@@ -7,8 +7,8 @@ from collections.abc import Callable, Sequence
 
 def in_parallel[Item, Result](action: Callable[[Item], Result], items: Sequence[Item], threads: int) -> list[Result]:
     """`action` of each item, at most `threads` at once, the results in the items' order."""
-    # Imported on first use: most requests of a function that can fan out never do, and a cold start
-    # that loads the thread pool (and `queue`) pays for it whether it is used or not.
+    # Imported on first use: a function whose requests do not all fan out would otherwise load the
+    # thread pool (and `queue`) at every cold start, used or not.
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=max(1, min(threads, len(items)))) as pool:
