@@ -21,13 +21,14 @@ def test_results_come_back_in_the_items_order_whatever_order_they_finish_in() ->
 def test_no_more_items_run_at_once_than_threads_allows() -> None:
     running, most = 0, 0
     lock = threading.Lock()
+    all_three_at_once = threading.Barrier(3, timeout=10)  # raises (and fails the test) unless 3 run together
 
     def track(_: int) -> None:
         nonlocal running, most
         with lock:
             running += 1
             most = max(most, running)
-        time.sleep(0.01)
+        all_three_at_once.wait()
         with lock:
             running -= 1
 

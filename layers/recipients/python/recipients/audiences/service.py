@@ -110,8 +110,7 @@ def _identify_all(inline: list[CheckedMember]) -> int:
     for entry in inline:
         assert entry.plan is not None
         groups.setdefault(entry.member.user_id, []).append(entry.plan)
-    if groups:
-        in_parallel(_identify_user, list(groups.items()), WRITE_THREADS)
+    in_parallel(_identify_user, list(groups.items()), WRITE_THREADS)
     return len(groups)
 
 

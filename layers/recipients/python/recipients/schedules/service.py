@@ -164,7 +164,7 @@ def save(schedules: list[StoredSchedule], now: datetime, previous: dict[str, Sto
         if new is not None:
             scheduler.arm(schedule.id, new, now)
 
-    _each(rearm, schedules)
+    in_parallel(rearm, schedules, ARM_THREADS)
 
 
 def remove(schedules: list[StoredSchedule]) -> None:
@@ -176,7 +176,7 @@ def remove(schedules: list[StoredSchedule]) -> None:
         if armed is not None:
             scheduler.disarm(schedule.id, armed)
 
-    _each(disarm, schedules)
+    in_parallel(disarm, schedules, ARM_THREADS)
 
 
 def retime(schedule: StoredSchedule, recipient_item: dict[str, Any] | None, now: datetime) -> StoredSchedule:
@@ -190,12 +190,6 @@ def _timed(
     return schedule._replace(
         next_occurrence_at=format_timestamp(following) if following else None, updated_at=format_timestamp(now)
     )
-
-
-def _each(action: Any, schedules: list[StoredSchedule]) -> None:
-    if not schedules:
-        return
-    in_parallel(action, schedules, ARM_THREADS)
 
 
 def _check_exist(entries: list[Recipient], actor: Recipient | None) -> None:
