@@ -120,7 +120,7 @@ def import_seconds(layout: LambdaLayout, module: str, *, traced: bool = False) -
     code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
     output = subprocess.run(
         layout.command("-c", code),
-        cwd=layout.source,
+        cwd=layout.task_root,
         env=lambda_environment(layout, traced=traced),
         check=True,
         capture_output=True,

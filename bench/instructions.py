@@ -61,7 +61,7 @@ def count(tool: str, layout: LambdaLayout, code: str, output: Path) -> int:
     environment = {**lambda_environment(layout), "PYTHONHASHSEED": HASH_SEED}
     run = subprocess.run(
         [tool, "--tool=callgrind", f"--callgrind-out-file={output}", *layout.command("-c", code)],
-        cwd=layout.source,
+        cwd=layout.task_root,
         env=environment,
         capture_output=True,
         text=True,

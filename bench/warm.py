@@ -171,7 +171,7 @@ def measure_first_request(layout: LambdaLayout, repeats: int) -> dict[str, Any]:
         for _ in range(repeats):
             for mode, command in commands.items():
                 output = subprocess.run(
-                    command, cwd=layout.source, env=environment, check=True, capture_output=True, text=True
+                    command, cwd=layout.task_root, env=environment, check=True, capture_output=True, text=True
                 )
                 samples[mode].append(json.loads(output.stdout.strip().splitlines()[-1]))
 

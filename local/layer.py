@@ -36,9 +36,15 @@ class LambdaLayout:
     python: str = sys.executable
     """The interpreter that plays the Lambda runtime (the layer's bytecode is compiled for it)."""
     functions: Path | None = None
-    """A folder holding a copy of `source`'s `functions/` package as `sam build` ships it, without
-    bytecode (so each handler module is compiled at every cold start, as on Lambda); None: the
-    checkout's own, whatever `__pycache__` earlier runs left there."""
+    """A folder holding `source`'s `functions/` package as `sam build` ships each function (with its
+    bytecode, where `source` builds it); None: the checkout's own, whatever `__pycache__` earlier runs
+    left there."""
+
+    @property
+    def task_root(self) -> Path:
+        """Where its interpreters start, as a Lambda's in /var/task: `python -c` and `-m` put the working
+        folder first on the path, so started in `source` they would import its `functions/` instead."""
+        return self.source if self.functions is None else self.functions
 
     def command(self, *arguments: str) -> list[str]:
         return [self.python, "-S", "-s", *arguments]
@@ -62,32 +68,44 @@ def python_version(python: str) -> str:
 
 @contextmanager
 def lambda_layout(source: Path = ROOT, python: str = sys.executable) -> Iterator[LambdaLayout]:
-    """`source`'s functions and its layer, built with `source`'s own layer Makefile for `python` (this
+    """`source`'s functions and its layer, built with `source`'s own Makefiles for `python` (this
     interpreter unless told), while the block runs."""
     architecture = _MANYLINUX_ARCHITECTURES[platform.machine().lower()]
     with tempfile.TemporaryDirectory(prefix="recipients-layer-") as artifacts:
-        build = subprocess.run(
-            [
-                "make",
-                "--silent",
-                "-C",
-                str(source / "layers" / "recipients"),
-                "build-RecipientsLayer",
-                f"ARTIFACTS_DIR={artifacts}",
-                f"PLATFORM=manylinux2014_{architecture}",
-                f"PYTHON_VERSION={python_version(python)}",
-                f"PYTHON={_BASE_PYTHON}",
-                f"COMPILE_PYTHON={python}",
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
+        _make(
+            source / "layers" / "recipients",
+            "build-RecipientsLayer",
+            ARTIFACTS_DIR=artifacts,
+            PLATFORM=f"manylinux2014_{architecture}",
+            PYTHON_VERSION=python_version(python),
+            PYTHON=_BASE_PYTHON,
+            COMPILE_PYTHON=python,
         )
-        if build.returncode != 0:
-            sys.stderr.write(build.stdout + build.stderr)
-            raise RuntimeError(f"building the layer of {source} failed (exit {build.returncode})")
         functions = Path(artifacts) / "task"
-        shutil.copytree(source / "functions", functions / "functions", ignore=shutil.ignore_patterns("__pycache__"))
+        _ship_functions(source / "functions", functions / "functions", python)
         yield LambdaLayout(
             source=source.resolve(), layer=Path(artifacts) / "python", python=python, functions=functions
         )
+
+
+def _ship_functions(functions: Path, target: Path, python: str) -> None:
+    """Each function as `sam build` ships it, under one `functions` package: built by `functions`' own
+    Makefile (bytecode included), or copied as it is where there is none (checkouts from before it)."""
+    makefile = functions / "Makefile"
+    if not makefile.exists():
+        shutil.copytree(functions, target, ignore=shutil.ignore_patterns("__pycache__"))
+        return
+    target.mkdir(parents=True)
+    shutil.copy2(functions / "__init__.py", target)
+    for folder in sorted(path for path in functions.iterdir() if (path / "app.py").exists()):
+        _make(folder, f"build-{folder.name}", makefile=makefile, ARTIFACTS_DIR=target / folder.name, PYTHON=python)
+
+
+def _make(directory: Path, target: str, makefile: Path | None = None, **variables: str | Path) -> None:
+    """`make target` in `directory` (with `makefile` if given, else the directory's own), as SAM runs it."""
+    command = ["make", "--silent", "-C", str(directory), *(["--makefile", str(makefile)] if makefile else []), target]
+    command += [f"{name}={value}" for name, value in variables.items()]
+    build = subprocess.run(command, capture_output=True, text=True, check=False)
+    if build.returncode != 0:
+        sys.stderr.write(build.stdout + build.stderr)
+        raise RuntimeError(f"`make {target}` in {directory} failed (exit {build.returncode})")

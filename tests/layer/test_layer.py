@@ -47,7 +47,7 @@ def run_in_lambda_layout(layout: LambdaLayout, code: str, **environment: str) ->
     base = {name: value for name, value in os.environ.items() if not name.startswith(("POWERTOOLS_", "LAMBDA_"))}
     result = subprocess.run(
         layout.command("-c", code),
-        cwd=layout.source,
+        cwd=layout.task_root,
         env=layout.environment({**base, "AWS_DEFAULT_REGION": "us-east-1", **environment}),
         capture_output=True,
         text=True,
@@ -57,19 +57,38 @@ def run_in_lambda_layout(layout: LambdaLayout, code: str, **environment: str) ->
     return result.stdout
 
 
-def test_every_module_ships_bytecode_that_the_runtime_uses_without_checking_the_source(layout: LambdaLayout) -> None:
-    layer = layout.layer
-    sources = sorted(layer.rglob("*.py"))
-    assert len(sources) > 500  # powertools, pydantic, boto3, botocore and ours
+def bytecode_flags(root: Path) -> dict[str, int | None]:
+    """The flags word of each module's .pyc under `root`, by path; None where there is none of this Python."""
     flags: dict[str, int | None] = {}
-    for source in sources:
+    for source in sorted(root.rglob("*.py")):
         compiled = Path(importlib.util.cache_from_source(str(source)))
         header = compiled.read_bytes()[:8] if compiled.exists() else b""
         ours = header[:4] == importlib.util.MAGIC_NUMBER
-        flags[str(source.relative_to(layer))] = int.from_bytes(header[4:8], "little") if ours else None
+        flags[str(source.relative_to(root))] = int.from_bytes(header[4:8], "little") if ours else None
+    return flags
+
+
+def test_every_module_ships_bytecode_that_the_runtime_uses_without_checking_the_source(layout: LambdaLayout) -> None:
+    flags = bytecode_flags(layout.layer)
+    assert len(flags) > 500  # powertools, pydantic, boto3, botocore and ours
     wrong = {name: flag for name, flag in flags.items() if flag != HASH_BASED_UNCHECKED}
     assert not wrong, f"{len(wrong)} modules without usable bytecode, e.g. {sorted(wrong)[:5]}"
     assert "recipients/users/service.py" in flags
+
+
+def test_every_function_ships_its_bytecode_too(layout: LambdaLayout) -> None:
+    assert layout.functions is not None
+    packaged = layout.functions / "functions"
+    flags = {name: flag for name, flag in bytecode_flags(packaged).items() if name != "__init__.py"}  # the harness's
+    assert {f"{module.split('.')[1]}/app.py" for module in HANDLER_MODULES} <= set(flags)
+    wrong = {name: flag for name, flag in flags.items() if flag != HASH_BASED_UNCHECKED}
+    assert not wrong, f"{len(wrong)} function modules without usable bytecode, e.g. {sorted(wrong)[:5]}"
+
+
+def test_a_handler_runs_the_shipped_function_not_the_checkouts(layout: LambdaLayout) -> None:
+    assert layout.functions is not None
+    code = "import functions.identify.app as handler; print(handler.__file__)"
+    assert Path(run_in_lambda_layout(layout, code).strip()).is_relative_to(layout.functions)
 
 
 @pytest.mark.parametrize("module", HANDLER_MODULES)

@@ -1,4 +1,4 @@
-"""Rules template.yaml keeps across its resources: partitions, retries, transport security, logs."""
+"""Rules template.yaml keeps across its resources: partitions, retries, transport security, logs, builds."""
 
 from __future__ import annotations
 
@@ -93,3 +93,12 @@ def test_log_retention_parameter_offers_only_what_cloudwatch_accepts() -> None:
     parameter = load_template()["Parameters"]["LogRetentionDays"]
     assert set(parameter["AllowedValues"]) <= CLOUDWATCH_RETENTION_DAYS
     assert parameter["Default"] == 30
+
+
+def test_every_function_is_built_by_the_functions_makefile_which_ships_its_bytecode() -> None:
+    # Without it, `sam build` ships the source only and each cold start compiles the handler module
+    # (tests/layer checks what the Makefile makes)
+    for name, function in resources_of_type("AWS::Serverless::Function").items():
+        metadata = function.get("Metadata", {})
+        assert (metadata.get("BuildMethod"), metadata.get("ContextPath")) == ("makefile", "functions"), name
+        assert function["Properties"]["CodeUri"].startswith("functions/"), name
