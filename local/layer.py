@@ -91,7 +91,7 @@ def lambda_layout(source: Path = ROOT, python: str = sys.executable) -> Iterator
 def _ship_functions(functions: Path, target: Path, python: str) -> None:
     """Each function as `sam build` ships it, under one `functions` package: built by `functions`' own
     Makefile (bytecode included), or copied as it is where there is none (checkouts from before it)."""
-    makefile = functions / "Makefile"
+    makefile = (functions / "Makefile").resolve()  # make -C reads a relative --makefile from the folder
     if not makefile.exists():
         shutil.copytree(functions, target, ignore=shutil.ignore_patterns("__pycache__"))
         return
