@@ -68,7 +68,8 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 def start_local_server(
     request: pytest.FixtureRequest, key: str, log: Path, environment: Mapping[str, str] | None = None
 ) -> ApiTarget:
-    """`python -m local.server` on a free port, its output in `log`; stopped when the session's last test ends.
+    """`python -m local.server` on a free port, its output in `log`; stopped when the requesting fixture's
+    scope ends (an idle server still polls its queues and stream, which slows the tests still running).
 
     `environment`: variables set for the server on top of this process's (e.g. `RECIPIENTS_SIGNING_PUBLIC_KEY`).
 
@@ -93,7 +94,10 @@ def start_local_server(
 
 def api_of_its_own(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, name: str) -> ApiTarget:
     """The stage `API_URL` names, or a local server for one suite alone (what it writes stays out of
-    the other tests' lists); `name` names its log's folder."""
+    the other tests' lists); `name` names its log's folder.
+
+    Ask for it from a module-scoped fixture in a module marked with an `xdist_group` of its own: its
+    tests then run together on one worker, and the server stops when the last of them ends."""
     deployed = os.environ.get("API_URL")
     if deployed:
         key = os.environ.get("RECIPIENTS_API_KEY")

@@ -25,7 +25,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "browser: @knocklabs/client in headless Chromium against the local API")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def signing_key(tmp_path_factory: pytest.TempPathFactory) -> SigningKey:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     private_pem = key.private_bytes(
@@ -42,7 +42,7 @@ def signing_key(tmp_path_factory: pytest.TempPathFactory) -> SigningKey:
     return SigningKey(private_pem, path, public_pem)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser_api(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, signing_key: SigningKey
 ) -> BrowserApi:
@@ -54,7 +54,7 @@ def browser_api(
     return BrowserApi(target, os.environ.get("RECIPIENTS_PUBLIC_API_KEY") or "pk_test_local")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def secret_http(browser_api: BrowserApi) -> Iterator[httpx.Client]:
     """An httpx client for the browser tests' API with the secret key: what a backend sees."""
     with secret_key_client(browser_api.target) as client:

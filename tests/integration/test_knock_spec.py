@@ -37,7 +37,7 @@ from recipients.http.routes import API_ROUTES
 from tests.integration.support import PUBLIC_ROUTES
 from tests.local_api import ApiTarget, api_of_its_own
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("knock-spec")]
 
 KNOCK_DOCUMENT = Path(__file__).with_name("knock_openapi.yml")
 SEED = 20261124
@@ -47,7 +47,7 @@ MAX_EXAMPLES = 10
 CHECKS = ("not_a_server_error", "response_schema_conformance", "content_type_conformance")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def knock_api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> ApiTarget:
     return api_of_its_own(request, tmp_path_factory, "knock-spec-api")
 
@@ -119,7 +119,7 @@ def knock_document() -> dict[str, Any]:
     return document
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def knock_schema(knock_api: ApiTarget) -> OpenApiSchema:
     return schemathesis.openapi.from_dict(knock_document(), config=SchemathesisConfig.from_dict(run_config(knock_api)))
 

@@ -15,7 +15,7 @@ import pytest
 
 from tests.local_api import LOCAL_API_KEY, ApiTarget, secret_key_client, start_local_server
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("local-console")]
 
 
 def wait_for(api: ApiTarget, pattern: str, timeout: float = 30) -> str:

@@ -19,7 +19,7 @@ import pytest
 
 from tests.local_api import ApiTarget, api_of_its_own, secret_key_client
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("schedules-api")]
 
 FIRING_SECONDS = 100  # an hourly rule's minute is at most 70 s away, then the scheduler's one-second tick
 

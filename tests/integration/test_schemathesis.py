@@ -26,7 +26,7 @@ from recipients.http.routes import API_ROUTES
 from tests.integration.support import PUBLIC_ROUTES
 from tests.local_api import ApiTarget, api_of_its_own
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("schemathesis")]
 
 SEED = 20261123
 MAX_EXAMPLES = 50
@@ -44,7 +44,7 @@ GATEWAY_METHODS = ["get", "put", "post", "delete", "patch", "options"]
 """Wrong methods the coverage phase tries on each path: the ones an HTTP API routes (not TRACE)."""
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def fuzzed_api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> ApiTarget:
     return api_of_its_own(request, tmp_path_factory, "schemathesis-api")
 
@@ -67,7 +67,7 @@ def run_config(api: ApiTarget) -> dict[str, Any]:
     }
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def served_schema(fuzzed_api: ApiTarget) -> OpenApiSchema:
     """The OpenAPI document as the API serves it (no key needed), not the file in the repository."""
     config = SchemathesisConfig.from_dict(run_config(fuzzed_api))
