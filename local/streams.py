@@ -13,7 +13,9 @@ that does what Lambda's poller does for each shard of the table's stream (moto s
   stream, `ApproximateCreationDateTime` in epoch seconds);
 - an exception from the function, or a malformed partial batch response, retries the whole batch; with
   ReportBatchItemFailures, the batch is retried from the lowest `itemIdentifier` (a SequenceNumber);
-  after MaximumRetryAttempts retries the batch is discarded, reported on stderr, and reading goes on.
+  after MaximumRetryAttempts retries the batch is discarded, reported on stderr, and reading goes on;
+  with an OnFailure queue (DestinationConfig), Lambda's invocation record of the discarded batch is sent
+  to it (`failure_record`: the shard and the sequence range, not the records).
 
 One record of moto's is dropped, because DynamoDB writes none like it: an UpdateItem that creates an
 item makes moto record an INSERT of the bare key first, then the INSERT of the item (`is_placeholder`).
@@ -21,19 +23,21 @@ moto also records a MODIFY for a write that changes nothing, which DynamoDB does
 delivered, and the function must (and does) tell it from a change.
 
 Not emulated: several shards and their lineage (moto has one shard), ParallelizationFactor,
-BisectBatchOnFunctionError, MaximumRecordAgeInSeconds, the OnFailure destination (the discarded batch
-is only reported), function timeouts, and backoff after errors (a retry comes after RETRY_SECONDS).
+BisectBatchOnFunctionError, MaximumRecordAgeInSeconds, OnFailure destinations other than a queue of
+the template, function timeouts, and backoff after errors (a retry comes after RETRY_SECONDS).
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
 import time
 import traceback
 import uuid
 from collections.abc import Iterator
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -132,14 +136,67 @@ def retry_from(result: Any, sequences: list[str]) -> tuple[str | None, str | Non
     return (min(failed, key=int) if failed else None), None
 
 
+def _arrival(record: dict[str, Any]) -> str:
+    return datetime.fromtimestamp(record["dynamodb"]["ApproximateCreationDateTime"], UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def failure_record(
+    function_arn: str, shard_id: str, event: dict[str, Any], invoke_count: int, raised: bool
+) -> dict[str, Any]:
+    """What Lambda sends an OnFailure destination for a discarded stream batch (`event`, as the function
+    got it): the batch's shard and sequence range, the records themselves left in the stream."""
+    records = event["Records"]
+    response: dict[str, Any] = {"statusCode": 200, "executedVersion": "$LATEST"}
+    if raised:
+        response["functionError"] = "Unhandled"
+    return {
+        "requestContext": {
+            "requestId": str(uuid.uuid4()),
+            "functionArn": function_arn,
+            "condition": "RetryAttemptsExhausted",
+            "approximateInvokeCount": invoke_count,
+        },
+        "responseContext": response,
+        "version": "1.0",
+        "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "DDBStreamBatchInfo": {
+            "shardId": shard_id,
+            "startSequenceNumber": records[0]["dynamodb"]["SequenceNumber"],
+            "endSequenceNumber": records[-1]["dynamodb"]["SequenceNumber"],
+            "approximateArrivalOfFirstRecord": _arrival(records[0]),
+            "approximateArrivalOfLastRecord": _arrival(records[-1]),
+            "batchSize": len(records),
+            "streamArn": records[0]["eventSourceARN"],
+        },
+    }
+
+
+@dataclass(frozen=True)
+class FailureDestination:
+    """An event source mapping's OnFailure queue, and the ARN its records name the function by."""
+
+    sqs: Any
+    queue_url: str
+    function_arn: str
+
+
 class StreamPoller:
     """One event source mapping: a thread reading the stream `stream_arn` and invoking `source.function`."""
 
-    def __init__(self, source: StreamEventSource, stream_arn: str, invoker: Invoker, streams: Any) -> None:
+    def __init__(
+        self,
+        source: StreamEventSource,
+        stream_arn: str,
+        invoker: Invoker,
+        streams: Any,
+        on_failure: FailureDestination | None = None,
+    ) -> None:
         self.source = source
         self.stream_arn = stream_arn
         self.invoker = invoker
         self.streams = streams
+        self.on_failure = on_failure
+        self._raised = False
         self._stop = threading.Event()
         self._iterators: dict[str, str] = {}
         self._attempts: dict[str, int] = {}
@@ -214,12 +271,14 @@ class StreamPoller:
         function = self.source.function
         sequences = [record["dynamodb"]["SequenceNumber"] for record in event["Records"]]
         started = time.perf_counter()
+        self._raised = False
         try:
             result = self.invoker.invoke(function, event, str(uuid.uuid4()))
         except Exception:
             print(f"stream {function}: the invocation failed, the whole batch will be retried:", file=sys.stderr)
             traceback.print_exc()
             failed_at: str | None = sequences[0]
+            self._raised = True
         else:
             failed_at, malformed = (
                 retry_from(result, sequences) if self.source.report_batch_item_failures else (None, None)
@@ -240,10 +299,15 @@ class StreamPoller:
         limit = self.source.maximum_retry_attempts
         if 0 <= limit < attempts:
             last = event["Records"][-1]["dynamodb"]["SequenceNumber"]
+            destination = self.on_failure
+            sent = f", its record sent to {destination.queue_url}" if destination else ""
             print(
-                f"stream {self.source.function}: records {first}..{last} discarded after {limit} retries",
+                f"stream {self.source.function}: records {first}..{last} discarded after {limit} retries{sent}",
                 file=sys.stderr,
             )
+            if destination:
+                record = failure_record(destination.function_arn, shard_id, event, attempts, self._raised)
+                destination.sqs.send_message(QueueUrl=destination.queue_url, MessageBody=json.dumps(record))
             self._attempts.pop(first, None)
             self._iterators[shard_id] = self._iterator(shard_id, "AFTER_SEQUENCE_NUMBER", last)
             return
@@ -263,7 +327,7 @@ class StreamPollers(Pollers[StreamPoller]):
 def start_stream_pollers(emulator: Emulator, sources: list[StreamEventSource] | None = None) -> StreamPollers:
     """One started poller per enabled DynamoDB stream event source of the template, invoking through `emulator`."""
     resources = emulator.resources
-    dynamodb, streams = boto3.client("dynamodb"), boto3.client("dynamodbstreams")
+    dynamodb, streams, sqs = boto3.client("dynamodb"), boto3.client("dynamodbstreams"), boto3.client("sqs")
     pollers = []
     for source in stream_event_sources(resources.template) if sources is None else sources:
         table = dynamodb.describe_table(TableName=resources.physical_name(source.table))["Table"]
@@ -272,5 +336,9 @@ def start_stream_pollers(emulator: Emulator, sources: list[StreamEventSource] | 
         if "LatestStreamArn" not in table:
             print(f"stream {source.function}: {source.table} has no stream (made before it had one?)", file=sys.stderr)
             continue
-        pollers.append(StreamPoller(source, table["LatestStreamArn"], emulator, streams))
+        queue = source.on_failure_queue
+        on_failure = (
+            FailureDestination(sqs, resources.queue_urls[queue], resources.arn(source.function)) if queue else None
+        )
+        pollers.append(StreamPoller(source, table["LatestStreamArn"], emulator, streams, on_failure))
     return StreamPollers(pollers).start()

@@ -207,7 +207,8 @@ class StreamEventSource:
     """One `Type: DynamoDB` event of a function: Lambda's event source mapping from a table's stream.
 
     `table` is the table's logical id; `filters` the FilterCriteria patterns (parsed), any of which a
-    record must match; `starting_position` TRIM_HORIZON or LATEST.
+    record must match; `starting_position` TRIM_HORIZON or LATEST; `on_failure_queue` the logical id of
+    the queue in `DestinationConfig.OnFailure` (`!GetAtt <queue>.Arn`), if any.
     """
 
     function: str
@@ -219,6 +220,7 @@ class StreamEventSource:
     maximum_retry_attempts: int = -1
     filters: tuple[dict[str, Any], ...] = ()
     enabled: bool = True
+    on_failure_queue: str | None = None
 
 
 def stream_event_sources(template: dict[str, Any] | None = None) -> list[StreamEventSource]:
@@ -227,10 +229,12 @@ def stream_event_sources(template: dict[str, Any] | None = None) -> list[StreamE
     sources = []
     for name, event_name, props in _function_events("DynamoDB", template):
         filters = ((props.get("FilterCriteria") or {}).get("Filters")) or []
+        on_failure = ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+        where = f"{name}.Events.{event_name}"
         sources.append(
             StreamEventSource(
                 function=name,
-                table=_stream_table_logical_id(props.get("Stream"), f"{name}.Events.{event_name}", template),
+                table=_stream_table_logical_id(props.get("Stream"), where, template),
                 batch_size=_resolve_number(props.get("BatchSize", 100), template),
                 batching_window_seconds=_resolve_number(props.get("MaximumBatchingWindowInSeconds", 0), template),
                 report_batch_item_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
@@ -238,6 +242,9 @@ def stream_event_sources(template: dict[str, Any] | None = None) -> list[StreamE
                 maximum_retry_attempts=_resolve_number(props.get("MaximumRetryAttempts", -1), template),
                 filters=tuple(json.loads(item["Pattern"]) for item in filters),
                 enabled=str(_resolve(props.get("Enabled", True), template)).lower() != "false",
+                on_failure_queue=None
+                if on_failure is None
+                else _queue_logical_id(on_failure, where, template, "DestinationConfig.OnFailure.Destination"),
             )
         )
     return sources
@@ -261,12 +268,12 @@ def _function_events(event_type: str, template: dict[str, Any]) -> Iterator[tupl
                 yield name, event_name, event.get("Properties") or {}
 
 
-def _queue_logical_id(queue: Any, where: str, template: dict[str, Any]) -> str:
-    """The logical id in `Queue: !GetAtt <QueueId>.Arn`, the only form that names a queue of the template."""
+def _queue_logical_id(queue: Any, where: str, template: dict[str, Any], field: str = "Queue") -> str:
+    """The logical id in `<field>: !GetAtt <QueueId>.Arn`, the only form that names a queue of the template."""
     logical_id = _get_att_logical_id(queue, "Arn", "AWS::SQS::Queue", template)
     if logical_id is None:
         raise ValueError(
-            f"{where}: Queue must be !GetAtt <queue>.Arn of an AWS::SQS::Queue in the template, not {queue!r}"
+            f"{where}: {field} must be !GetAtt <queue>.Arn of an AWS::SQS::Queue in the template, not {queue!r}"
         )
     return logical_id
 
