@@ -32,6 +32,9 @@ LOCAL_API_KEY = "sk_test_local"
 STARTUP_SECONDS = 60
 _URL_LINE = re.compile(r"Recipients local API: (http://\S+)")
 _TARGET_KEY = pytest.StashKey["ApiTarget"]()
+REQUEST_TIMEOUT_SECONDS = 120
+"""The local API runs one invocation at a time, so on a busy machine a call can wait behind a bulk
+worker batch (up to 1,000 rows written to moto server) that another test queued."""
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,9 @@ def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 
 def secret_key_client(api: ApiTarget) -> httpx.Client:
     """An httpx client for `api` that sends its secret key."""
-    return httpx.Client(base_url=api.url, headers={"Authorization": f"Bearer {api.api_key}"}, timeout=30)
+    return httpx.Client(
+        base_url=api.url, headers={"Authorization": f"Bearer {api.api_key}"}, timeout=REQUEST_TIMEOUT_SECONDS
+    )
 
 
 @pytest.fixture(scope="session")
@@ -145,7 +150,7 @@ def http(api: ApiTarget) -> Iterator[httpx.Client]:
 @pytest.fixture(scope="session")
 def anonymous_http(api: ApiTarget) -> Iterator[httpx.Client]:
     """An httpx client for the API that sends no Authorization header unless told to."""
-    with httpx.Client(base_url=api.url, timeout=30) as client:
+    with httpx.Client(base_url=api.url, timeout=REQUEST_TIMEOUT_SECONDS) as client:
         yield client
 
 
