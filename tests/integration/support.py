@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -71,3 +72,14 @@ def finished_operation(http: httpx.Client, operation: dict[str, Any]) -> dict[st
         if time.monotonic() > deadline:
             pytest.fail(f"bulk operation still {current['status']} after {OPERATION_SECONDS} s: {current}")
         time.sleep(0.2)
+
+
+def wait_until[T](probe: Callable[[], T], what: str, timeout: float = 10.0, every: float = 0.02) -> T:
+    """Call `probe` every `every` seconds until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = probe()
+        if value:
+            return value
+        time.sleep(every)
+    pytest.fail(f"timed out after {timeout}s waiting for {what}")

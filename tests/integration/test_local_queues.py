@@ -37,28 +37,17 @@ from local.queues import (
     start_queue_pollers,
 )
 from local.template import SqsEventSource, load_template, resources_of_type, sqs_event_sources
+from tests.integration.support import wait_until
 
 pytestmark = pytest.mark.integration
 
 EVENTS_DIR = Path(__file__).resolve().parents[2] / "events"
 REGION = "us-east-1"
 MAX_RECEIVE_COUNT = 2
-DEADLINE_SECONDS = 10.0
 Behaviour = Callable[[dict[str, Any]], Any]
 
 
 # --- helpers ---------------------------------------------------------------------------------------
-
-
-def wait_until[T](probe: Callable[[], T], what: str, timeout: float = DEADLINE_SECONDS) -> T:
-    """Poll `probe` until it returns something truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = probe()
-        if value:
-            return value
-        time.sleep(0.02)
-    pytest.fail(f"timed out after {timeout}s waiting for {what}")
 
 
 class ScriptedLambda:

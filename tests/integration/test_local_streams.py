@@ -10,9 +10,8 @@ from __future__ import annotations
 import copy
 import json
 import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
@@ -21,22 +20,12 @@ from moto.server import ThreadedMotoServer
 
 from local.streams import FailureDestination, StreamPoller
 from local.template import StreamEventSource, load_template, stream_event_sources
+from tests.integration.support import wait_until
 
 pytestmark = pytest.mark.integration
 
 REGION = "us-east-1"
 FUNCTION_ARN = f"arn:aws:lambda:{REGION}:123456789012:function:ChangeEventsFunction"
-DEADLINE_SECONDS = 15.0
-
-
-def wait_until[T](probe: Callable[[], T], what: str) -> T:
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while time.monotonic() < deadline:
-        value = probe()
-        if value:
-            return value
-        time.sleep(0.05)
-    pytest.fail(f"timed out after {DEADLINE_SECONDS}s waiting for {what}")
 
 
 class FailingOn:

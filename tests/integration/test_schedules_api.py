@@ -17,6 +17,7 @@ import boto3
 import httpx
 import pytest
 
+from tests.integration.support import wait_until
 from tests.local_api import ApiTarget, api_of_its_own, secret_key_client
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("schedules-api")]
@@ -38,16 +39,6 @@ def user_schedule(http: httpx.Client, user_id: str, workflow: str) -> dict[str, 
     assert response.status_code == 200, response.text
     [schedule] = response.json()["entries"]
     return dict(schedule)
-
-
-def wait_until(check: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.5)
-    raise AssertionError(f"{what} did not happen in {timeout:.0f} s")
 
 
 def moto_url(api: ApiTarget) -> str:
@@ -91,11 +82,13 @@ def test_a_one_off_due_in_seconds_fires_once_and_is_done(
     assert datetime.fromisoformat(created["next_occurrence_at"]) == due
 
     # When the wall clock passes it, the run's event is printed, once
-    runs = wait_until(lambda: printed_runs(local_api, workflow, ada), 30, "the one-off's run")
+    runs = wait_until(lambda: printed_runs(local_api, workflow, ada), "the one-off's run", 30, every=0.5)
 
     # Then the schedule records the occurrence and has none left
     schedule = wait_until(
-        lambda: (found := user_schedule(http, ada, workflow))["last_occurrence_at"] and found, 10, "the advance"
+        lambda: (found := user_schedule(http, ada, workflow))["last_occurrence_at"] and found,
+        "the advance",
+        every=0.5,
     )
     assert datetime.fromisoformat(schedule["last_occurrence_at"]) == due
     assert schedule["next_occurrence_at"] is None
@@ -120,9 +113,11 @@ def test_an_hourly_rule_fires_advances_an_hour_and_is_retimed_by_a_timezone_chan
     assert first.minute == minute.minute and first - datetime.now(UTC) < timedelta(seconds=71)
 
     # When that minute comes, the run's event is printed, and the schedule advances by an hour
-    wait_until(lambda: printed_runs(local_api, workflow, bea), FIRING_SECONDS, "the hourly run")
+    wait_until(lambda: printed_runs(local_api, workflow, bea), "the hourly run", FIRING_SECONDS, every=0.5)
     advanced = wait_until(
-        lambda: (found := user_schedule(http, bea, workflow))["last_occurrence_at"] and found, 10, "the advance"
+        lambda: (found := user_schedule(http, bea, workflow))["last_occurrence_at"] and found,
+        "the advance",
+        every=0.5,
     )
     assert datetime.fromisoformat(advanced["last_occurrence_at"]) == first
     assert datetime.fromisoformat(advanced["next_occurrence_at"]) == first + timedelta(hours=1)
@@ -146,7 +141,7 @@ def test_an_hourly_rule_fires_advances_an_hour_and_is_retimed_by_a_timezone_chan
         moved = datetime.fromisoformat(schedule["next_occurrence_at"]) != first + timedelta(hours=1)
         return schedule if moved else None
 
-    schedule = wait_until(retimed, 20, "the re-timing")
+    schedule = wait_until(retimed, "the re-timing", 20, every=0.5)
     following = datetime.fromisoformat(schedule["next_occurrence_at"])
     assert following.astimezone(ZoneInfo("Asia/Kolkata")).minute == minute.minute
     assert following.minute == (minute.minute + 30) % 60  # +05:30
