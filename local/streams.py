@@ -196,7 +196,6 @@ class StreamPoller:
         self.invoker = invoker
         self.streams = streams
         self.on_failure = on_failure
-        self._raised = False
         self._stop = threading.Event()
         self._iterators: dict[str, str] = {}
         self._attempts: dict[str, int] = {}
@@ -261,24 +260,25 @@ class StreamPoller:
 
     def _deliver(self, shard_id: str, batch: list[dict[str, Any]]) -> None:
         for event in stream_events(batch):
-            failed_at = self._invoke(event)
+            failed_at, raised = self._invoke(event)
             if failed_at is not None:
-                self._retry_or_discard(shard_id, event, failed_at)
+                self._retry_or_discard(shard_id, event, failed_at, raised)
                 return
 
-    def _invoke(self, event: dict[str, Any]) -> str | None:
-        """One invocation; the sequence number to retry from, or None when every record succeeded."""
+    def _invoke(self, event: dict[str, Any]) -> tuple[str | None, bool]:
+        """One invocation: the sequence number to retry from (None when every record succeeded), and
+        whether the function raised."""
         function = self.source.function
         sequences = [record["dynamodb"]["SequenceNumber"] for record in event["Records"]]
         started = time.perf_counter()
-        self._raised = False
+        raised = False
         try:
             result = self.invoker.invoke(function, event, str(uuid.uuid4()))
         except Exception:
             print(f"stream {function}: the invocation failed, the whole batch will be retried:", file=sys.stderr)
             traceback.print_exc()
             failed_at: str | None = sequences[0]
-            self._raised = True
+            raised = True
         else:
             failed_at, malformed = (
                 retry_from(result, sequences) if self.source.report_batch_item_failures else (None, None)
@@ -291,9 +291,9 @@ class StreamPoller:
             f"stream {self.source.table} -> {function}: {len(sequences)} record{'' if len(sequences) == 1 else 's'}, "
             f"{outcome}, {elapsed_ms:.0f}ms\n"
         )
-        return failed_at
+        return failed_at, raised
 
-    def _retry_or_discard(self, shard_id: str, event: dict[str, Any], failed_at: str) -> None:
+    def _retry_or_discard(self, shard_id: str, event: dict[str, Any], failed_at: str, raised: bool) -> None:
         first = event["Records"][0]["dynamodb"]["SequenceNumber"]
         attempts = self._attempts.get(first, 0) + 1
         limit = self.source.maximum_retry_attempts
@@ -306,7 +306,7 @@ class StreamPoller:
                 file=sys.stderr,
             )
             if destination:
-                record = failure_record(destination.function_arn, shard_id, event, attempts, self._raised)
+                record = failure_record(destination.function_arn, shard_id, event, attempts, raised)
                 destination.sqs.send_message(QueueUrl=destination.queue_url, MessageBody=json.dumps(record))
             self._attempts.pop(first, None)
             self._iterators[shard_id] = self._iterator(shard_id, "AFTER_SEQUENCE_NUMBER", last)
