@@ -35,7 +35,7 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from recipients.http.routes import API_ROUTES
 from tests.integration.support import PUBLIC_ROUTES
-from tests.local_api import ApiTarget, api_of_its_own
+from tests.local_api import REQUEST_TIMEOUT_SECONDS, ApiTarget, api_of_its_own
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("knock-spec")]
 
@@ -58,8 +58,7 @@ def run_config(api: ApiTarget) -> dict[str, Any]:
         "seed": SEED,
         "base-url": api.url,
         "auth": {"openapi": {"BearerAuth": {"bearer": api.api_key}}},  # Authorization: Bearer <key>
-        # One invocation at a time locally: a call can wait behind a bulk worker batch.
-        "request-timeout": 120,
+        "request-timeout": REQUEST_TIMEOUT_SECONDS,
         "generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none"},
         "phases": {
             # Wrong methods are our own routing (405), fuzzed against our own document already.

@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from recipients.http.routes import API_ROUTES
 from tests.integration.support import PUBLIC_ROUTES
-from tests.local_api import ApiTarget, api_of_its_own
+from tests.local_api import REQUEST_TIMEOUT_SECONDS, ApiTarget, api_of_its_own
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("schemathesis")]
 
@@ -55,9 +55,7 @@ def run_config(api: ApiTarget) -> dict[str, Any]:
         "seed": SEED,
         "base-url": api.url,
         "auth": {"openapi": {"bearer": {"bearer": api.api_key}}},  # Authorization: Bearer <key>
-        # The local API runs one invocation at a time, so a call can wait behind a bulk worker batch
-        # (up to 1,000 rows written to moto server) that an earlier fuzzed bulk call queued.
-        "request-timeout": 120,
+        "request-timeout": REQUEST_TIMEOUT_SECONDS,
         "generation": {"mode": "all", "max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none"},
         "phases": {
             "coverage": {"unexpected-methods": GATEWAY_METHODS},
