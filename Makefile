@@ -164,8 +164,9 @@ drift: $(VENV)/.synced ## fail if uv.lock, the layer requirements or openapi.jso
 	@$(PY) -m local.openapi --check
 
 # --dist loadgroup: the tests of an xdist_group (the browser tests: one Chromium, one server) stay on one worker.
+# --durations: the slowest tests, to keep CI under its 20 minutes.
 test: lint validate drift build $(NODE_MODULES) $(BROWSER_MODULES) $(CHROMIUM) ## everything CI runs: lint, template checks, sam build, all tests
-	@$(PYTEST) tests -q -n 2 --dist loadgroup
+	@$(PYTEST) tests -q -n 2 --dist loadgroup --durations=30
 
 openapi: $(VENV)/.synced ## regenerate openapi.json from the resolvers
 	@$(PY) -m local.openapi

@@ -84,12 +84,17 @@ def test_list_in_object_mode_filters_by_recipients_as_the_sdk_encodes_them(
         projects, "apollo", mode="object", recipients=[ada, {"id": "eng", "collection": teams}, "nobody"]
     )
     filtered = raw.parse()
+    one_a_page = knock.objects.list_subscriptions(
+        projects, "apollo", mode="object", recipients=[ada, {"id": "eng", "collection": teams}], page_size=1
+    )
 
-    # Then the object subscriber comes first; the filter reached the API in bracket form and kept only those
+    # Then the object subscriber comes first; the filter reached the API in bracket form and kept only those,
+    # in the list's order, one page after another as the SDK follows the cursors
     assert recipient_ids(everyone)[0] == "eng" and sorted(recipient_ids(everyone)[1:]) == sorted([ada, bob])
     query = unquote(raw.http_request.url.query.decode())
     assert f"recipients[]={ada}" in query and f"recipients[][collection]={teams}" in query
-    assert sorted(recipient_ids(filtered.entries)) == sorted([ada, "eng"])
+    assert recipient_ids(filtered.entries) == ["eng", ada]
+    assert recipient_ids(list(one_a_page)) == ["eng", ada]
 
 
 def test_list_in_recipient_mode_answers_what_the_object_subscribes_to_filtered_by_objects(

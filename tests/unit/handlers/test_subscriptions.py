@@ -132,6 +132,50 @@ def test_recipients_filter_answers_only_those_subscribed(api: Api) -> None:
     assert ids(json_body(lambda_handler(event, api.context))) == ["bob"]
 
 
+def test_a_filtered_list_pages_in_list_order_with_cursors_both_ways(api: Api) -> None:
+    everyone = [f"user-{index}" for index in range(12)]
+    api.add([{"id": user_id} for user_id in everyone])
+    # a deleted recipient is read past, as in the whole list
+    assert delete_handler(api.load_event("delete", path={"user_id": "user-3"}), api.context)["statusCode"] == 204
+    named = [*everyone, "nobody"]
+
+    def page(**cursor: str) -> dict[str, Any]:
+        return api.subscribers(**{"recipients[]": named, "page_size": "4", **cursor})
+
+    pages = [page()]
+    while pages[-1]["page_info"]["after"] is not None:
+        pages.append(page(after=pages[-1]["page_info"]["after"]))
+    listed = [user_id for each in pages for user_id in ids(each)]
+    whole_list = [user_id for user_id in ids(api.subscribers(page_size="50")) if user_id in named]
+    assert listed == whole_list and sorted(listed) == sorted(set(everyone) - {"user-3"})
+    assert [len(ids(each)) for each in pages] == [4, 4, 3]
+    assert pages[0]["page_info"]["before"] is None
+    assert ids(page(before=pages[2]["page_info"]["before"])) == ids(pages[1])
+    error = api.call("subscriptions_list", path=APOLLO, query={"recipients[]": "user-1", "after": "nonsense"})
+    assert_knock_error(error, 422, "invalid_params")
+    assert error_fields(json_body(error)) == ["after"]
+
+
+def test_a_users_filtered_list_pages_newest_first(api: Api) -> None:
+    projects = [f"p{index}" for index in range(5)]
+    for project in projects:
+        api.add([{"id": "ada"}], path={"collection": "projects", "object_id": project})
+    named = {}  # all but p0, the oldest
+    for index, project in enumerate(projects[1:]):
+        named |= {f"objects[{index}][collection]": "projects", f"objects[{index}][id]": project}
+
+    def page(**cursor: str) -> dict[str, Any]:
+        return api.ok("subscriptions_list_user", path={"user_id": "ada"}, query={**named, "page_size": "2", **cursor})
+
+    first = page()
+    second = page(after=first["page_info"]["after"])
+    objects = [[entry["object"]["id"] for entry in each["entries"]] for each in (first, second)]
+    assert objects == [["p4", "p3"], ["p2", "p1"]]
+    assert second["page_info"]["after"] is None
+    back = page(before=second["page_info"]["before"])
+    assert [entry["object"]["id"] for entry in back["entries"]] == ["p4", "p3"]
+
+
 def test_delete_answers_the_deleted_and_skips_the_rest(api: Api) -> None:
     api.add([{"id": "ada"}, {"id": "bob"}])
     deleted = api.ok("subscriptions_delete", path=APOLLO, body={"recipients": ["bob", "nobody"]})

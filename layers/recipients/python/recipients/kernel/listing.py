@@ -7,6 +7,7 @@ key), and a cursor holds the partition's place in the sequence and the last sort
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from itertools import islice
 from typing import Any, NamedTuple
 
 from recipients.kernel.keys import ListPosition
@@ -83,6 +84,11 @@ class ShardedList:
                 if remaining == 0:
                     return
 
+    def among(self, items: list[dict[str, Any]]) -> ShardedList:
+        """This list cut to `items`, its own items found by key (a filter names at most 100): paged,
+        and cursors given and checked, as the whole list is."""
+        return _FoundItems(self, items)
+
     def position(self, item: dict[str, Any]) -> ListPosition:
         return ListPosition(self._partitions.index(item["list_pk"]["S"]), item["list_sk"]["S"])
 
@@ -91,3 +97,22 @@ class ShardedList:
 
     def _position(self, cursor: str, parameter: str) -> ListPosition:
         return ListPosition.from_cursor(cursor, parameter, shards=len(self._partitions), check=self._check)
+
+
+class _FoundItems(ShardedList):
+    """Items of a list held in memory in list order, walked without reading the table."""
+
+    def __init__(self, listing: ShardedList, items: list[dict[str, Any]]) -> None:
+        super().__init__(listing._table, listing._partitions, listing._check)
+        self._items = sorted(items, key=self.position)
+
+    def walk(
+        self, start: ListPosition | None, limit: int, *, forward: bool = True, keep: Keep | None = None
+    ) -> Iterator[dict[str, Any]]:
+        def beyond_start(item: dict[str, Any]) -> bool:
+            if start is None:
+                return True
+            return self.position(item) > start if forward else self.position(item) < start
+
+        ordered = self._items if forward else reversed(self._items)
+        return islice((item for item in ordered if beyond_start(item) and (keep is None or keep(item))), limit)

@@ -103,7 +103,7 @@ def list_object_subscriptions(
     if mode == "recipient":
         return _subscribed_page(object_ref, filters, page_size, after, before, known, preferences)
     if filters:
-        return _filtered(store.find(object_ref, filters), page_size, known, preferences)
+        listing = store.subscribers(object_ref, named=filters)
     return _page(listing, page_size, after, before, known, preferences)
 
 
@@ -152,12 +152,8 @@ def _subscribed_page(
     preferences: bool,
 ) -> SubscriptionPage:
     check_one_direction(after, before)
-    store = get_subscription_store()
-    if objects:
-        subscribed = store.find_subscribed(recipient, objects)
-        newest_first = sorted(subscribed, key=lambda entry: entry.inserted_at, reverse=True)
-        return _filtered(newest_first, page_size, known, preferences)
-    listing = store.subscribed(recipient)  # newest first, as Knock lists a user's subscriptions
+    listing = get_subscription_store().subscribed(recipient, named=objects)
+    # newest first, as Knock lists a user's subscriptions
     return _page(listing, page_size, after, before, known, preferences, list_forward=False)
 
 
@@ -178,14 +174,6 @@ def _existing_object(object_ref: RecipientRef) -> dict[str, Any]:
 
 def _items(refs: list[RecipientRef]) -> dict[RecipientRef, dict[str, Any]]:
     return get_recipient_store().items(list(dict.fromkeys(refs))) if refs else {}
-
-
-def _filtered(
-    found: list[StoredSubscription], page_size: int, known: dict[RecipientRef, dict[str, Any]], preferences: bool
-) -> SubscriptionPage:
-    """A filter names at most 100 recipients or objects: the ones subscribed, on one page of up to page_size."""
-    entries = _subscriptions(found[:page_size], known, preferences)
-    return SubscriptionPage(entries=entries, page_info=PageInfo(page_size=page_size))
 
 
 def _page(

@@ -97,15 +97,13 @@ class SubscriptionStore:
         object_key = object_ref.key()
         return self._found([subscription_pk(object_key, ref.key()) for ref in refs])
 
-    def find_subscribed(self, recipient_ref: RecipientRef, objects: list[RecipientRef]) -> list[StoredSubscription]:
-        """The recipient's subscriptions to these objects that exist, in the order given."""
-        recipient_key = recipient_ref.key()
-        return self._found([subscription_pk(obj.key(), recipient_key) for obj in objects])
-
     def _found(self, pks: list[str]) -> list[StoredSubscription]:
+        return [subscription_from_item(item) for item in self._items(pks)]
+
+    def _items(self, pks: list[str]) -> list[dict[str, Any]]:
         unique = list(dict.fromkeys(pks))  # BatchGetItem refuses a key named twice
         found = {item["pk"]["S"]: item for item in self._table.batch_get(unique, consistent=True)}
-        return [subscription_from_item(found[pk]) for pk in unique if pk in found]
+        return [found[pk] for pk in unique if pk in found]
 
     def remove(self, subscriptions: list[StoredSubscription]) -> None:
         """Delete both items of each subscription."""
@@ -115,15 +113,24 @@ class SubscriptionStore:
             pks += [subscription_pk(object_key, recipient_key), subscribed_pk(recipient_key, object_key)]
         self._table.batch_delete(pks)
 
-    def subscribers(self, object_ref: RecipientRef) -> ShardedList:
-        """The object's subscribers: its object subscribers, then its users over their shards."""
+    def subscribers(self, object_ref: RecipientRef, named: list[RecipientRef] | None = None) -> ShardedList:
+        """The object's subscribers: its object subscribers, then its users over their shards. Only
+        those `named`, when given: their subscriptions are read by key, one BatchGetItem per 100."""
         object_key = object_ref.key()
         partitions = [subscribers_list_pk(object_key, shard) for shard in SUBSCRIBER_SHARDS]
-        return ShardedList(self._table, partitions, check=_check_recipient_key)
+        listing = ShardedList(self._table, partitions, check=_check_recipient_key)
+        if not named:
+            return listing
+        return listing.among(self._items([subscription_pk(object_key, ref.key()) for ref in named]))
 
-    def subscribed(self, recipient_ref: RecipientRef) -> ShardedList:
-        """The objects the recipient is subscribed to, by when it subscribed (one partition)."""
-        return ShardedList(self._table, [subscribed_list_pk(recipient_ref.key())], check=_check_subscribed_key)
+    def subscribed(self, recipient_ref: RecipientRef, named: list[RecipientRef] | None = None) -> ShardedList:
+        """The objects the recipient is subscribed to, by when it subscribed (one partition). Only the
+        objects `named`, when given, read by key."""
+        recipient_key = recipient_ref.key()
+        listing = ShardedList(self._table, [subscribed_list_pk(recipient_key)], check=_check_subscribed_key)
+        if not named:
+            return listing
+        return listing.among(self._items([subscribed_pk(recipient_key, obj.key()) for obj in named]))
 
     def walk_subscribers(
         self, object_ref: RecipientRef, start: ListPosition | None, limit: int
