@@ -503,13 +503,13 @@ def test_subscriptions_add_list_both_ways_with_filters_page_and_delete(
     again = result["again"][0]
     assert (again["properties"], again["inserted_at"]) == ({"role": "viewer"}, added[0]["inserted_at"])
     # and the recipients filter reaches the API indexed when it starts with an object, in brackets when
-    # it starts with an id, and keeps only the recipients named either way
+    # it starts with an id, and keeps only the recipients named either way, in the list's order
     assert f"recipients[0][collection]={teams}" in result["objectFirst"]["query"]
     assert f"recipients[1]={ada}" in result["objectFirst"]["query"]
     assert result["objectFirst"]["ids"] == ["eng", ada]
     assert f"recipients[]={bob}" in result["idFirst"]["query"]
     assert "recipients[][id]=eng" in result["idFirst"]["query"]
-    assert result["idFirst"]["ids"] == [bob, "eng"]
+    assert result["idFirst"]["ids"] == ["eng", bob]  # the whole list's order: object subscribers first
     # and include[]=preferences side-loads each subscriber's sets
     assert "include[]=preferences" in result["withPreferences"]["query"]
     preferences = {

@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from tests.integration.support import finished_operation
-from tests.local_api import ApiTarget
+from tests.local_api import ApiTarget, api_of_its_own, secret_key_client
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("import-pipeline")]
 
 ROWS = 2500
 BAD_LINES = {17: {"id": "bad#id", "name": "hash"}, 1200: {"id": "x", "email": "not-an-email"}, 2499: {"name": "no id"}}
@@ -35,25 +35,36 @@ def listed_ids(http: httpx.Client, prefix: str) -> list[str]:
             return found
 
 
+@pytest.fixture(scope="module")
+def import_api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> ApiTarget:
+    """A local API of its own: its thousands of users (and the change events, clean-ups and rule
+    deliveries that deleting them would set off) stay out of the server the other tests share."""
+    return api_of_its_own(request, tmp_path_factory, "import-api")
+
+
+@pytest.fixture(scope="module")
+def http(import_api: ApiTarget) -> Iterator[httpx.Client]:
+    with secret_key_client(import_api) as client:
+        yield client
+
+
 @pytest.fixture
-def import_prefix(http: httpx.Client) -> Iterator[str]:
-    """A prefix for the imported ids; every user stored with it is deleted after the test, so the
-    tests that page through all users do not page through these thousands."""
+def import_prefix(import_api: ApiTarget, http: httpx.Client) -> Iterator[str]:
+    """A prefix for the imported ids. A local server's data go with it; on a deployed stage (API_URL)
+    every user stored with the prefix is deleted after the test."""
     prefix = f"imp-{uuid.uuid4().hex[:8]}-"
     yield prefix
+    if import_api.is_local:
+        return
     stored = listed_ids(http, prefix)
-    # Deleting thousands sets off as many change events, clean-ups and rule deliveries, which the local
-    # server runs one function at a time while the other tests go on: its answers may wait past 30 s.
-    patient = httpx.Client(base_url=http.base_url, headers=http.headers, timeout=180)
-    with patient:
-        for start in range(0, len(stored), 1000):
-            response = patient.post("/v1/users/bulk/delete", json={"user_ids": stored[start : start + 1000]})
-            assert response.status_code == 200, response.text
-            assert finished_operation(patient, response.json())["status"] == "completed"
+    for start in range(0, len(stored), 1000):
+        response = http.post("/v1/users/bulk/delete", json={"user_ids": stored[start : start + 1000]})
+        assert response.status_code == 200, response.text
+        assert finished_operation(http, response.json())["status"] == "completed"
 
 
 def test_import_of_2500_rows_writes_every_valid_row_once_and_rejects_the_rest_with_reasons(
-    api: ApiTarget, http: httpx.Client, tmp_path: Path, import_prefix: str
+    import_api: ApiTarget, http: httpx.Client, tmp_path: Path, import_prefix: str
 ) -> None:
     # Given a JSONL file of 2,500 users, three of them bad (a '#' id, a bad email, no id)
     prefix = import_prefix
@@ -64,7 +75,8 @@ def test_import_of_2500_rows_writes_every_valid_row_once_and_rejects_the_rest_wi
             handle.write(json.dumps(row) + "\n")
 
     # When it is imported with the command a data team would run
-    command = [sys.executable, "-m", "importer", "import", str(source), "--url", api.url, "--key", api.api_key]
+    target = ["--url", import_api.url, "--key", import_api.api_key]
+    command = [sys.executable, "-m", "importer", "import", str(source), *target]
     result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
 
     # Then it finishes with some rows rejected (exit 1), and its summary has the exact counts
