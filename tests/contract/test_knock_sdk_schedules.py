@@ -80,13 +80,18 @@ def test_list_by_workflow_filters_by_recipients_and_tenant_and_pages(knock: Knoc
     # When they are listed by workflow in pages of two, by recipients and by tenant
     pages = knock.schedules.list(workflow=workflow, page_size=2)
     every = list(pages)
-    by_recipients = knock.schedules.list(workflow=workflow, recipients=[users[0], users[4]])
+    named = [users[0], users[4]]
+    by_recipients = knock.schedules.list(workflow=workflow, recipients=named)
+    by_recipients_one_a_page = list(knock.schedules.list(workflow=workflow, recipients=named, page_size=1))
     by_tenant = knock.schedules.list(workflow=workflow, tenant="sdk-sch-t1")
 
-    # Then the SDK follows the cursor to all five, and the filters keep only those named
+    # Then the SDK follows the cursor to all five, and the filters keep only those named, in the
+    # workflow's order, the recipients' filter too over pages of one
     assert len(pages.entries) == 2 and pages.page_info.after is not None
     assert sorted(schedule.recipient.id for schedule in every) == sorted(users)
-    assert sorted(schedule.recipient.id for schedule in by_recipients.entries) == sorted([users[0], users[4]])
+    assert sorted(schedule.recipient.id for schedule in by_recipients.entries) == sorted(named)
+    in_order = [schedule.id for schedule in every if schedule.recipient.id in named]
+    assert [schedule.id for schedule in by_recipients_one_a_page] == in_order
     assert sorted(schedule.recipient.id for schedule in by_tenant.entries) == sorted(users[3:])
 
 

@@ -190,6 +190,26 @@ def test_list_pages_follow_after_to_the_end(api: Api) -> None:
     assert len(seen) == len(set(seen)) == 7
 
 
+def test_a_recipients_filter_pages_in_the_workflows_order_with_cursors_both_ways(api: Api) -> None:
+    api.create([{"id": f"p{index}"} for index in range(7)], repeats=DAILY_9)
+    api.create([{"id": "p0"}, {"id": "p1"}], repeats=DAILY_9)  # two schedules each for p0 and p1
+    named = ["p0", "p1", "p2", "p5", "nobody"]
+
+    def page(**cursor: str) -> dict[str, Any]:
+        query = {"workflow": "daily-digest", "recipients[]": named, "page_size": "2", **cursor}
+        result: dict[str, Any] = api.ok("schedules_list", query=query)
+        return result
+
+    pages = [page()]
+    while pages[-1]["page_info"]["after"] is not None:
+        pages.append(page(after=pages[-1]["page_info"]["after"]))
+    listed = [entry["id"] for each in pages for entry in each["entries"]]
+    whole = api.ok("schedules_list", query={"workflow": "daily-digest", "page_size": "50"})["entries"]
+    assert listed == [entry["id"] for entry in whole if entry["recipient"]["id"] in named]
+    assert [len(each["entries"]) for each in pages] == [2, 2, 2]
+    assert [entry["id"] for entry in page(before=pages[2]["page_info"]["before"])["entries"]] == listed[2:4]
+
+
 def test_update_replaces_given_keys_and_rearms(api: Api) -> None:
     [schedule] = api.create([{"id": "ada", "timezone": "America/New_York"}], repeats=DAILY_9, data={"a": 1})
     old_name = occurrence_name(schedule["id"], datetime.fromisoformat(schedule["next_occurrence_at"]))

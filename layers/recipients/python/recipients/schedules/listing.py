@@ -18,7 +18,7 @@ from recipients.objects.models import RecipientObject
 from recipients.objects.store import object_from_item
 from recipients.schedules.models import Schedule, SchedulePage
 from recipients.schedules.requests import ScheduleRepeatRule
-from recipients.schedules.store import StoredSchedule, get_schedule_store, schedule_from_item
+from recipients.schedules.store import StoredSchedule, get_schedule_store, schedule_from_item, schedule_item
 from recipients.users.models import User
 from recipients.users.store import user_from_item
 
@@ -31,18 +31,19 @@ def list_schedules(
     after: str | None,
     before: str | None,
 ) -> SchedulePage:
-    """A workflow's schedules in a stable order; with `recipients`, theirs only, on one page."""
+    """A workflow's schedules in a stable order; with `recipients`, theirs only (read from their own
+    lists), paged in the same order with the same cursors."""
     check_one_direction(after, before)
     store = get_schedule_store()
     listing = store.by_workflow(workflow)
     listing.check_cursors(after, before)
     if recipients:
         found = [
-            schedule
+            schedule_item(schedule)
             for ref in dict.fromkeys(recipients)
             for schedule in recipient_schedules(ref, workflow=workflow, tenant=tenant)
         ]
-        return SchedulePage(entries=full_schedules(found[:page_size]), page_info=PageInfo(page_size=page_size))
+        listing = listing.among(found)
     keep = None if tenant is None else (lambda item: item.get("tenant", {}).get("S") == tenant)
     page = listing.page(page_size, after, before, keep=keep)
     entries = full_schedules([schedule_from_item(item) for item in page.items])

@@ -62,7 +62,8 @@ def schedule_from_item(item: dict[str, Any]) -> StoredSchedule:
     )
 
 
-def _item(schedule: StoredSchedule) -> dict[str, Any]:
+def schedule_item(schedule: StoredSchedule) -> dict[str, Any]:
+    """The schedule's own item, as listed under its workflow."""
     values: dict[str, str | None] = {
         "id": schedule.id,
         "workflow": schedule.workflow,
@@ -118,7 +119,7 @@ class ScheduleStore:
 
     def put(self, schedules: list[StoredSchedule]) -> None:
         """Write each schedule whole, with its recipient's item."""
-        self._table.batch_write([item for entry in schedules for item in (_item(entry), _recipient_item(entry))])
+        self._table.batch_write([item for each in schedules for item in (schedule_item(each), _recipient_item(each))])
 
     def get_many(self, schedule_ids: list[str]) -> dict[str, StoredSchedule]:
         """The schedules with these ids that exist (consistent reads), by id."""
