@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
-import traceback
 from typing import Any, TextIO
 
 import boto3
 
 from local.emulator import Emulator, LocalResources
+from local.pollers import BackgroundLoop
 from local.template import resources_of_type
 
 RECEIVE_WAIT_SECONDS = 1
@@ -60,7 +59,7 @@ def _reference(recipient: dict[str, Any]) -> str:
     return f"{recipient['collection']}/{recipient['id']}" if "collection" in recipient else str(recipient.get("id"))
 
 
-class EventPrinter:
+class EventPrinter(BackgroundLoop):
     """A thread printing the events that reach `queue_url` (one queue per bus, fed by a rule)."""
 
     def __init__(self, queue_url: str, sqs: Any, out: TextIO | None = None, show_json: bool = False) -> None:
@@ -68,19 +67,14 @@ class EventPrinter:
         self.sqs = sqs
         self.out = out
         self.show_json = show_json
-        self._stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="bus-events", daemon=True)
+        super().__init__(name="bus-events")
 
-    def start(self) -> EventPrinter:
-        self.thread.start()
-        return self
+    def step(self) -> float:
+        self.print_pending()  # it rests in the receive's long poll
+        return 0
 
-    def request_stop(self) -> None:
-        self._stop.set()
-
-    def stop(self) -> None:
-        self.request_stop()
-        self.thread.join(timeout=RECEIVE_WAIT_SECONDS + 5)
+    def failure(self) -> str:
+        return "bus events: receiving failed"
 
     def print_pending(self) -> int:
         """Print the events waiting in the queue once; returns how many."""
@@ -96,15 +90,6 @@ class EventPrinter:
             out.flush()
             self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
         return len(messages)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.print_pending()
-            except Exception:
-                print("bus events: receiving failed:", file=sys.stderr)
-                traceback.print_exc()
-                self._stop.wait(1)
 
 
 def watch_event_buses(emulator: Emulator, show_json: bool = False) -> list[EventPrinter]:

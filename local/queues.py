@@ -37,7 +37,6 @@ from __future__ import annotations
 import base64
 import os
 import sys
-import threading
 import time
 import traceback
 import uuid
@@ -47,7 +46,7 @@ from typing import Any
 import boto3
 
 from local.emulator import MAX_REQUEST_PAYLOAD_BYTES, Emulator, Invoker, region, request_payload_bytes
-from local.pollers import Pollers
+from local.pollers import BackgroundLoop, Pollers
 from local.template import SqsEventSource, sqs_event_sources
 
 RETRY_SECONDS_VARIABLE = "LOCAL_SQS_RETRY_SECONDS"
@@ -165,7 +164,7 @@ def failed_message_ids(result: Any, message_ids: list[str]) -> tuple[set[str], s
 # --- the poller ------------------------------------------------------------------------------------
 
 
-class QueuePoller:
+class QueuePoller(BackgroundLoop):
     """One event source mapping: a thread that receives from `queue_url` and invokes `source.function`."""
 
     def __init__(
@@ -188,23 +187,14 @@ class QueuePoller:
         self.retry_seconds = retry_seconds_from_environment() if retry_seconds is None else retry_seconds
         self.aws_region = aws_region or region()
         self.wait_seconds = wait_seconds
-        self._stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, name=f"sqs-{source.function}", daemon=True)
+        super().__init__(name=f"sqs-{source.function}")
 
-    def start(self) -> None:
-        self.thread.start()
+    def step(self) -> float:
+        self.poll_once()  # it rests in the receive's long poll
+        return 0
 
-    def request_stop(self) -> None:
-        self._stop.set()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.poll_once()
-            except Exception:  # the poller outlives any failure, as Lambda's does
-                print(f"sqs {self.source.function}: polling {self.source.queue} failed:", file=sys.stderr)
-                traceback.print_exc()
-                self._stop.wait(1)
+    def failure(self) -> str:
+        return f"sqs {self.source.function}: polling {self.source.queue} failed"
 
     def poll_once(self) -> int:
         """Receive one batch and deliver it; returns the number of records delivered."""

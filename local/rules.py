@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 import traceback
 import uuid
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from typing import Any
 import boto3
 
 from local.emulator import FUNCTION_TYPE, Invoker, LocalResources
+from local.pollers import BackgroundLoop
 
 RECEIVE_WAIT_SECONDS = 1
 RETRY_SECONDS = 2
@@ -60,7 +60,7 @@ def rule_sources(resources: LocalResources) -> list[RuleSource]:
     return sources
 
 
-class RuleDelivery:
+class RuleDelivery(BackgroundLoop):
     """One rule's target: a thread feeding what reaches the rule's queue to `source.function`."""
 
     def __init__(self, source: RuleSource, invoker: Invoker) -> None:
@@ -68,8 +68,7 @@ class RuleDelivery:
         self.invoker = invoker
         self.sqs: Any = boto3.client("sqs")  # AWS_ENDPOINT_URL points at moto (configure_aws_environment)
         self.queue_url = self._subscribe()
-        self._stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, name=f"rule-{source.name}", daemon=True)
+        super().__init__(name=f"rule-{source.name}")
 
     def _subscribe(self) -> str:
         events = boto3.client("events")
@@ -116,25 +115,12 @@ class RuleDelivery:
             sys.stderr.write(f"rule {self.source.event} -> {function}: 1 event\n")
         self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=receipt)
 
-    def start(self) -> RuleDelivery:
-        self.thread.start()
-        return self
+    def step(self) -> float:
+        self.deliver_pending()  # it rests in the receive's long poll
+        return 0
 
-    def request_stop(self) -> None:
-        self._stop.set()
-
-    def stop(self) -> None:
-        self.request_stop()
-        self.thread.join(timeout=RECEIVE_WAIT_SECONDS + 5)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.deliver_pending()
-            except Exception:  # the delivery outlives any failure (the emulator may be stopping)
-                print(f"rule {self.source.name}: receiving failed:", file=sys.stderr)
-                traceback.print_exc()
-                self._stop.wait(1)
+    def failure(self) -> str:
+        return f"rule {self.source.name}: receiving failed"
 
 
 def deliver_rules(resources: LocalResources, invoker: Invoker) -> list[RuleDelivery]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import UTC, datetime
@@ -19,6 +18,7 @@ from typing import Any
 import boto3
 
 from local.emulator import FUNCTION_TYPE, Emulator, LocalResources
+from local.pollers import BackgroundLoop
 from local.template import resources_of_type
 
 GROUP_TYPE = "AWS::Scheduler::ScheduleGroup"
@@ -44,7 +44,7 @@ def due_at(expression: str) -> datetime | None:
     return datetime.fromisoformat(expression[3:-1]).replace(tzinfo=UTC)
 
 
-class LocalScheduler:
+class LocalScheduler(BackgroundLoop):
     def __init__(self, emulator: Emulator, clock: Clock = lambda: datetime.now(UTC)) -> None:
         self.emulator = emulator
         self.clock = clock
@@ -54,8 +54,7 @@ class LocalScheduler:
         self._read: dict[tuple[str, str, Any], Any] = {}
         """Each schedule as GetSchedule gave it, by group, name and LastModificationDate: read once, not
         every tick (ListSchedules does not give the expression)."""
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="local-scheduler", daemon=True)
+        super().__init__(name="local-scheduler")
 
     def fire_due(self) -> list[Any]:
         """Invoke every schedule due by the clock, once each; what the targets answered."""
@@ -85,23 +84,12 @@ class LocalScheduler:
         self._read = {key: schedule for key, schedule in self._read.items() if key in listed}
         return answers
 
-    def start(self) -> LocalScheduler:
-        self._thread.start()
-        return self
+    def step(self) -> float:
+        self.fire_due()
+        return TICK_SECONDS
 
-    def request_stop(self) -> None:
-        self._stop.set()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
-
-    def _run(self) -> None:
-        while not self._stop.wait(TICK_SECONDS):
-            try:
-                self.fire_due()
-            except Exception as exc:  # noqa: BLE001 - the emulator may be stopping
-                print(f"local scheduler: {exc}", file=sys.stderr)
+    def failure(self) -> str:
+        return "local scheduler: a tick failed"
 
     def _function_arns(self) -> dict[str, str]:
         """A function's name as its ARN ends (its FunctionName when it has one) -> its logical id."""

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 import time
 import traceback
 import uuid
@@ -43,7 +42,7 @@ from typing import Any
 import boto3
 
 from local.emulator import MAX_REQUEST_PAYLOAD_BYTES, Emulator, Invoker, region, request_payload_bytes
-from local.pollers import Pollers
+from local.pollers import BackgroundLoop, Pollers
 from local.template import StreamEventSource, stream_event_sources
 
 IDLE_SECONDS = 0.25  # Lambda polls each shard about four times a second
@@ -180,7 +179,7 @@ class FailureDestination:
     function_arn: str
 
 
-class StreamPoller:
+class StreamPoller(BackgroundLoop):
     """One event source mapping: a thread reading the stream `stream_arn` and invoking `source.function`."""
 
     def __init__(
@@ -196,28 +195,17 @@ class StreamPoller:
         self.invoker = invoker
         self.streams = streams
         self.on_failure = on_failure
-        self._stop = threading.Event()
         self._iterators: dict[str, str] = {}
         self._attempts: dict[str, int] = {}
         self._shards: list[str] = []
         self._shards_read_by = 0.0
-        self.thread = threading.Thread(target=self._run, name=f"stream-{source.function}", daemon=True)
+        super().__init__(name=f"stream-{source.function}")
 
-    def start(self) -> None:
-        self.thread.start()
+    def step(self) -> float:
+        return 0 if self.poll_once() else IDLE_SECONDS
 
-    def request_stop(self) -> None:
-        self._stop.set()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                if not self.poll_once():
-                    self._stop.wait(IDLE_SECONDS)
-            except Exception:  # the poller outlives any failure, as Lambda's does
-                print(f"stream {self.source.function}: reading {self.source.table} failed:", file=sys.stderr)
-                traceback.print_exc()
-                self._stop.wait(1)
+    def failure(self) -> str:
+        return f"stream {self.source.function}: reading {self.source.table} failed"
 
     def poll_once(self) -> int:
         """Read and deliver one batch from each shard; returns the number of records delivered."""
