@@ -50,6 +50,7 @@ from local.bus import EventPrinter, watch_event_buses
 from local.console import EVENT_MODES, LOG_MODES, FunctionOutputFilter, request_line
 from local.cors import LOCAL_ORIGINS, CorsRules, cors_rules, is_preflight
 from local.emulator import ACCOUNT_ID, Emulator, Invoker, RequestTooLarge, ResponseTooLarge, region
+from local.pollers import BackgroundLoop
 from local.queues import QueuePollers, start_queue_pollers
 from local.rules import RuleDelivery, deliver_rules
 from local.scheduler import LocalScheduler
@@ -449,23 +450,17 @@ class LocalApi:
     def stop(self) -> None:
         # Every thread is told at once, so stopping takes one long-poll, not one per thread. Moto server
         # stops last: a batch in flight may still need it.
-        for printer in self.event_printers:
-            printer.request_stop()
-        for delivery in self.rule_deliveries:
-            delivery.request_stop()
-        if self.scheduler is not None:
-            self.scheduler.request_stop()
+        loops: list[BackgroundLoop] = [*self.event_printers, *self.rule_deliveries]
+        loops += [self.scheduler] if self.scheduler is not None else []
+        for loop in loops:
+            loop.request_stop()
         self.pollers.request_stop()
         self.stream_pollers.request_stop()
         self.httpd.shutdown()
         self.pollers.stop()
         self.stream_pollers.stop()
-        for printer in self.event_printers:
-            printer.stop()
-        for delivery in self.rule_deliveries:
-            delivery.stop()
-        if self.scheduler is not None:
-            self.scheduler.stop()
+        for loop in loops:
+            loop.stop()
         self.httpd.server_close()
         self.thread.join(timeout=10)
         self.emulator.stop()
